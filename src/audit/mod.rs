@@ -1,0 +1,300 @@
+//! The append-only operation log: daily JSON-lines files (`audit.YYYY-MM-DD.jsonl`, UTC) in the
+//! log directory, one hash chain across all of them.
+//!
+//! Every append happens under an exclusive `flock` on `DIR/.lock`, reads the hash of the last
+//! line on disk, and writes one whole line with one `write` call. So concurrent hostctl
+//! processes never interleave or fork the chain, and a process killed at any point leaves every
+//! record it finished writing. Files rotate through tracing-appender's rolling appender, which
+//! writes straight to the file (no background thread, nothing to lose on exit).
+
+pub mod record;
+
+use record::{GENESIS, Line, Record};
+use sha2::{Digest, Sha256};
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+use tracing_appender::rolling::{RollingFileAppender, Rotation};
+
+pub const FILE_PREFIX: &str = "audit";
+pub const FILE_SUFFIX: &str = "jsonl";
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error("cannot open `{}`: {source}", path.display())]
+    Open {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write to `{}`: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+pub struct AuditLog {
+    dir: PathBuf,
+    appender: RollingFileAppender,
+    lock: File,
+}
+
+impl AuditLog {
+    pub fn open(dir: &Path) -> Result<AuditLog, AuditError> {
+        let open_err = |source| AuditError::Open {
+            path: dir.to_path_buf(),
+            source,
+        };
+        std::fs::create_dir_all(dir).map_err(open_err)?;
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join(".lock"))
+            .map_err(open_err)?;
+        let appender = RollingFileAppender::builder()
+            .rotation(Rotation::DAILY)
+            .filename_prefix(FILE_PREFIX)
+            .filename_suffix(FILE_SUFFIX)
+            .build(dir)
+            .map_err(|e| open_err(std::io::Error::other(e.to_string())))?;
+        Ok(AuditLog {
+            dir: dir.to_path_buf(),
+            appender,
+            lock,
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Appends one record, chained to whatever line is last on disk now.
+    pub fn append(&mut self, record: Record) -> Result<(), AuditError> {
+        let dir = self.dir.clone();
+        let write_err = |source| AuditError::Write {
+            path: dir.clone(),
+            source,
+        };
+        let _lock = crate::flock::Lock::exclusive(&self.lock).map_err(write_err)?;
+        let appender = &mut self.appender;
+        let tail = last_line(&self.dir).map_err(write_err)?;
+        let mut prev = tail.hash;
+        if let Some(file) = tail.truncated_in {
+            // A crash cut the last line short. End it, and chain a segment record to the last
+            // complete line so `log verify` can tell this from tampering.
+            let name = file
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            appender.write_all(b"\n").map_err(write_err)?;
+            let segment = Line {
+                prev: prev.clone(),
+                time: now(),
+                record: Record::Segment {
+                    reason: format!("truncated record at the end of {name} (crash while writing)"),
+                },
+            };
+            let text = serde_json::to_string(&segment).expect("records serialize");
+            appender
+                .write_all(format!("{text}\n").as_bytes())
+                .map_err(write_err)?;
+            prev = hash_line(&text);
+        }
+        let line = Line {
+            prev,
+            time: now(),
+            record,
+        };
+        let text = serde_json::to_string(&line).expect("records serialize");
+        appender
+            .write_all(format!("{text}\n").as_bytes())
+            .map_err(write_err)
+    }
+}
+
+/// The log files of `dir`, oldest first.
+pub fn log_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                n.starts_with(&format!("{FILE_PREFIX}.")) && n.ends_with(&format!(".{FILE_SUFFIX}"))
+            })
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+pub fn hash_line(line: &str) -> String {
+    let digest = Sha256::digest(line.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn now() -> String {
+    humantime::format_rfc3339_millis(SystemTime::now()).to_string()
+}
+
+struct Tail {
+    /// Hash of the last complete line (GENESIS for an empty log).
+    hash: String,
+    /// The file whose last line has no newline: a write cut short.
+    truncated_in: Option<PathBuf>,
+}
+
+/// Finds the last complete line across the log files, reading only the end of one file.
+fn last_line(dir: &Path) -> std::io::Result<Tail> {
+    let mut truncated_in = None;
+    for path in log_files(dir)?.iter().rev() {
+        let mut file = File::open(path)?;
+        let len = file.metadata()?.len();
+        if len == 0 {
+            continue;
+        }
+        let mut ends_with_newline = [0u8; 1];
+        file.seek(SeekFrom::Start(len - 1))?;
+        file.read_exact(&mut ends_with_newline)?;
+        let complete = ends_with_newline[0] == b'\n';
+        if !complete && truncated_in.is_none() {
+            truncated_in = Some(path.clone());
+        }
+        // Read backwards in growing chunks until the last complete line is whole.
+        let end = if complete { len - 1 } else { len };
+        let mut chunk = 64 * 1024u64;
+        loop {
+            let start = end.saturating_sub(chunk);
+            let mut buf = vec![0u8; (end - start) as usize];
+            file.seek(SeekFrom::Start(start))?;
+            file.read_exact(&mut buf)?;
+            let text = if complete {
+                &buf[..]
+            } else {
+                // Drop the partial line: everything after the last newline.
+                match buf.iter().rposition(|&b| b == b'\n') {
+                    Some(i) => &buf[..i],
+                    None if start == 0 => &buf[..0],
+                    None => {
+                        chunk *= 4;
+                        continue;
+                    }
+                }
+            };
+            match text.iter().rposition(|&b| b == b'\n') {
+                Some(i) => {
+                    return Ok(Tail {
+                        hash: hash_line(&String::from_utf8_lossy(&text[i + 1..])),
+                        truncated_in,
+                    });
+                }
+                None if start == 0 && !text.is_empty() => {
+                    return Ok(Tail {
+                        hash: hash_line(&String::from_utf8_lossy(text)),
+                        truncated_in,
+                    });
+                }
+                None if start == 0 => break, // only a partial line in this file: look further back
+                None => chunk *= 4,
+            }
+        }
+    }
+    Ok(Tail {
+        hash: GENESIS.to_string(),
+        truncated_in,
+    })
+}
+
+/// `user@machine` of the local operator.
+pub fn operator() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: gethostname writes at most buf.len() bytes into our buffer.
+    let host = if unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) } == 0 {
+        let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+        String::from_utf8_lossy(&buf[..end]).into_owned()
+    } else {
+        "unknown".to_string()
+    };
+    format!("{}@{host}", crate::inventory::local_user())
+}
+
+/// A short, time-ordered, unique operation id (hex milliseconds + 4 random hex digits).
+pub fn new_op_id() -> String {
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default();
+    let noise = (now.subsec_nanos() ^ std::process::id().rotate_left(16)) & 0xffff;
+    format!("{:x}{noise:04x}", now.as_millis())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use record::End;
+
+    fn end(op: &str) -> Record {
+        Record::End(End {
+            op: op.into(),
+            ok: 1,
+            failed: 0,
+            unreachable: 0,
+            skipped: 0,
+            interrupted: false,
+            exit_code: 0,
+            duration_ms: 1,
+        })
+    }
+
+    fn lines(dir: &Path) -> Vec<String> {
+        log_files(dir)
+            .unwrap()
+            .iter()
+            .flat_map(|f| {
+                std::fs::read_to_string(f)
+                    .unwrap()
+                    .lines()
+                    .map(String::from)
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn records_chain_to_the_previous_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut log = AuditLog::open(dir.path()).unwrap();
+        log.append(end("a")).unwrap();
+        log.append(end("b")).unwrap();
+        let lines = lines(dir.path());
+        assert_eq!(lines.len(), 2);
+        let first: Line = serde_json::from_str(&lines[0]).unwrap();
+        let second: Line = serde_json::from_str(&lines[1]).unwrap();
+        assert_eq!(first.prev, GENESIS);
+        assert_eq!(second.prev, hash_line(&lines[0]));
+    }
+
+    #[test]
+    fn a_truncated_tail_starts_a_new_segment() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut log = AuditLog::open(dir.path()).unwrap();
+        log.append(end("a")).unwrap();
+        let file = log_files(dir.path()).unwrap().pop().unwrap();
+        let good = std::fs::read_to_string(&file).unwrap();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&file)
+            .unwrap()
+            .write_all(b"{\"prev\":\"abc")
+            .unwrap();
+        log.append(end("b")).unwrap();
+        let lines = lines(dir.path());
+        assert_eq!(lines.len(), 4, "{lines:?}");
+        assert_eq!(lines[1], "{\"prev\":\"abc");
+        let segment: Line = serde_json::from_str(&lines[2]).unwrap();
+        assert!(matches!(segment.record, Record::Segment { .. }));
+        assert_eq!(segment.prev, hash_line(good.trim_end()));
+        let after: Line = serde_json::from_str(&lines[3]).unwrap();
+        assert_eq!(after.prev, hash_line(&lines[2]));
+    }
+}

@@ -1,0 +1,130 @@
+//! The audit log's record types: one JSON object per line, each carrying the hash of the line
+//! before it (`prev`), so any edit, deletion or reordering breaks the chain.
+
+use crate::event::{HostOutcome, TransferReport};
+use serde::{Deserialize, Serialize};
+
+/// `prev` of the first record of a log directory.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// One line of the log as stored. `prev` comes first so a reader can check the chain
+/// without parsing the rest.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Line {
+    pub prev: String,
+    pub time: String,
+    #[serde(flatten)]
+    pub record: Record,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Record {
+    /// Written before any host is contacted.
+    Start(Start),
+    /// One per host, as each finishes.
+    Host(HostResult),
+    /// Written when the operation ends; its absence means the run was killed.
+    End(End),
+    /// The writer found a truncated last line (a crash mid-write) and continued after it.
+    Segment { reason: String },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Start {
+    pub op: String,
+    /// `user@machine` that ran hostctl.
+    pub operator: String,
+    /// The full command line.
+    pub argv: Vec<String>,
+    pub cwd: String,
+    pub inventory: String,
+    /// `run`, `push` or `pull`.
+    pub operation: String,
+    pub pattern: String,
+    pub hosts: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HostResult {
+    pub op: String,
+    pub host: String,
+    pub address: String,
+    pub status: String,
+    #[serde(default)]
+    pub exit_code: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub duration_ms: u64,
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    pub stdout: Output,
+    pub stderr: Output,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer: Option<TransferReport>,
+}
+
+/// Captured output: the kept text, how many bytes there were in all, and whether it was cut.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Output {
+    pub text: String,
+    pub bytes: u64,
+    pub truncated: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct End {
+    pub op: String,
+    pub ok: usize,
+    pub failed: usize,
+    pub unreachable: usize,
+    pub skipped: usize,
+    pub interrupted: bool,
+    pub exit_code: i32,
+    pub duration_ms: u64,
+}
+
+/// The audit log keeps less output than the screen: enough to see what happened.
+pub const AUDIT_OUTPUT_LIMIT: usize = 64 * 1024;
+
+impl HostResult {
+    pub fn new(op: &str, host: &str, address: &str, outcome: &HostOutcome) -> HostResult {
+        let output = |c: &crate::event::Captured| {
+            let kept = c.capped(AUDIT_OUTPUT_LIMIT);
+            Output {
+                text: kept.text(),
+                bytes: kept.total,
+                truncated: kept.truncated(),
+            }
+        };
+        let (signal, reason) = match &outcome.status {
+            crate::event::Status::Failed { signal, .. } => {
+                (signal.clone(), outcome.status.reason())
+            }
+            _ => (None, outcome.status.reason()),
+        };
+        HostResult {
+            op: op.to_string(),
+            host: host.to_string(),
+            address: address.to_string(),
+            status: outcome.status.name().to_string(),
+            exit_code: outcome.status.exit_code(),
+            signal,
+            reason,
+            duration_ms: outcome.duration.as_millis() as u64,
+            bytes_in: outcome.bytes_in,
+            bytes_out: outcome.bytes_out,
+            stdout: output(&outcome.stdout),
+            stderr: output(&outcome.stderr),
+            transfer: outcome.transfer.clone(),
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! Command-line arguments as typed (clap derive); `plan.rs` turns them into a checked plan.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+const EXIT_CODES: &str = "\
+Exit status:
+  0    every host ok
+  1    the command failed (non-zero exit) on some host
+  2    usage, inventory or pattern error: nothing was contacted
+  3    the audit log could not be written
+  4    some host unreachable (connect, auth, host key, timeout)
+  5    both 1 and 4
+  130  interrupted (Ctrl-C)";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "hostctl",
+    version,
+    about = "Run commands and copy files across groups of hosts over SSH, with an audit log.",
+    long_about = "Run commands and copy files across groups of hosts over SSH, in parallel, \
+        with every operation recorded in an append-only audit log.\n\n\
+        Hosts and groups come from an inventory (hosts.toml). Select hosts with -g PATTERN: \
+        comma-separated group or host names, globs (web*), ranges (web[01:04]), !NAME to \
+        exclude, &NAME to intersect. Example: -g 'web,db,!web03'.",
+    after_help = EXIT_CODES,
+    after_long_help = EXIT_CODES
+)]
+pub struct Cli {
+    /// Inventory file
+    #[arg(
+        short = 'i',
+        long,
+        value_name = "PATH",
+        env = "HOSTCTL_INVENTORY",
+        default_value = "hosts.toml",
+        global = true
+    )]
+    pub inventory: PathBuf,
+
+    /// Audit log directory [default: logs/ next to the inventory]
+    #[arg(long, value_name = "DIR", env = "HOSTCTL_LOG_DIR", global = true)]
+    pub log_dir: Option<PathBuf>,
+
+    /// Diagnostics on stderr (-v info, -vv debug); RUST_LOG overrides
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the hosts a pattern selects, with their settings, without connecting
+    #[command(
+        after_help = "Examples:\n  hostctl hosts -g web\n  hostctl hosts -g 'prod,!db' --json"
+    )]
+    Hosts(HostsArgs),
+    /// Run a shell command on every selected host
+    #[command(
+        after_help = "Examples:\n  hostctl run -g web uptime\n  hostctl run -g 'web,db,!web03' -f 100 --timeout 30s -- df -h /\n  hostctl run -g db --json 'systemctl is-active postgresql' | jq .\n\n{EXIT_CODES}"
+    )]
+    Run(RunArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HostsArgs {
+    /// Hosts to list [default: all]
+    #[arg(
+        short = 'g',
+        long = "group",
+        value_name = "PATTERN",
+        default_value = "all"
+    )]
+    pub pattern: String,
+    /// One JSON array of hosts on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct Selection {
+    /// Hosts to act on: groups, hosts, globs, ranges; `!x` excludes, `&x` intersects
+    #[arg(short = 'g', long = "group", value_name = "PATTERN", required = true)]
+    pub pattern: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    /// Hosts worked on at once
+    #[arg(short = 'f', long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=10000))]
+    pub forks: u32,
+    /// Connect timeout, overriding the inventory (e.g. 5s)
+    #[arg(long, value_name = "DURATION")]
+    pub connect_timeout: Option<String>,
+    /// Record unknown host keys in known_hosts and proceed (changed keys still fail)
+    #[arg(long)]
+    pub accept_new: bool,
+    /// Ask once for an SSH password (not echoed, never logged)
+    #[arg(long)]
+    pub ask_pass: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Print output lines as they arrive, prefixed by host
+    #[arg(long, conflicts_with = "json")]
+    pub stream: bool,
+    /// One JSON object per host result, then a summary object (JSON lines)
+    #[arg(long)]
+    pub json: bool,
+    /// Output kept per host and stream for display (bytes, or with K/M/G suffix)
+    #[arg(long, value_name = "SIZE", default_value = "1M")]
+    pub output_limit: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub selection: Selection,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Stop the command after this long (e.g. 30s, 5m); it is killed on the host too
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
+    /// The command, run by the login shell on each host
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "COMMAND"
+    )]
+    pub command: Vec<String>,
+}

@@ -1,0 +1,230 @@
+//! The one vocabulary the executor, the renderers and the audit log share: what happened to
+//! which host, and when.
+
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// Something that happened during an operation.
+#[derive(Debug)]
+pub enum Event {
+    Host(HostEvent),
+    /// Ctrl-C: the first stops new hosts from starting, the second aborts running ones.
+    Interrupted {
+        abort: bool,
+    },
+}
+
+#[derive(Debug)]
+pub struct HostEvent {
+    /// Index into the plan's targets.
+    pub host: usize,
+    /// Since the operation started.
+    pub elapsed: Duration,
+    pub kind: HostEventKind,
+}
+
+#[derive(Debug)]
+pub enum HostEventKind {
+    Started,
+    Output {
+        stream: Stream,
+        data: Vec<u8>,
+    },
+    /// Bytes moved so far, for progress displays of transfers.
+    Progress {
+        bytes: u64,
+    },
+    Finished(Box<HostOutcome>),
+}
+
+/// How one host's part of an operation ended.
+#[derive(Debug, Clone)]
+pub struct HostOutcome {
+    pub status: Status,
+    pub duration: Duration,
+    pub stdout: Captured,
+    pub stderr: Captured,
+    /// Bytes received from / sent to the host (payload, not SSH framing).
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    /// For transfers: what was moved where.
+    pub transfer: Option<TransferReport>,
+}
+
+impl HostOutcome {
+    pub fn new(status: Status, duration: Duration) -> HostOutcome {
+        HostOutcome {
+            status,
+            duration,
+            stdout: Captured::default(),
+            stderr: Captured::default(),
+            bytes_in: 0,
+            bytes_out: 0,
+            transfer: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Status {
+    /// Command exited 0 / transfer done.
+    Ok,
+    /// Transfer: the host already had identical content.
+    Unchanged,
+    /// The command ran and failed, or the operation failed on a reachable host.
+    Failed {
+        exit_code: Option<i32>,
+        signal: Option<String>,
+        reason: Option<String>,
+    },
+    /// Could not connect, authenticate, verify the host key, or finish in time.
+    Unreachable { kind: FailureKind, reason: String },
+    /// Never started (interrupted before its turn).
+    Skipped { reason: String },
+}
+
+/// Which of the summary's buckets a status counts in; also the exit-status vocabulary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bucket {
+    Ok,
+    Failed,
+    Unreachable,
+    Skipped,
+}
+
+impl Status {
+    pub fn bucket(&self) -> Bucket {
+        match self {
+            Status::Ok | Status::Unchanged => Bucket::Ok,
+            Status::Failed { .. } => Bucket::Failed,
+            Status::Unreachable { .. } => Bucket::Unreachable,
+            Status::Skipped { .. } => Bucket::Skipped,
+        }
+    }
+
+    /// Short name used in output and the audit log.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Unchanged => "unchanged",
+            Status::Failed { .. } => "failed",
+            Status::Unreachable {
+                kind: FailureKind::Timeout,
+                ..
+            } => "timeout",
+            Status::Unreachable { .. } => "unreachable",
+            Status::Skipped { .. } => "skipped",
+        }
+    }
+
+    pub fn exit_code(&self) -> Option<i32> {
+        match self {
+            Status::Ok | Status::Unchanged => Some(0),
+            Status::Failed { exit_code, .. } => *exit_code,
+            _ => None,
+        }
+    }
+
+    /// The plain-language reason, when there is one.
+    pub fn reason(&self) -> Option<String> {
+        match self {
+            Status::Failed {
+                reason: Some(r), ..
+            } => Some(r.clone()),
+            Status::Failed {
+                signal: Some(s), ..
+            } => Some(format!("killed by signal {s}")),
+            Status::Unreachable { reason, .. } | Status::Skipped { reason } => Some(reason.clone()),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    Connect,
+    HostKey,
+    Auth,
+    Timeout,
+    Session,
+    Interrupted,
+}
+
+/// What a transfer moved, for the audit log and JSON output.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TransferReport {
+    pub files: Vec<FileReport>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FileReport {
+    pub local: String,
+    pub remote: String,
+    pub bytes: u64,
+    pub sha256: String,
+    pub changed: bool,
+}
+
+/// Output kept in memory, up to a limit; `total` counts everything that arrived.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Captured {
+    pub data: Vec<u8>,
+    pub total: u64,
+    pub limit: usize,
+}
+
+impl Captured {
+    pub fn with_limit(limit: usize) -> Captured {
+        Captured {
+            data: Vec::new(),
+            total: 0,
+            limit,
+        }
+    }
+
+    pub fn push(&mut self, bytes: &[u8]) {
+        self.total += bytes.len() as u64;
+        let room = self.limit.saturating_sub(self.data.len());
+        self.data.extend_from_slice(&bytes[..bytes.len().min(room)]);
+    }
+
+    pub fn truncated(&self) -> bool {
+        self.total > self.data.len() as u64
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.data).into_owned()
+    }
+
+    /// The same output cut to a smaller limit (the audit log keeps less than the screen).
+    pub fn capped(&self, limit: usize) -> Captured {
+        Captured {
+            data: self.data[..self.data.len().min(limit)].to_vec(),
+            total: self.total,
+            limit,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn captured_keeps_the_head_and_counts_everything() {
+        let mut c = Captured::with_limit(4);
+        c.push(b"abc");
+        c.push(b"defg");
+        assert_eq!(c.data, b"abcd");
+        assert_eq!(c.total, 7);
+        assert!(c.truncated());
+        assert_eq!(c.capped(2).data, b"ab");
+        assert!(!Captured::with_limit(4).truncated());
+    }
+}

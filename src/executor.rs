@@ -1,0 +1,171 @@
+//! Fan-out: runs a job on every target with at most `forks` at once, each host on its own
+//! blocking thread (an `ssh2::Session` never crosses threads), and hands every event to one
+//! callback on the calling thread. It never prints.
+//!
+//! Ctrl-C once: no new hosts start (they end `skipped`), running ones finish. Twice (or
+//! SIGTERM): running hosts are aborted at their next wake-up.
+
+use crate::event::{Event, HostEvent, HostEventKind, HostOutcome, Status, Stream};
+use crate::ssh::Target;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+use tokio::sync::{Semaphore, mpsc};
+
+/// Work done on one host. Implementations report output and progress through `HostContext`.
+pub trait Job: Send + Sync + 'static {
+    fn run(&self, target: &Target, cx: &mut HostContext) -> HostOutcome;
+}
+
+/// What a running job may use: an abort flag for its SSH waits, and a way to report.
+pub struct HostContext {
+    host: usize,
+    start: Instant,
+    pub abort: Arc<AtomicBool>,
+    tx: mpsc::Sender<HostEvent>,
+    /// Whether the renderer wants live output events (`--stream`).
+    pub live_output: bool,
+}
+
+impl HostContext {
+    fn send(&self, kind: HostEventKind) {
+        let event = HostEvent {
+            host: self.host,
+            elapsed: self.start.elapsed(),
+            kind,
+        };
+        // A closed channel means the run is being torn down; nothing left to tell.
+        let _ = self.tx.blocking_send(event);
+    }
+
+    pub fn output(&self, stream: Stream, data: &[u8]) {
+        if self.live_output {
+            self.send(HostEventKind::Output {
+                stream,
+                data: data.to_vec(),
+            });
+        }
+    }
+
+    pub fn progress(&self, bytes: u64) {
+        self.send(HostEventKind::Progress { bytes });
+    }
+}
+
+pub struct Executor {
+    pub forks: usize,
+    pub live_output: bool,
+}
+
+/// How the fan-out ended.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RunEnd {
+    pub interrupted: bool,
+}
+
+impl Executor {
+    pub fn execute(
+        &self,
+        targets: Arc<Vec<Target>>,
+        job: Arc<dyn Job>,
+        mut on_event: impl FnMut(Event),
+    ) -> std::io::Result<RunEnd> {
+        let forks = self.forks.max(1);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .max_blocking_threads(forks.min(targets.len().max(1)))
+            // Host threads only run libssh2 and small buffers; 512 KiB is ample.
+            .thread_stack_size(512 * 1024)
+            .enable_all()
+            .build()?;
+        let live_output = self.live_output;
+        runtime.block_on(async move {
+            let start = Instant::now();
+            let stop = Arc::new(AtomicBool::new(false));
+            let abort = Arc::new(AtomicBool::new(false));
+            let (tx, mut rx) = mpsc::channel::<HostEvent>(1024);
+            let spawner = {
+                let (stop, abort, tx) = (stop.clone(), abort.clone(), tx.clone());
+                let semaphore = Arc::new(Semaphore::new(forks));
+                async move {
+                    for host in 0..targets.len() {
+                        let permit = semaphore
+                            .clone()
+                            .acquire_owned()
+                            .await
+                            .expect("semaphore open");
+                        if stop.load(Ordering::SeqCst) {
+                            skip_rest(host, targets.len(), start, &tx).await;
+                            return;
+                        }
+                        let (targets, job, abort, tx) =
+                            (targets.clone(), job.clone(), abort.clone(), tx.clone());
+                        tokio::task::spawn_blocking(move || {
+                            let mut cx = HostContext {
+                                host,
+                                start,
+                                abort,
+                                tx,
+                                live_output,
+                            };
+                            cx.send(HostEventKind::Started);
+                            let outcome = job.run(&targets[host], &mut cx);
+                            cx.send(HostEventKind::Finished(Box::new(outcome)));
+                            drop(permit);
+                        });
+                    }
+                }
+            };
+            drop(tx);
+            tokio::spawn(spawner);
+            let mut interrupts = 0;
+            let mut sigint =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
+            let mut sigterm =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+            loop {
+                tokio::select! {
+                    event = rx.recv() => match event {
+                        Some(event) => on_event(Event::Host(event)),
+                        None => break,
+                    },
+                    _ = sigint.recv() => {
+                        interrupts += 1;
+                        stop.store(true, Ordering::SeqCst);
+                        if interrupts >= 2 {
+                            abort.store(true, Ordering::SeqCst);
+                        }
+                        on_event(Event::Interrupted { abort: interrupts >= 2 });
+                    }
+                    _ = sigterm.recv() => {
+                        interrupts += 2;
+                        stop.store(true, Ordering::SeqCst);
+                        abort.store(true, Ordering::SeqCst);
+                        on_event(Event::Interrupted { abort: true });
+                    }
+                }
+            }
+            Ok(RunEnd {
+                interrupted: interrupts > 0,
+            })
+        })
+    }
+}
+
+async fn skip_rest(from: usize, to: usize, start: Instant, tx: &mpsc::Sender<HostEvent>) {
+    for host in from..to {
+        let outcome = HostOutcome::new(
+            Status::Skipped {
+                reason: "not started: interrupted".into(),
+            },
+            Duration::ZERO,
+        );
+        let event = HostEvent {
+            host,
+            elapsed: start.elapsed(),
+            kind: HostEventKind::Finished(Box::new(outcome)),
+        };
+        if tx.send(event).await.is_err() {
+            return;
+        }
+    }
+}

@@ -1,0 +1,610 @@
+//! The inventory: `hosts.toml` parsed, checked and resolved into hosts with their final SSH
+//! settings, before anything touches the network.
+//!
+//! Settings resolve host > group > defaults. Among groups, the nearest wins: a group that lists
+//! the host directly beats a group that only reaches it through `children`. Two groups at the
+//! same distance that set different values for one key are an error, not a coin toss.
+
+mod pattern;
+pub mod range;
+mod raw;
+
+pub use pattern::{PatternError, select};
+
+use raw::{RawInventory, RawSettingsRef};
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use toml::Spanned;
+
+/// A host with everything needed to reach it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Host {
+    pub name: String,
+    pub address: String,
+    #[serde(flatten)]
+    pub settings: Settings,
+    /// The groups that contain this host, directly or through `children`.
+    pub groups: Vec<String>,
+}
+
+/// A host's SSH settings after resolution.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Settings {
+    pub user: String,
+    pub port: u16,
+    /// Empty: the usual `~/.ssh/id_ed25519`, `id_ecdsa`, `id_rsa` (those that exist).
+    pub identity_files: Vec<PathBuf>,
+    pub known_hosts: PathBuf,
+    #[serde(serialize_with = "ser_secs")]
+    pub connect_timeout: Duration,
+}
+
+fn ser_secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(d.as_secs_f64())
+}
+
+#[derive(Debug)]
+pub struct Inventory {
+    pub path: PathBuf,
+    /// In natural name order (`web2` before `web10`).
+    pub hosts: Vec<Host>,
+    /// Each group's hosts (children included), as indexes into `hosts`, ascending.
+    pub groups: BTreeMap<String, Vec<usize>>,
+}
+
+/// What is wrong with an inventory, and where.
+#[derive(Debug, thiserror::Error)]
+pub enum InventoryError {
+    #[error("cannot read inventory `{}`: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}:{line}:{column}: {}{message}", path.display(), key.as_ref().map(|k| format!("`{k}`: ")).unwrap_or_default())]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        key: Option<String>,
+        message: String,
+    },
+}
+
+impl Inventory {
+    pub fn load(path: &Path) -> Result<Inventory, InventoryError> {
+        let text = std::fs::read_to_string(path).map_err(|source| InventoryError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Inventory::parse(path, &text)
+    }
+
+    pub fn parse(path: &Path, text: &str) -> Result<Inventory, InventoryError> {
+        let cx = Cx { path, text };
+        let raw: RawInventory = match toml::Deserializer::parse(text) {
+            Ok(de) => serde_path_to_error::deserialize(de).map_err(|e| {
+                let key = Some(clean_path(&e.path().to_string())).filter(|k| k != ".");
+                let inner = e.into_inner();
+                cx.err(inner.span().unwrap_or(0..0), key, inner.message())
+            })?,
+            Err(e) => return Err(cx.err(e.span().unwrap_or(0..0), None, e.message())),
+        };
+        Resolver::new(cx, &raw)?.resolve()
+    }
+
+    pub fn host_names(&self) -> impl Iterator<Item = &str> {
+        self.hosts.iter().map(|h| h.name.as_str())
+    }
+}
+
+/// serde_path_to_error's path minus serde_spanned's private wrapper segments.
+fn clean_path(path: &str) -> String {
+    path.split('.')
+        .filter(|seg| !seg.starts_with("$__serde_spanned"))
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// The file being read, for turning byte spans into `file:line:column` errors.
+#[derive(Clone, Copy)]
+struct Cx<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl Cx<'_> {
+    fn err(
+        &self,
+        span: Range<usize>,
+        key: Option<String>,
+        message: impl Into<String>,
+    ) -> InventoryError {
+        let before = &self.text[..span.start.min(self.text.len())];
+        let line = before.matches('\n').count() + 1;
+        let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+        InventoryError::Invalid {
+            path: self.path.to_path_buf(),
+            line,
+            column,
+            key,
+            message: message.into().trim_end().to_string(),
+        }
+    }
+
+    fn at<T>(
+        &self,
+        value: &Spanned<T>,
+        key: impl Into<String>,
+        message: impl Into<String>,
+    ) -> InventoryError {
+        self.err(value.span(), Some(key.into()), message)
+    }
+
+    /// Relative paths are taken from the inventory's own directory; `~` is the home directory.
+    fn path_setting(&self, value: &str) -> PathBuf {
+        let expanded = expand_home(value);
+        if expanded.is_relative() {
+            self.path.parent().unwrap_or(Path::new("")).join(expanded)
+        } else {
+            expanded
+        }
+    }
+}
+
+pub fn expand_home(value: &str) -> PathBuf {
+    match value.strip_prefix("~/").or((value == "~").then_some("")) {
+        Some(rest) => home_dir().join(rest),
+        None => PathBuf::from(value),
+    }
+}
+
+pub fn home_dir() -> PathBuf {
+    std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/"))
+}
+
+/// One setting value, checked, with where it was written.
+#[derive(Debug, Clone)]
+struct Sourced<T> {
+    value: T,
+    span: Range<usize>,
+}
+
+/// The settings one section sets (each optional).
+#[derive(Debug, Clone, Default)]
+struct Layer {
+    user: Option<Sourced<String>>,
+    port: Option<Sourced<u16>>,
+    identity_files: Option<Sourced<Vec<PathBuf>>>,
+    known_hosts: Option<Sourced<PathBuf>>,
+    connect_timeout: Option<Sourced<Duration>>,
+}
+
+impl Layer {
+    fn check(cx: Cx, section: &str, raw: RawSettingsRef) -> Result<Layer, InventoryError> {
+        let key = |k: &str| format!("{section}.{k}");
+        let sourced = |s: &Spanned<String>| Sourced {
+            value: s.get_ref().clone(),
+            span: s.span(),
+        };
+        let mut layer = Layer::default();
+        if let Some(user) = raw.user {
+            if user.get_ref().is_empty() {
+                return Err(cx.at(user, key("user"), "user must not be empty"));
+            }
+            layer.user = Some(sourced(user));
+        }
+        if let Some(port) = raw.port {
+            let value = u16::try_from(*port.get_ref())
+                .ok()
+                .filter(|p| *p != 0)
+                .ok_or_else(|| {
+                    cx.at(
+                        port,
+                        key("port"),
+                        format!("port {} is out of range (1-65535)", port.get_ref()),
+                    )
+                })?;
+            layer.port = Some(Sourced {
+                value,
+                span: port.span(),
+            });
+        }
+        if let Some(files) = raw.identity_file {
+            let bad = || {
+                cx.at(
+                    files,
+                    key("identity_file"),
+                    "identity_file must be a path or a list of paths",
+                )
+            };
+            let list: Vec<&str> = match files.get_ref() {
+                toml::Value::String(one) => vec![one.as_str()],
+                toml::Value::Array(many) => many
+                    .iter()
+                    .map(|v| v.as_str().ok_or_else(bad))
+                    .collect::<Result<_, _>>()?,
+                _ => return Err(bad()),
+            };
+            let value = list.iter().map(|f| cx.path_setting(f)).collect();
+            layer.identity_files = Some(Sourced {
+                value,
+                span: files.span(),
+            });
+        }
+        if let Some(known) = raw.known_hosts {
+            layer.known_hosts = Some(Sourced {
+                value: cx.path_setting(known.get_ref()),
+                span: known.span(),
+            });
+        }
+        if let Some(timeout) = raw.connect_timeout {
+            let value = parse_duration(timeout.get_ref())
+                .map_err(|m| cx.at(timeout, key("connect_timeout"), m))?;
+            layer.connect_timeout = Some(Sourced {
+                value,
+                span: timeout.span(),
+            });
+        }
+        Ok(layer)
+    }
+}
+
+/// `"10s"`, `"1m30s"`, `"500ms"`; a bare number is seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let parsed = match text.parse::<f64>() {
+        Ok(secs) if secs.is_finite() && secs >= 0.0 => Ok(Duration::from_secs_f64(secs)),
+        Ok(_) => Err(()),
+        Err(_) => humantime::parse_duration(text).map_err(|_| ()),
+    };
+    match parsed {
+        Ok(d) if !d.is_zero() => Ok(d),
+        _ => Err(format!(
+            "invalid duration `{text}` (examples: `10s`, `1m30s`, `500ms`)"
+        )),
+    }
+}
+
+/// Checks the raw inventory and resolves each host's settings.
+struct Resolver<'a> {
+    cx: Cx<'a>,
+    raw: &'a RawInventory,
+    defaults: Layer,
+    /// Host name -> (address, own settings, where it was declared).
+    hosts: Vec<(String, String, Layer)>,
+    by_name: HashMap<String, usize>,
+    /// Group name -> direct member host indexes.
+    direct: BTreeMap<&'a str, Vec<usize>>,
+    layers: BTreeMap<&'a str, Layer>,
+}
+
+impl<'a> Resolver<'a> {
+    fn new(cx: Cx<'a>, raw: &'a RawInventory) -> Result<Self, InventoryError> {
+        let defaults = Layer::check(cx, "defaults", raw.defaults.settings())?;
+        let mut resolver = Resolver {
+            cx,
+            raw,
+            defaults,
+            hosts: Vec::new(),
+            by_name: HashMap::new(),
+            direct: BTreeMap::new(),
+            layers: BTreeMap::new(),
+        };
+        resolver.named_hosts()?;
+        resolver.group_members()?;
+        Ok(resolver)
+    }
+
+    fn named_hosts(&mut self) -> Result<(), InventoryError> {
+        for (name, host) in &self.raw.hosts {
+            let section = format!("hosts.{name}");
+            check_name(self.cx, name, host, &section)?;
+            if self.raw.groups.contains_key(name) {
+                return Err(self.cx.at(
+                    host,
+                    section,
+                    format!("`{name}` is both a host and a group; names must be unique"),
+                ));
+            }
+            let address = match &host.get_ref().address {
+                Some(a) if a.get_ref().trim().is_empty() => {
+                    return Err(self.cx.at(
+                        a,
+                        format!("{section}.address"),
+                        "address must not be empty",
+                    ));
+                }
+                Some(a) => a.get_ref().clone(),
+                None => name.clone(),
+            };
+            let layer = Layer::check(self.cx, &section, host.get_ref().settings())?;
+            self.by_name.insert(name.clone(), self.hosts.len());
+            self.hosts.push((name.clone(), address, layer));
+        }
+        Ok(())
+    }
+
+    fn group_members(&mut self) -> Result<(), InventoryError> {
+        let addresses: HashMap<String, String> = self
+            .hosts
+            .iter()
+            .map(|(name, address, _)| (address.clone(), name.clone()))
+            .collect();
+        for (group, body) in &self.raw.groups {
+            let section = format!("groups.{group}");
+            check_name(self.cx, group, body, &section)?;
+            let body = body.get_ref();
+            self.layers
+                .insert(group, Layer::check(self.cx, &section, body.settings())?);
+            let mut members: Vec<usize> = Vec::new();
+            let key = format!("{section}.hosts");
+            for entry in &body.hosts {
+                let names = if self.by_name.contains_key(entry.get_ref()) {
+                    vec![entry.get_ref().clone()]
+                } else {
+                    range::expand(entry.get_ref()).map_err(|m| self.cx.at(entry, key.clone(), m))?
+                };
+                for name in names {
+                    if self.raw.groups.contains_key(&name) {
+                        return Err(self.cx.at(
+                            entry,
+                            key.clone(),
+                            format!("`{name}` is a group; list it under `children`"),
+                        ));
+                    }
+                    let index = match self.by_name.get(&name) {
+                        Some(&i) => i,
+                        None => {
+                            if let Some(named) = addresses.get(&name) {
+                                return Err(self.cx.at(entry, key.clone(), format!("duplicate host: `{name}` is the address of host `{named}`; list `{named}` instead")));
+                            }
+                            check_address(&name).map_err(|m| self.cx.at(entry, key.clone(), m))?;
+                            let i = self.hosts.len();
+                            self.by_name.insert(name.clone(), i);
+                            self.hosts
+                                .push((name.clone(), name.clone(), Layer::default()));
+                            i
+                        }
+                    };
+                    if members.contains(&index) {
+                        return Err(self.cx.at(
+                            entry,
+                            key.clone(),
+                            format!("duplicate host `{name}` in group `{group}`"),
+                        ));
+                    }
+                    members.push(index);
+                }
+            }
+            self.direct.insert(group, members);
+        }
+        Ok(())
+    }
+
+    /// Every group's members with their distance (0 = listed directly), after checking
+    /// `children` for unknown names and cycles.
+    fn distances(&self) -> Result<BTreeMap<&'a str, HashMap<usize, usize>>, InventoryError> {
+        let groups: BTreeMap<&str, &raw::RawGroup> = self
+            .raw
+            .groups
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.get_ref()))
+            .collect();
+        for (name, body) in &groups {
+            for child in &body.children {
+                let key = format!("groups.{name}.children");
+                if !groups.contains_key(child.get_ref().as_str()) {
+                    let message = if self.by_name.contains_key(child.get_ref()) {
+                        format!(
+                            "`{}` is a host, not a group; list it under `hosts`",
+                            child.get_ref()
+                        )
+                    } else {
+                        let known = groups.keys().copied();
+                        format!(
+                            "unknown group `{}`{}",
+                            child.get_ref(),
+                            pattern::did_you_mean(child.get_ref(), known)
+                        )
+                    };
+                    return Err(self.cx.at(child, key, message));
+                }
+            }
+        }
+        let mut done: BTreeMap<&'a str, HashMap<usize, usize>> = BTreeMap::new();
+        for name in groups.keys() {
+            self.visit(name, &groups, &mut Vec::new(), &mut done)?;
+        }
+        Ok(done)
+    }
+
+    fn visit(
+        &self,
+        name: &'a str,
+        groups: &BTreeMap<&'a str, &'a raw::RawGroup>,
+        stack: &mut Vec<&'a str>,
+        done: &mut BTreeMap<&'a str, HashMap<usize, usize>>,
+    ) -> Result<(), InventoryError> {
+        if done.contains_key(name) {
+            return Ok(());
+        }
+        stack.push(name);
+        let mut members: HashMap<usize, usize> =
+            self.direct[name].iter().map(|&h| (h, 0)).collect();
+        for child in &groups[name].children {
+            let child_name = child.get_ref().as_str();
+            if let Some(start) = stack.iter().position(|g| *g == child_name) {
+                let mut cycle: Vec<&str> = stack[start..].to_vec();
+                cycle.push(child_name);
+                return Err(self.cx.at(
+                    child,
+                    format!("groups.{name}.children"),
+                    format!("group cycle: {}", cycle.join(" -> ")),
+                ));
+            }
+            self.visit(child_name, groups, stack, done)?;
+            for (&host, &distance) in &done[child_name] {
+                let entry = members.entry(host).or_insert(distance + 1);
+                *entry = (*entry).min(distance + 1);
+            }
+        }
+        stack.pop();
+        done.insert(name, members);
+        Ok(())
+    }
+
+    fn resolve(self) -> Result<Inventory, InventoryError> {
+        let distances = self.distances()?;
+        let mut hosts = Vec::with_capacity(self.hosts.len());
+        for (index, (name, address, own)) in self.hosts.iter().enumerate() {
+            let mut groups: Vec<(usize, &str, &Layer)> = distances
+                .iter()
+                .filter_map(|(g, members)| members.get(&index).map(|&d| (d, *g, &self.layers[g])))
+                .collect();
+            groups.sort_by_key(|(d, g, _)| (*d, *g));
+            let pick = Picker {
+                cx: self.cx,
+                host: name,
+                own,
+                groups: &groups,
+                defaults: &self.defaults,
+            };
+            let settings = Settings {
+                user: pick
+                    .one("user", |l| l.user.as_ref())?
+                    .unwrap_or_else(local_user),
+                port: pick.one("port", |l| l.port.as_ref())?.unwrap_or(22),
+                identity_files: pick
+                    .one("identity_file", |l| l.identity_files.as_ref())?
+                    .unwrap_or_default(),
+                known_hosts: pick
+                    .one("known_hosts", |l| l.known_hosts.as_ref())?
+                    .unwrap_or_else(|| home_dir().join(".ssh/known_hosts")),
+                connect_timeout: pick
+                    .one("connect_timeout", |l| l.connect_timeout.as_ref())?
+                    .unwrap_or(Duration::from_secs(10)),
+            };
+            let mut member_of: Vec<String> = groups.iter().map(|(_, g, _)| g.to_string()).collect();
+            member_of.sort();
+            hosts.push(Host {
+                name: name.clone(),
+                address: address.clone(),
+                settings,
+                groups: member_of,
+            });
+        }
+        let mut order: Vec<usize> = (0..hosts.len()).collect();
+        order.sort_by(|&a, &b| range::natural_cmp(&hosts[a].name, &hosts[b].name));
+        let mut new_index = vec![0; hosts.len()];
+        for (new, &old) in order.iter().enumerate() {
+            new_index[old] = new;
+        }
+        let groups = distances
+            .into_iter()
+            .map(|(g, members)| {
+                let mut list: Vec<usize> = members.keys().map(|&h| new_index[h]).collect();
+                list.sort_unstable();
+                (g.to_string(), list)
+            })
+            .collect();
+        let mut slots: Vec<Option<Host>> = hosts.into_iter().map(Some).collect();
+        let hosts = order
+            .iter()
+            .map(|&old| slots[old].take().expect("each host once"))
+            .collect();
+        Ok(Inventory {
+            path: self.cx.path.to_path_buf(),
+            hosts,
+            groups,
+        })
+    }
+}
+
+/// Resolves one setting for one host: its own value, else the nearest group's, else the default.
+struct Picker<'a> {
+    cx: Cx<'a>,
+    host: &'a str,
+    own: &'a Layer,
+    groups: &'a [(usize, &'a str, &'a Layer)],
+    defaults: &'a Layer,
+}
+
+impl Picker<'_> {
+    fn one<T: Clone + PartialEq + std::fmt::Debug>(
+        &self,
+        key: &str,
+        get: impl Fn(&Layer) -> Option<&Sourced<T>>,
+    ) -> Result<Option<T>, InventoryError> {
+        if let Some(own) = get(self.own) {
+            return Ok(Some(own.value.clone()));
+        }
+        let mut set = self
+            .groups
+            .iter()
+            .filter_map(|(d, g, l)| get(l).map(|v| (*d, *g, v)));
+        if let Some((distance, first_group, first)) = set.next() {
+            for (_, group, value) in set.take_while(|(d, _, _)| *d == distance) {
+                if value.value != first.value {
+                    return Err(self.cx.err(
+                        value.span.clone(),
+                        Some(format!("groups.{group}.{key}")),
+                        format!(
+                            "host `{}` gets `{key}` from both group `{first_group}` and group `{group}` with different values; set it on the host or in one group",
+                            self.host
+                        ),
+                    ));
+                }
+            }
+            return Ok(Some(first.value.clone()));
+        }
+        Ok(get(self.defaults).map(|v| v.value.clone()))
+    }
+}
+
+fn check_name<T>(cx: Cx, n: &str, at: &Spanned<T>, section: &str) -> Result<(), InventoryError> {
+    let bad = n.is_empty()
+        || n.starts_with(['!', '&'])
+        || n.contains([',', '*', '?', '[', ']', ' ', '/'])
+        || n == "all";
+    if bad {
+        return Err(cx.at(at, section, format!("`{n}` cannot be a name: names are non-empty, not `all`, and have no `,` `*` `?` `[` `]` `/`, spaces, or leading `!`/`&`")));
+    }
+    Ok(())
+}
+
+fn check_address(address: &str) -> Result<(), String> {
+    if address.is_empty() || address.contains(|c: char| c.is_whitespace() || c == '/' || c == '@') {
+        return Err(format!(
+            "`{address}` is neither a host name from [hosts] nor a valid address"
+        ));
+    }
+    Ok(())
+}
+
+/// The local login name, as ssh would use by default.
+pub fn local_user() -> String {
+    std::env::var("USER")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| {
+            // SAFETY: getpwuid returns a pointer into static storage or null; we copy out at once.
+            unsafe {
+                let pw = libc::getpwuid(libc::getuid());
+                if pw.is_null() {
+                    "root".to_string()
+                } else {
+                    std::ffi::CStr::from_ptr((*pw).pw_name)
+                        .to_string_lossy()
+                        .into_owned()
+                }
+            }
+        })
+}
+
+#[cfg(test)]
+mod tests;

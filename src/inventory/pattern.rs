@@ -1,0 +1,194 @@
+//! Host selection: `-g 'web,db,!web03'`, `-g 'prod,&web'`, globs (`web*`) and ranges (`web[01:04]`).
+//!
+//! Terms are comma-separated. Plain terms are united, `&term` intersects, `!term` excludes, in any
+//! order (like Ansible). With no plain term the start is every host. `all` is every host.
+
+use super::{Inventory, range};
+use crate::wildcard::matches as glob;
+use std::collections::BTreeSet;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct PatternError(pub String);
+
+/// The hosts `pattern` selects, as indexes into `inv.hosts`, in inventory (natural) order.
+pub fn select(inv: &Inventory, pattern: &str) -> Result<Vec<usize>, PatternError> {
+    let mut union: Option<BTreeSet<usize>> = None;
+    let mut intersect: Vec<BTreeSet<usize>> = Vec::new();
+    let mut exclude = BTreeSet::new();
+    for term in pattern.split(',') {
+        let term = term.trim();
+        let (op, body) = match term.as_bytes().first() {
+            Some(b'!') => ('!', term[1..].trim()),
+            Some(b'&') => ('&', term[1..].trim()),
+            _ => ('+', term),
+        };
+        if body.is_empty() {
+            return Err(PatternError(format!("empty term in pattern `{pattern}`")));
+        }
+        let hosts = resolve_term(inv, body)?;
+        match op {
+            '!' => exclude.extend(hosts),
+            '&' => intersect.push(hosts),
+            _ => union.get_or_insert_with(BTreeSet::new).extend(hosts),
+        }
+    }
+    let mut selected = union.unwrap_or_else(|| (0..inv.hosts.len()).collect());
+    for set in &intersect {
+        selected.retain(|h| set.contains(h));
+    }
+    selected.retain(|h| !exclude.contains(h));
+    Ok(selected.into_iter().collect())
+}
+
+fn resolve_term(inv: &Inventory, term: &str) -> Result<BTreeSet<usize>, PatternError> {
+    if term == "all" {
+        return Ok((0..inv.hosts.len()).collect());
+    }
+    if let Some(hosts) = by_name(inv, term) {
+        return Ok(hosts);
+    }
+    if term.contains('[') {
+        let names = range::expand(term).map_err(PatternError)?;
+        let mut out = BTreeSet::new();
+        for name in &names {
+            out.extend(by_name(inv, name).ok_or_else(|| unknown(inv, name))?);
+        }
+        return Ok(out);
+    }
+    if term.contains(['*', '?']) {
+        let mut out = BTreeSet::new();
+        for (group, members) in &inv.groups {
+            if glob(term, group) {
+                out.extend(members.iter().copied());
+            }
+        }
+        for (i, host) in inv.hosts.iter().enumerate() {
+            if glob(term, &host.name) {
+                out.insert(i);
+            }
+        }
+        if out.is_empty() {
+            return Err(PatternError(format!("`{term}` matches no group or host")));
+        }
+        return Ok(out);
+    }
+    Err(unknown(inv, term))
+}
+
+fn by_name(inv: &Inventory, name: &str) -> Option<BTreeSet<usize>> {
+    if let Some(members) = inv.groups.get(name) {
+        return Some(members.iter().copied().collect());
+    }
+    inv.hosts
+        .iter()
+        .position(|h| h.name == name)
+        .map(|i| BTreeSet::from([i]))
+}
+
+fn unknown(inv: &Inventory, name: &str) -> PatternError {
+    let known = inv
+        .groups
+        .keys()
+        .map(String::as_str)
+        .chain(inv.host_names());
+    PatternError(format!(
+        "unknown group or host `{name}`{}",
+        did_you_mean(name, known)
+    ))
+}
+
+/// ` (did you mean `web`?)` when a known name is close enough to be the intended one.
+pub fn did_you_mean<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> String {
+    let limit = (name.chars().count() / 3).max(2);
+    known
+        .map(|k| (strsim::damerau_levenshtein(name, k), k))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, k)| format!(" (did you mean `{k}`?)"))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn inv() -> Inventory {
+        Inventory::parse(
+            Path::new("hosts.toml"),
+            r#"
+            [hosts.db1]
+            address = "10.0.1.5"
+            [groups.web]
+            hosts = ["web[01:04]"]
+            [groups.db]
+            hosts = ["db1", "db2"]
+            [groups.prod]
+            children = ["web", "db"]
+            [groups.canary]
+            hosts = ["web01", "db2"]
+            "#,
+        )
+        .unwrap()
+    }
+
+    fn names(pattern: &str) -> Vec<String> {
+        let inv = inv();
+        select(&inv, pattern)
+            .unwrap()
+            .into_iter()
+            .map(|i| inv.hosts[i].name.clone())
+            .collect()
+    }
+
+    fn error(pattern: &str) -> String {
+        select(&inv(), pattern).unwrap_err().0
+    }
+
+    #[test]
+    fn group_and_host_names() {
+        assert_eq!(names("db"), ["db1", "db2"]);
+        assert_eq!(names("web02"), ["web02"]);
+        assert_eq!(names("prod").len(), 6);
+        assert_eq!(names("all").len(), 6);
+    }
+
+    #[test]
+    fn union_exclusion_intersection() {
+        assert_eq!(
+            names("web,db,!web03"),
+            ["db1", "db2", "web01", "web02", "web04"]
+        );
+        assert_eq!(names("prod,&canary"), ["db2", "web01"]);
+        assert_eq!(names("!web"), ["db1", "db2"]);
+        assert_eq!(names("&canary, !db"), ["web01"]);
+        assert_eq!(names(" web01 , web02 "), ["web01", "web02"]);
+    }
+
+    #[test]
+    fn globs_match_groups_and_hosts() {
+        assert_eq!(names("web0[2:3]"), ["web02", "web03"]);
+        assert_eq!(names("*1"), ["db1", "web01"]);
+        assert_eq!(names("d?"), ["db1", "db2"]);
+    }
+
+    #[test]
+    fn unknown_names_suggest_the_close_one() {
+        assert_eq!(
+            error("webb"),
+            "unknown group or host `webb` (did you mean `web`?)"
+        );
+        assert_eq!(
+            error("prdo,!web"),
+            "unknown group or host `prdo` (did you mean `prod`?)"
+        );
+        assert_eq!(error("mail"), "unknown group or host `mail`");
+        assert_eq!(error("x*"), "`x*` matches no group or host");
+        assert_eq!(error("web,,db"), "empty term in pattern `web,,db`");
+        assert_eq!(
+            error("web[05:06]"),
+            "unknown group or host `web05` (did you mean `web01`?)"
+        );
+    }
+}

@@ -1,0 +1,173 @@
+//! Host ranges (`web[01:20].example.com`, `10.0.0.[20:29]`) and the natural order of host names.
+
+use std::cmp::Ordering;
+
+/// More names than this from one entry is almost certainly a typo (`[1:100000]`).
+const MAX_EXPANSION: usize = 65_536;
+
+/// Expands every `[A:B]` in `spec` into the names it stands for, in order. Zero-padding is kept:
+/// `[01:10]` gives `01`..`10`, `[1:10]` gives `1`..`10`. Several ranges multiply
+/// (`r[1:2]n[1:2]` gives `r1n1 r1n2 r2n1 r2n2`). A spec without brackets is returned as is.
+pub fn expand(spec: &str) -> Result<Vec<String>, String> {
+    let Some(open) = spec.find('[') else {
+        if spec.contains(']') {
+            return Err(format!("`]` without `[` in `{spec}`"));
+        }
+        return Ok(vec![spec.to_string()]);
+    };
+    let close = spec[open..]
+        .find(']')
+        .map(|i| open + i)
+        .ok_or_else(|| format!("unclosed `[` in `{spec}`"))?;
+    let (prefix, body, rest) = (&spec[..open], &spec[open + 1..close], &spec[close + 1..]);
+    let (lo, hi) = body
+        .split_once(':')
+        .ok_or_else(|| format!("range `[{body}]` in `{spec}` needs the form `[START:END]`"))?;
+    let numeric = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !numeric(lo) || !numeric(hi) {
+        return Err(format!(
+            "range `[{body}]` in `{spec}` must have decimal bounds, like `[01:20]`"
+        ));
+    }
+    let parse = |s: &str| {
+        s.parse::<u64>()
+            .map_err(|_| format!("range bound `{s}` in `{spec}` is too large"))
+    };
+    let (start, end) = (parse(lo)?, parse(hi)?);
+    if start > end {
+        return Err(format!(
+            "range `[{body}]` in `{spec}` goes backwards ({start} > {end})"
+        ));
+    }
+    let width = if lo.len() > 1 && lo.starts_with('0') {
+        lo.len()
+    } else {
+        0
+    };
+    let tails = expand(rest)?;
+    let count = (end - start + 1) as usize;
+    if count.saturating_mul(tails.len()) > MAX_EXPANSION {
+        return Err(format!(
+            "`{spec}` expands to more than {MAX_EXPANSION} hosts"
+        ));
+    }
+    let mut out = Vec::with_capacity(count * tails.len());
+    for n in start..=end {
+        for tail in &tails {
+            out.push(format!("{prefix}{n:0width$}{tail}"));
+        }
+    }
+    Ok(out)
+}
+
+/// Orders names the way people count: `web2` before `web10`.
+pub fn natural_cmp(a: &str, b: &str) -> Ordering {
+    let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
+    loop {
+        match (a.first(), b.first()) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) if x.is_ascii_digit() && y.is_ascii_digit() => {
+                let da = a.iter().take_while(|c| c.is_ascii_digit()).count();
+                let db = b.iter().take_while(|c| c.is_ascii_digit()).count();
+                let (na, nb) = (trim_zeros(&a[..da]), trim_zeros(&b[..db]));
+                let ord = na.len().cmp(&nb.len()).then(na.cmp(nb)).then(da.cmp(&db));
+                if ord != Ordering::Equal {
+                    return ord;
+                }
+                a = &a[da..];
+                b = &b[db..];
+            }
+            (Some(x), Some(y)) => {
+                if x != y {
+                    return x.cmp(y);
+                }
+                a = &a[1..];
+                b = &b[1..];
+            }
+        }
+    }
+}
+
+fn trim_zeros(digits: &[u8]) -> &[u8] {
+    let first = digits
+        .iter()
+        .position(|&d| d != b'0')
+        .unwrap_or(digits.len());
+    &digits[first..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_name_is_itself() {
+        assert_eq!(expand("db1").unwrap(), ["db1"]);
+    }
+
+    #[test]
+    fn zero_padding_is_kept() {
+        assert_eq!(
+            expand("web[01:03].example.com").unwrap(),
+            [
+                "web01.example.com",
+                "web02.example.com",
+                "web03.example.com"
+            ]
+        );
+        assert_eq!(expand("n[008:010]").unwrap(), ["n008", "n009", "n010"]);
+    }
+
+    #[test]
+    fn unpadded_and_address_ranges() {
+        assert_eq!(expand("db[1:3]").unwrap(), ["db1", "db2", "db3"]);
+        assert_eq!(
+            expand("10.0.0.[9:11]").unwrap(),
+            ["10.0.0.9", "10.0.0.10", "10.0.0.11"]
+        );
+    }
+
+    #[test]
+    fn several_ranges_multiply() {
+        assert_eq!(
+            expand("r[1:2]n[1:2]").unwrap(),
+            ["r1n1", "r1n2", "r2n1", "r2n2"]
+        );
+    }
+
+    #[test]
+    fn bad_ranges_say_why() {
+        assert_eq!(
+            expand("web[01:20").unwrap_err(),
+            "unclosed `[` in `web[01:20`"
+        );
+        assert_eq!(
+            expand("web[5:1]").unwrap_err(),
+            "range `[5:1]` in `web[5:1]` goes backwards (5 > 1)"
+        );
+        assert_eq!(
+            expand("web[a:c]").unwrap_err(),
+            "range `[a:c]` in `web[a:c]` must have decimal bounds, like `[01:20]`"
+        );
+        assert_eq!(
+            expand("web[1-3]").unwrap_err(),
+            "range `[1-3]` in `web[1-3]` needs the form `[START:END]`"
+        );
+        assert_eq!(expand("web1]").unwrap_err(), "`]` without `[` in `web1]`");
+        assert!(
+            expand("h[0:99999]")
+                .unwrap_err()
+                .contains("more than 65536")
+        );
+    }
+
+    #[test]
+    fn natural_order() {
+        let mut names = vec!["web10", "web2", "db1", "web01", "web1"];
+        names.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(names, ["db1", "web1", "web01", "web2", "web10"]);
+        assert_eq!(natural_cmp("10.0.0.9", "10.0.0.10"), Ordering::Less);
+    }
+}

@@ -1,0 +1,82 @@
+//! `hosts.toml` as written: serde structs that keep each value's position for error messages.
+//! Unknown keys are rejected here so a typo (`usr = "x"`) never goes unnoticed.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawInventory {
+    #[serde(default)]
+    pub defaults: RawSettings,
+    #[serde(default)]
+    pub hosts: BTreeMap<String, Spanned<RawHost>>,
+    #[serde(default)]
+    pub groups: BTreeMap<String, Spanned<RawGroup>>,
+}
+
+/// The SSH settings that `[defaults]`, a host and a group can each carry; the three structs
+/// below share them through this macro because serde's `flatten` cannot be combined with
+/// `deny_unknown_fields`.
+macro_rules! with_settings {
+    ($(#[$meta:meta])* pub struct $name:ident { $($(#[$fmeta:meta])* pub $field:ident : $ty:ty,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Default, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            $($(#[$fmeta])* pub $field: $ty,)*
+            pub user: Option<Spanned<String>>,
+            pub port: Option<Spanned<i64>>,
+            /// A string or a list of strings; checked in `Layer::check`.
+            pub identity_file: Option<Spanned<toml::Value>>,
+            pub known_hosts: Option<Spanned<String>>,
+            pub connect_timeout: Option<Spanned<String>>,
+        }
+
+        impl $name {
+            pub fn settings(&self) -> RawSettingsRef<'_> {
+                RawSettingsRef {
+                    user: self.user.as_ref(),
+                    port: self.port.as_ref(),
+                    identity_file: self.identity_file.as_ref(),
+                    known_hosts: self.known_hosts.as_ref(),
+                    connect_timeout: self.connect_timeout.as_ref(),
+                }
+            }
+        }
+    };
+}
+
+with_settings! {
+    /// `[defaults]`: settings for every host.
+    pub struct RawSettings {}
+}
+
+with_settings! {
+    /// `[hosts.NAME]`: a named host; `address` defaults to the name.
+    pub struct RawHost {
+        pub address: Option<Spanned<String>>,
+    }
+}
+
+with_settings! {
+    /// `[groups.NAME]`: member hosts (names, addresses or ranges), child groups, and settings
+    /// for all of them.
+    pub struct RawGroup {
+        #[serde(default)]
+        pub hosts: Vec<Spanned<String>>,
+        #[serde(default)]
+        pub children: Vec<Spanned<String>>,
+    }
+}
+
+/// A borrowed view of the settings of any of the three sections.
+#[derive(Clone, Copy, Default)]
+pub struct RawSettingsRef<'a> {
+    pub user: Option<&'a Spanned<String>>,
+    pub port: Option<&'a Spanned<i64>>,
+    pub identity_file: Option<&'a Spanned<toml::Value>>,
+    pub known_hosts: Option<&'a Spanned<String>>,
+    pub connect_timeout: Option<&'a Spanned<String>>,
+}

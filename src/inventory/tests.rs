@@ -1,0 +1,235 @@
+use super::*;
+
+fn parse(text: &str) -> Result<Inventory, InventoryError> {
+    Inventory::parse(Path::new("hosts.toml"), text)
+}
+
+fn error(text: &str) -> String {
+    parse(text).unwrap_err().to_string()
+}
+
+fn host<'a>(inv: &'a Inventory, name: &str) -> &'a Host {
+    inv.hosts
+        .iter()
+        .find(|h| h.name == name)
+        .unwrap_or_else(|| panic!("no host {name}"))
+}
+
+const EXAMPLE: &str = r#"
+[defaults]
+user = "deploy"
+port = 22
+identity_file = "~/.ssh/id_ed25519"
+known_hosts = "/etc/hostctl/known_hosts"
+connect_timeout = "10s"
+
+[hosts.db1]                # a named host with its own settings
+address = "10.0.1.5"
+port = 2222
+user = "postgres"
+
+[groups.web]
+hosts = ["web01", "web[02:04].example.com", "10.0.0.[20:29]"]
+user = "www"
+
+[groups.db]
+hosts = ["db1"]
+
+[groups.prod]
+children = ["web", "db"]
+"#;
+
+#[test]
+fn the_documented_example_parses() {
+    let inv = parse(EXAMPLE).unwrap();
+    assert_eq!(inv.hosts.len(), 1 + 1 + 3 + 10);
+    let db1 = host(&inv, "db1");
+    assert_eq!(
+        (
+            db1.address.as_str(),
+            db1.settings.port,
+            db1.settings.user.as_str()
+        ),
+        ("10.0.1.5", 2222, "postgres")
+    );
+    let web = host(&inv, "web03.example.com");
+    assert_eq!(web.address, "web03.example.com");
+    assert_eq!(web.settings.user, "www");
+    assert_eq!(web.settings.port, 22);
+    assert_eq!(web.settings.connect_timeout, Duration::from_secs(10));
+    assert_eq!(
+        web.settings.known_hosts,
+        PathBuf::from("/etc/hostctl/known_hosts")
+    );
+    assert_eq!(web.groups, ["prod", "web"]);
+    assert_eq!(inv.groups["prod"].len(), 15);
+    // Natural order: 10.0.0.9 would sort before 10.0.0.20; web02 before web10.
+    assert_eq!(inv.hosts[0].name, "10.0.0.20");
+}
+
+#[test]
+fn precedence_host_then_nearest_group_then_defaults() {
+    let inv = parse(
+        r#"
+        [defaults]
+        user = "d"
+        port = 2200
+        [hosts.a]
+        user = "own"
+        [groups.inner]
+        hosts = ["a", "b"]
+        port = 2201
+        [groups.outer]
+        children = ["inner"]
+        hosts = ["c"]
+        port = 2202
+        user = "outer"
+        "#,
+    )
+    .unwrap();
+    let (a, b, c) = (host(&inv, "a"), host(&inv, "b"), host(&inv, "c"));
+    assert_eq!((a.settings.user.as_str(), a.settings.port), ("own", 2201));
+    assert_eq!((b.settings.user.as_str(), b.settings.port), ("outer", 2201));
+    assert_eq!((c.settings.user.as_str(), c.settings.port), ("outer", 2202));
+}
+
+#[test]
+fn relative_paths_are_next_to_the_inventory() {
+    let inv = Inventory::parse(
+        Path::new("/srv/fleet/hosts.toml"),
+        "[defaults]\nidentity_file = [\"keys/a\", \"/abs/b\"]\nknown_hosts = \"kh\"\n[hosts.x]\n",
+    )
+    .unwrap();
+    let s = &inv.hosts[0].settings;
+    assert_eq!(
+        s.identity_files,
+        [PathBuf::from("/srv/fleet/keys/a"), PathBuf::from("/abs/b")]
+    );
+    assert_eq!(s.known_hosts, PathBuf::from("/srv/fleet/kh"));
+}
+
+#[test]
+fn toml_syntax_errors_name_file_and_line() {
+    assert_eq!(
+        error("[hosts.a]\naddress = \"x\n"),
+        "hosts.toml:2:13: invalid basic string, expected `\"`"
+    );
+}
+
+#[test]
+fn unknown_keys_are_rejected_with_their_path() {
+    let e = error("[groups.web]\nhosts = [\"a\"]\nusr = \"x\"\n");
+    assert!(
+        e.starts_with("hosts.toml:3:1: `groups.web.usr`: unknown field `usr`, expected one of"),
+        "{e}"
+    );
+    let e = error("[default]\nuser = \"x\"\n");
+    assert!(
+        e.starts_with("hosts.toml:1:2: `default`: unknown field `default`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_group_naming_an_unknown_group_suggests_one() {
+    assert_eq!(
+        error("[groups.web]\nhosts = [\"a\"]\n[groups.prod]\nchildren = [\"wbe\"]\n"),
+        "hosts.toml:4:13: `groups.prod.children`: unknown group `wbe` (did you mean `web`?)"
+    );
+    assert_eq!(
+        error("[hosts.a]\n[groups.prod]\nchildren = [\"a\"]\n"),
+        "hosts.toml:3:13: `groups.prod.children`: `a` is a host, not a group; list it under `hosts`"
+    );
+}
+
+#[test]
+fn group_cycles_are_rejected() {
+    assert_eq!(
+        error(
+            "[groups.a]\nchildren = [\"b\"]\n[groups.b]\nchildren = [\"c\"]\n[groups.c]\nchildren = [\"a\"]\n"
+        ),
+        "hosts.toml:6:13: `groups.c.children`: group cycle: a -> b -> c -> a"
+    );
+    assert_eq!(
+        error("[groups.a]\nchildren = [\"a\"]\n"),
+        "hosts.toml:2:13: `groups.a.children`: group cycle: a -> a"
+    );
+}
+
+#[test]
+fn bad_ranges_point_at_the_entry() {
+    assert_eq!(
+        error("[groups.web]\nhosts = [\"ok\", \"web[05:01]\"]\n"),
+        "hosts.toml:2:16: `groups.web.hosts`: range `[05:01]` in `web[05:01]` goes backwards (5 > 1)"
+    );
+}
+
+#[test]
+fn duplicate_hosts_are_rejected() {
+    assert_eq!(
+        error("[groups.web]\nhosts = [\"web[01:03]\", \"web02\"]\n"),
+        "hosts.toml:2:24: `groups.web.hosts`: duplicate host `web02` in group `web`"
+    );
+    assert_eq!(
+        error("[hosts.db1]\naddress = \"10.0.1.5\"\n[groups.db]\nhosts = [\"10.0.1.5\"]\n"),
+        "hosts.toml:4:10: `groups.db.hosts`: duplicate host: `10.0.1.5` is the address of host `db1`; list `db1` instead"
+    );
+    assert_eq!(
+        error("[hosts.web]\n[groups.web]\nhosts = [\"a\"]\n"),
+        "hosts.toml:1:1: `hosts.web`: `web` is both a host and a group; names must be unique"
+    );
+}
+
+#[test]
+fn ports_and_durations_are_checked() {
+    assert_eq!(
+        error("[hosts.a]\nport = 70000\n"),
+        "hosts.toml:2:8: `hosts.a.port`: port 70000 is out of range (1-65535)"
+    );
+    assert_eq!(
+        error("[defaults]\nport = 0\n"),
+        "hosts.toml:2:8: `defaults.port`: port 0 is out of range (1-65535)"
+    );
+    assert_eq!(
+        error("[defaults]\nconnect_timeout = \"soon\"\n"),
+        "hosts.toml:2:19: `defaults.connect_timeout`: invalid duration `soon` (examples: `10s`, `1m30s`, `500ms`)"
+    );
+    let e = error("[hosts.a]\nport = \"22\"\n");
+    assert!(
+        e.starts_with("hosts.toml:2:8: `hosts.a.port`: invalid type: string \"22\", expected i64"),
+        "{e}"
+    );
+}
+
+#[test]
+fn conflicting_groups_at_the_same_distance_are_an_error() {
+    assert_eq!(
+        error(
+            "[groups.a]\nhosts = [\"h\"]\nuser = \"x\"\n[groups.b]\nhosts = [\"h\"]\nuser = \"y\"\n"
+        ),
+        "hosts.toml:6:8: `groups.b.user`: host `h` gets `user` from both group `a` and group `b` with different values; set it on the host or in one group"
+    );
+    // The same value from both is fine.
+    parse("[groups.a]\nhosts = [\"h\"]\nuser = \"x\"\n[groups.b]\nhosts = [\"h\"]\nuser = \"x\"\n")
+        .unwrap();
+}
+
+#[test]
+fn bad_names_are_rejected() {
+    assert_eq!(
+        error("[groups.all]\nhosts = [\"a\"]\n"),
+        "hosts.toml:1:1: `groups.all`: `all` cannot be a name: names are non-empty, not `all`, and have no `,` `*` `?` `[` `]` `/`, spaces, or leading `!`/`&`"
+    );
+    assert_eq!(
+        error("[groups.web]\nhosts = [\"user@host\"]\n"),
+        "hosts.toml:2:10: `groups.web.hosts`: `user@host` is neither a host name from [hosts] nor a valid address"
+    );
+}
+
+#[test]
+fn durations() {
+    assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+    assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
+    assert_eq!(parse_duration("2.5"), Ok(Duration::from_millis(2500)));
+    assert!(parse_duration("0").is_err());
+}

@@ -1,0 +1,93 @@
+//! hostctl: run commands and copy files across groups of hosts over SSH, with an audit log.
+//!
+//! args + hosts.toml -> validated plan -> executor -> events -> (renderer, audit log)
+
+pub mod audit;
+pub mod cli;
+pub mod error;
+pub mod event;
+pub mod executor;
+mod flock;
+pub mod inventory;
+pub mod ops;
+pub mod plan;
+pub mod render;
+pub mod ssh;
+mod wildcard;
+
+use cli::{Cli, Command, HostsArgs};
+use error::Error;
+use inventory::Inventory;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Runs one hostctl invocation and returns its exit status.
+pub fn run(cli: Cli) -> Result<u8, Error> {
+    let inv = Inventory::load(&cli.inventory)?;
+    match &cli.command {
+        Command::Hosts(args) => hosts(&inv, args),
+        Command::Run(args) => {
+            let plan = plan::Plan::run(&inv, args)?;
+            let plan::Operation::Run { command, timeout } = plan.operation.clone();
+            let shared = Arc::new(ops::Shared::new(&plan)?);
+            let job = Arc::new(ops::run::RunJob {
+                shared,
+                command,
+                timeout,
+            });
+            let mut log = audit::AuditLog::open(&log_dir(&cli))?;
+            ops::execute(plan, job, &mut log)
+        }
+    }
+}
+
+/// `--log-dir`, else `logs/` next to the inventory.
+pub fn log_dir(cli: &Cli) -> PathBuf {
+    cli.log_dir.clone().unwrap_or_else(|| {
+        cli.inventory
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .join("logs")
+    })
+}
+
+fn hosts(inv: &Inventory, args: &HostsArgs) -> Result<u8, Error> {
+    let hosts = plan::select(inv, &args.pattern)?;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let mut text = serde_json::to_string_pretty(&hosts).expect("hosts serialize");
+        text.push('\n');
+        let _ = out.write_all(text.as_bytes());
+        return Ok(0);
+    }
+    let name_w = hosts.iter().map(|h| h.name.len()).max().unwrap_or(4).max(4);
+    let addr_w = hosts
+        .iter()
+        .map(|h| h.address.len())
+        .max()
+        .unwrap_or(7)
+        .max(7);
+    let mut text = format!(
+        "{:name_w$}  {:addr_w$}  {:>5}  {:12}  GROUPS\n",
+        "HOST", "ADDRESS", "PORT", "USER"
+    );
+    for h in &hosts {
+        text.push_str(&format!(
+            "{:name_w$}  {:addr_w$}  {:>5}  {:12}  {}\n",
+            h.name,
+            h.address,
+            h.settings.port,
+            h.settings.user,
+            h.groups.join(",")
+        ));
+    }
+    text.push_str(&format!(
+        "{} host{}\n",
+        hosts.len(),
+        if hosts.len() == 1 { "" } else { "s" }
+    ));
+    let _ = out.write_all(text.as_bytes());
+    Ok(0)
+}

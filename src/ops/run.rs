@@ -1,0 +1,135 @@
+//! `hostctl run`: one shell command on each host.
+//!
+//! With `--timeout`, the command is wrapped in coreutils `timeout` on the host, which kills its
+//! whole process group when time is up: closing an SSH channel does not stop a remote command
+//! (without a pty, sshd sends it no signal), so the host itself must enforce the limit.
+
+use super::Shared;
+use crate::event::{Captured, FailureKind, HostOutcome, Status, Stream};
+use crate::executor::{HostContext, Job};
+use crate::ssh::{Connection, Target, shell_quote};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How long past `--timeout` we wait for the host's own `timeout` to report before giving up.
+const GRACE: Duration = Duration::from_secs(5);
+/// Exit status of coreutils `timeout` when it had to stop the command.
+const TIMED_OUT: i32 = 124;
+
+pub struct RunJob {
+    pub shared: Arc<Shared>,
+    pub command: String,
+    pub timeout: Option<Duration>,
+}
+
+impl RunJob {
+    fn remote_command(&self) -> String {
+        match self.timeout {
+            // -k: SIGKILL the group if SIGTERM was not enough within 2s.
+            Some(t) => format!(
+                "timeout -k 2 {:.3} sh -c {}",
+                t.as_secs_f64(),
+                shell_quote(&self.command)
+            ),
+            None => self.command.clone(),
+        }
+    }
+}
+
+impl Job for RunJob {
+    fn run(&self, target: &Target, cx: &mut HostContext) -> HostOutcome {
+        let started = Instant::now();
+        let conn = match self.shared.connect(target, cx) {
+            Ok(c) => c,
+            Err(outcome) => return outcome.finish(started),
+        };
+        let limit = self.shared.output_limit;
+        let (mut stdout, mut stderr) = (Captured::with_limit(limit), Captured::with_limit(limit));
+        let deadline = self.timeout.map(|t| Instant::now() + t + GRACE);
+        let result = conn.exec(
+            &self.remote_command(),
+            deadline,
+            None,
+            &mut |stream, data| {
+                cx.output(stream, data);
+                match stream {
+                    Stream::Stdout => stdout.push(data),
+                    Stream::Stderr => stderr.push(data),
+                }
+            },
+        );
+        let elapsed = started.elapsed();
+        let (status, bytes_in) = match result {
+            Ok(exit) => {
+                let timed_out = self
+                    .timeout
+                    .is_some_and(|t| exit.code == Some(TIMED_OUT) && elapsed >= t);
+                let status = if timed_out {
+                    timeout_status(self.timeout.expect("checked"))
+                } else if exit.code == Some(0) {
+                    Status::Ok
+                } else {
+                    Status::Failed {
+                        exit_code: exit.code,
+                        signal: exit.signal,
+                        reason: None,
+                    }
+                };
+                (status, exit.bytes_in)
+            }
+            Err(f) if f.kind == FailureKind::Timeout => {
+                (timeout_status(self.timeout.unwrap_or_default()), 0)
+            }
+            Err(f) => (
+                Status::Unreachable {
+                    kind: f.kind,
+                    reason: f.reason,
+                },
+                0,
+            ),
+        };
+        drop(conn);
+        let mut outcome = HostOutcome::new(status, elapsed);
+        outcome.stdout = stdout;
+        outcome.stderr = stderr;
+        outcome.bytes_in = bytes_in;
+        outcome
+    }
+}
+
+fn timeout_status(limit: Duration) -> Status {
+    Status::Unreachable {
+        kind: FailureKind::Timeout,
+        reason: format!(
+            "command timed out after {} (stopped on the host)",
+            humantime::format_duration(limit)
+        ),
+    }
+}
+
+/// Opening a connection failed: the host's outcome, with its duration still to set.
+pub struct Unreachable(pub Status);
+
+impl Unreachable {
+    pub fn finish(self, started: Instant) -> HostOutcome {
+        HostOutcome::new(self.0, started.elapsed())
+    }
+}
+
+impl Shared {
+    pub fn connect(&self, target: &Target, cx: &HostContext) -> Result<Connection, Unreachable> {
+        Connection::open(
+            target,
+            &self.credentials,
+            &self.known_hosts,
+            self.accept_new,
+            cx.abort.clone(),
+        )
+        .map_err(|f| {
+            Unreachable(Status::Unreachable {
+                kind: f.kind,
+                reason: f.reason,
+            })
+        })
+    }
+}

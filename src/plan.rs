@@ -1,0 +1,161 @@
+//! Arguments + inventory -> a checked plan: the hosts, their settings and the operation. Every
+//! usage error is found here, before anything touches the network.
+
+use crate::cli::{ConnectArgs, OutputArgs, RunArgs};
+use crate::error::Error;
+use crate::inventory::{self, Host, Inventory};
+use crate::ssh::Target;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputMode {
+    Blocks,
+    Stream,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub enum Operation {
+    Run {
+        command: String,
+        timeout: Option<Duration>,
+    },
+}
+
+impl Operation {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Operation::Run { .. } => "run",
+        }
+    }
+}
+
+/// Everything an operation needs, checked.
+#[derive(Debug)]
+pub struct Plan {
+    pub operation: Operation,
+    pub inventory: std::path::PathBuf,
+    pub pattern: String,
+    pub hosts: Vec<Host>,
+    pub targets: Vec<Target>,
+    pub forks: usize,
+    pub accept_new: bool,
+    pub ask_pass: bool,
+    pub output: OutputMode,
+    pub output_limit: usize,
+}
+
+impl Plan {
+    pub fn run(inv: &Inventory, args: &RunArgs) -> Result<Plan, Error> {
+        let command = args.command.join(" ");
+        if command.trim().is_empty() {
+            return Err(Error::Usage("the command is empty".into()));
+        }
+        let timeout = args
+            .timeout
+            .as_deref()
+            .map(|t| {
+                inventory::parse_duration(t).map_err(|m| Error::Usage(format!("--timeout: {m}")))
+            })
+            .transpose()?;
+        let operation = Operation::Run { command, timeout };
+        Plan::new(
+            inv,
+            &args.selection.pattern,
+            &args.connect,
+            &args.output,
+            operation,
+        )
+    }
+
+    fn new(
+        inv: &Inventory,
+        pattern: &str,
+        connect: &ConnectArgs,
+        output: &OutputArgs,
+        operation: Operation,
+    ) -> Result<Plan, Error> {
+        let hosts = select(inv, pattern)?;
+        let connect_timeout = connect
+            .connect_timeout
+            .as_deref()
+            .map(|t| {
+                inventory::parse_duration(t)
+                    .map_err(|m| Error::Usage(format!("--connect-timeout: {m}")))
+            })
+            .transpose()?;
+        let targets = hosts
+            .iter()
+            .map(|h| Target {
+                name: h.name.clone(),
+                address: h.address.clone(),
+                port: h.settings.port,
+                user: h.settings.user.clone(),
+                identity_files: h.settings.identity_files.clone(),
+                known_hosts: h.settings.known_hosts.clone(),
+                connect_timeout: connect_timeout.unwrap_or(h.settings.connect_timeout),
+            })
+            .collect();
+        let mode = if output.json {
+            OutputMode::Json
+        } else if output.stream {
+            OutputMode::Stream
+        } else {
+            OutputMode::Blocks
+        };
+        Ok(Plan {
+            operation,
+            inventory: inv.path.clone(),
+            pattern: pattern.to_string(),
+            hosts,
+            targets,
+            forks: connect.forks as usize,
+            accept_new: connect.accept_new,
+            ask_pass: connect.ask_pass,
+            output: mode,
+            output_limit: parse_size(&output.output_limit)
+                .map_err(|m| Error::Usage(format!("--output-limit: {m}")))?,
+        })
+    }
+}
+
+/// The hosts `pattern` selects; selecting none is an error, not a silent no-op.
+pub fn select(inv: &Inventory, pattern: &str) -> Result<Vec<Host>, Error> {
+    let picked = inventory::select(inv, pattern)?;
+    if picked.is_empty() {
+        return Err(Error::Usage(format!(
+            "pattern `{pattern}` selects no hosts"
+        )));
+    }
+    Ok(picked.into_iter().map(|i| inv.hosts[i].clone()).collect())
+}
+
+/// `1048576`, `64K`, `1M`, `2G` (powers of 1024).
+pub fn parse_size(text: &str) -> Result<usize, String> {
+    let t = text.trim();
+    let (digits, mult) = match t.char_indices().last() {
+        Some((i, c)) if c.eq_ignore_ascii_case(&'k') => (&t[..i], 1 << 10),
+        Some((i, c)) if c.eq_ignore_ascii_case(&'m') => (&t[..i], 1 << 20),
+        Some((i, c)) if c.eq_ignore_ascii_case(&'g') => (&t[..i], 1 << 30),
+        _ => (t, 1),
+    };
+    digits
+        .trim()
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .ok_or_else(|| format!("invalid size `{text}` (examples: `65536`, `64K`, `1M`)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("1M"), Ok(1 << 20));
+        assert_eq!(parse_size("64k"), Ok(64 << 10));
+        assert_eq!(parse_size("100"), Ok(100));
+        assert!(parse_size("lots").is_err());
+    }
+}

@@ -1,0 +1,221 @@
+//! Human output. Blocks: each host's output printed whole when it finishes, never interleaved,
+//! with a progress line on a terminal. Stream: lines as they arrive, prefixed by host.
+
+use super::{Renderer, Summary, bytes, seconds};
+use crate::event::{Captured, Event, HostEventKind, HostOutcome, Status, Stream};
+use crate::plan::Plan;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::collections::HashMap;
+use std::io::{IsTerminal, Write};
+
+/// `=== web02: FAILED, exit 3, 0.10s` / `=== web03: UNREACHABLE, 0.00s: connection refused ...`
+pub fn header(name: &str, outcome: &HostOutcome) -> String {
+    let status = &outcome.status;
+    let mut h = format!("=== {name}: ");
+    h.push_str(&match status {
+        Status::Ok | Status::Unchanged => status.name().to_string(),
+        _ => status.name().to_uppercase(),
+    });
+    if let Some(code) = status
+        .exit_code()
+        .filter(|_| matches!(status, Status::Ok | Status::Failed { .. }))
+    {
+        h.push_str(&format!(", exit {code}"));
+    }
+    h.push_str(&format!(", {}", seconds(outcome.duration)));
+    if let Some(reason) = status.reason() {
+        h.push_str(&format!(": {reason}"));
+    }
+    h
+}
+
+fn truncation_note(label: &str, c: &Captured) -> Option<String> {
+    c.truncated().then(|| {
+        format!(
+            "[hostctl: {label} truncated: kept {} of {}; --stream shows all of it]\n",
+            bytes(c.data.len() as u64),
+            bytes(c.total)
+        )
+    })
+}
+
+fn block(name: &str, outcome: &HostOutcome) -> Vec<u8> {
+    let mut out = format!("{}\n", header(name, outcome)).into_bytes();
+    let mut body = |c: &Captured| {
+        out.extend_from_slice(&c.data);
+        if !c.data.is_empty() && !c.data.ends_with(b"\n") {
+            out.push(b'\n');
+        }
+    };
+    body(&outcome.stdout);
+    if let Some(note) = truncation_note("stdout", &outcome.stdout) {
+        out.extend_from_slice(note.as_bytes());
+    }
+    if !outcome.stderr.data.is_empty() {
+        out.extend_from_slice(format!("--- {name} stderr\n").as_bytes());
+        out.extend_from_slice(&outcome.stderr.data);
+        if !outcome.stderr.data.ends_with(b"\n") {
+            out.push(b'\n');
+        }
+    }
+    if let Some(note) = truncation_note("stderr", &outcome.stderr) {
+        out.extend_from_slice(note.as_bytes());
+    }
+    out
+}
+
+fn write_stdout(bytes: &[u8]) {
+    // A closed pipe (`| head`) is not an error worth dying over mid-run.
+    let _ = std::io::stdout().lock().write_all(bytes);
+}
+
+fn interrupt_note(abort: bool) -> &'static str {
+    if abort {
+        "hostctl: aborting running hosts\n"
+    } else {
+        "hostctl: interrupted: starting no more hosts, waiting for running ones (Ctrl-C again to abort them)\n"
+    }
+}
+
+pub struct BlockRenderer {
+    progress: Option<ProgressBar>,
+    failures: usize,
+}
+
+impl BlockRenderer {
+    pub fn new(plan: &Plan) -> BlockRenderer {
+        let progress = std::io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::with_draw_target(
+                Some(plan.targets.len() as u64),
+                ProgressDrawTarget::stderr(),
+            );
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {pos}/{len} hosts done {msg} [{elapsed}]")
+                    .expect("valid template"),
+            );
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            bar
+        });
+        BlockRenderer {
+            progress,
+            failures: 0,
+        }
+    }
+
+    fn print(&self, bytes: &[u8]) {
+        match &self.progress {
+            Some(bar) => bar.suspend(|| write_stdout(bytes)),
+            None => write_stdout(bytes),
+        }
+    }
+}
+
+impl Renderer for BlockRenderer {
+    fn event(&mut self, plan: &Plan, event: &Event) {
+        match event {
+            Event::Host(e) => {
+                if let HostEventKind::Finished(outcome) = &e.kind {
+                    self.print(&block(&plan.targets[e.host].name, outcome));
+                    if let Some(bar) = &self.progress {
+                        if outcome.status.bucket() != crate::event::Bucket::Ok {
+                            self.failures += 1;
+                            bar.set_message(format!("({} not ok)", self.failures));
+                        }
+                        bar.inc(1);
+                    }
+                }
+            }
+            Event::Interrupted { abort } => match &self.progress {
+                Some(bar) => bar.suspend(|| eprint!("{}", interrupt_note(*abort))),
+                None => eprint!("{}", interrupt_note(*abort)),
+            },
+        }
+    }
+
+    fn finish(&mut self, _plan: &Plan, summary: &Summary) {
+        if let Some(bar) = self.progress.take() {
+            bar.finish_and_clear();
+        }
+        write_stdout(format!("{}\n", summary.line()).as_bytes());
+    }
+}
+
+/// Lines as they arrive: `web01: text`. Remote stdout goes to stdout, remote stderr to stderr.
+pub struct StreamRenderer {
+    width: usize,
+    partial: HashMap<(usize, bool), Vec<u8>>,
+}
+
+/// A line longer than this is printed in pieces rather than held back.
+const MAX_PARTIAL: usize = 64 * 1024;
+
+impl StreamRenderer {
+    pub fn new(plan: &Plan) -> StreamRenderer {
+        let width = plan.targets.iter().map(|t| t.name.len()).max().unwrap_or(0);
+        StreamRenderer {
+            width,
+            partial: HashMap::new(),
+        }
+    }
+
+    fn emit(&self, name: &str, stderr: bool, line: &[u8]) {
+        let mut out = format!("{name:>width$}: ", width = self.width).into_bytes();
+        out.extend_from_slice(line);
+        if !line.ends_with(b"\n") {
+            out.push(b'\n');
+        }
+        if stderr {
+            let _ = std::io::stderr().lock().write_all(&out);
+        } else {
+            write_stdout(&out);
+        }
+    }
+}
+
+impl Renderer for StreamRenderer {
+    fn event(&mut self, plan: &Plan, event: &Event) {
+        let e = match event {
+            Event::Host(e) => e,
+            Event::Interrupted { abort } => {
+                eprint!("{}", interrupt_note(*abort));
+                return;
+            }
+        };
+        let name = &plan.targets[e.host].name;
+        match &e.kind {
+            HostEventKind::Output { stream, data } => {
+                let is_err = *stream == Stream::Stderr;
+                let mut buf = self.partial.remove(&(e.host, is_err)).unwrap_or_default();
+                buf.extend_from_slice(data);
+                let mut start = 0;
+                while let Some(nl) = buf[start..].iter().position(|&b| b == b'\n') {
+                    self.emit(name, is_err, &buf[start..start + nl + 1]);
+                    start += nl + 1;
+                }
+                buf.drain(..start);
+                if buf.len() > MAX_PARTIAL {
+                    self.emit(name, is_err, &buf);
+                    buf.clear();
+                }
+                self.partial.insert((e.host, is_err), buf);
+            }
+            HostEventKind::Finished(outcome) => {
+                for is_err in [false, true] {
+                    if let Some(rest) = self
+                        .partial
+                        .remove(&(e.host, is_err))
+                        .filter(|b| !b.is_empty())
+                    {
+                        self.emit(name, is_err, &rest);
+                    }
+                }
+                write_stdout(format!("{}\n", header(name, outcome)).as_bytes());
+            }
+            _ => {}
+        }
+    }
+
+    fn finish(&mut self, _plan: &Plan, summary: &Summary) {
+        write_stdout(format!("{}\n", summary.line()).as_bytes());
+    }
+}

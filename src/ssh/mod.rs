@@ -1,0 +1,63 @@
+//! The only place that touches `ssh2`: connect, verify host keys, authenticate, run commands
+//! and move bytes. Each `Connection` lives on one thread; nothing here prints.
+
+mod exec;
+pub mod known_hosts;
+mod session;
+
+pub use exec::ExitStatus;
+pub use session::{Connection, Credentials};
+
+use crate::event::FailureKind;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Everything needed to reach one host.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub name: String,
+    pub address: String,
+    pub port: u16,
+    pub user: String,
+    /// Empty: the usual `~/.ssh/id_ed25519`, `id_ecdsa`, `id_rsa` that exist.
+    pub identity_files: Vec<PathBuf>,
+    pub known_hosts: PathBuf,
+    pub connect_timeout: Duration,
+}
+
+/// Why a host could not be worked with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    pub kind: FailureKind,
+    pub reason: String,
+}
+
+impl Failure {
+    pub fn new(kind: FailureKind, reason: impl Into<String>) -> Failure {
+        Failure {
+            kind,
+            reason: reason.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.reason)
+    }
+}
+
+/// Quotes `s` for a POSIX shell: safe for any bytes a file name can hold.
+pub fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn shell_quote_survives_quotes_and_spaces() {
+        assert_eq!(super::shell_quote("a b"), "'a b'");
+        assert_eq!(super::shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(super::shell_quote("$(rm -rf /)"), "'$(rm -rf /)'");
+    }
+}

@@ -1,0 +1,477 @@
+//! One SSH connection: TCP connect with a deadline, handshake, host-key verification,
+//! authentication. The session runs non-blocking and every wait goes through `Connection::wait`,
+//! which polls the socket, so deadlines, Ctrl-C and keepalives work everywhere.
+
+use super::known_hosts::{KnownHostsCache, Verdict, blob_type};
+use super::{Failure, Target};
+use crate::event::FailureKind;
+use ssh2::{ErrorCode, MethodType, Session};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::os::fd::{AsRawFd, RawFd};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+const LIBSSH2_ERROR_EAGAIN: i32 = -37;
+/// Wake-ups at least this often to notice Ctrl-C and send keepalives.
+const TICK: Duration = Duration::from_millis(200);
+/// Keepalive interval on idle sessions, so NAT and firewalls keep long commands alive.
+const KEEPALIVE_SECS: u32 = 30;
+
+/// Secrets and agents shared by every host of a run.
+#[derive(Default)]
+pub struct Credentials {
+    /// From `--ask-pass`; never logged.
+    pub password: Option<String>,
+    /// Use ssh-agent (when `SSH_AUTH_SOCK` is set).
+    pub agent: bool,
+}
+
+impl Credentials {
+    pub fn from_env(password: Option<String>) -> Credentials {
+        Credentials {
+            password,
+            agent: std::env::var_os("SSH_AUTH_SOCK").is_some_and(|s| !s.is_empty()),
+        }
+    }
+}
+
+/// Why a wait ended without the operation completing.
+pub(crate) enum Stop {
+    Ssh(ssh2::Error),
+    Deadline,
+    Aborted,
+    Io(std::io::Error),
+}
+
+pub struct Connection {
+    // Field order matters: the session is freed before the socket closes.
+    pub(crate) session: Session,
+    socket: TcpStream,
+    abort: Arc<AtomicBool>,
+    pub(crate) peer: String,
+}
+
+impl Connection {
+    /// Connects, verifies the host key and authenticates, all within the connect timeout.
+    pub fn open(
+        target: &Target,
+        credentials: &Credentials,
+        known_hosts: &KnownHostsCache,
+        accept_new: bool,
+        abort: Arc<AtomicBool>,
+    ) -> Result<Connection, Failure> {
+        let deadline = Instant::now() + target.connect_timeout;
+        let socket = tcp_connect(target, deadline, &abort)?;
+        let peer = format!("{}:{}", target.address, target.port);
+        let mut session = Session::new()
+            .map_err(|e| Failure::new(FailureKind::Session, format!("libssh2: {e}")))?;
+        session.set_tcp_stream(
+            socket
+                .try_clone()
+                .map_err(|e| Failure::new(FailureKind::Connect, e.to_string()))?,
+        );
+        session.set_blocking(false);
+        let kh = known_hosts.get(&target.known_hosts).map_err(|e| {
+            Failure::new(
+                FailureKind::HostKey,
+                format!(
+                    "cannot read known_hosts `{}`: {e}",
+                    target.known_hosts.display()
+                ),
+            )
+        })?;
+        prefer_host_key_types(
+            &session,
+            &kh.preferred_algorithms(&target.address, target.port),
+        );
+        let mut conn = Connection {
+            session,
+            socket,
+            abort,
+            peer,
+        };
+        conn.handshake(deadline)?;
+        conn.verify_host_key(target, &kh, known_hosts, accept_new)?;
+        conn.authenticate(target, credentials, deadline)?;
+        conn.session.set_keepalive(false, KEEPALIVE_SECS);
+        Ok(conn)
+    }
+
+    fn handshake(&mut self, deadline: Instant) -> Result<(), Failure> {
+        let peer = self.peer.clone();
+        // handshake() takes &mut Session, so it cannot go through `wait`'s shared borrow.
+        loop {
+            match self.session.handshake() {
+                Ok(()) => return Ok(()),
+                Err(e) if is_eagain(&e) => {}
+                Err(e) => {
+                    return Err(Failure::new(
+                        FailureKind::Connect,
+                        format!("SSH handshake with {peer} failed: {}", e.message()),
+                    ));
+                }
+            }
+            self.poll(Some(deadline))
+                .map_err(|stop| self.failure(stop, FailureKind::Connect, "SSH handshake"))?;
+        }
+    }
+
+    fn verify_host_key(
+        &self,
+        target: &Target,
+        kh: &super::known_hosts::KnownHosts,
+        cache: &KnownHostsCache,
+        accept_new: bool,
+    ) -> Result<(), Failure> {
+        let (key, _) = self
+            .session
+            .host_key()
+            .ok_or_else(|| Failure::new(FailureKind::HostKey, "server sent no host key"))?;
+        let file = target.known_hosts.display();
+        let key_type = blob_type(key).unwrap_or("unknown");
+        let fingerprint = fingerprint(key);
+        let fail = |reason: String| Err(Failure::new(FailureKind::HostKey, reason));
+        match kh.check(&target.address, target.port, key) {
+            Verdict::Match => Ok(()),
+            Verdict::Changed { line } => fail(format!(
+                "HOST KEY CHANGED for {} ({key_type} {fingerprint}); {file}:{line} holds a different key. \
+                 This may be an attack. If the host was reinstalled, remove that line and reconnect with --accept-new",
+                self.peer
+            )),
+            Verdict::Revoked { line } => fail(format!(
+                "host key of {} is revoked ({file}:{line})",
+                self.peer
+            )),
+            Verdict::OtherType { line, recorded } => fail(format!(
+                "{} presented a {key_type} key ({fingerprint}) but {file}:{line} records a {recorded} key for it; \
+                 refusing to trust it without checking",
+                self.peer
+            )),
+            Verdict::Unknown if accept_new => cache
+                .append(&target.known_hosts, &target.address, target.port, key)
+                .or_else(|e| fail(format!("cannot record host key in {file}: {e}"))),
+            Verdict::Unknown => fail(format!(
+                "unknown host key for {} ({key_type} {fingerprint}); not in {file}. \
+                 Check the fingerprint, then rerun with --accept-new to record it",
+                self.peer
+            )),
+        }
+    }
+
+    fn authenticate(
+        &self,
+        target: &Target,
+        credentials: &Credentials,
+        deadline: Instant,
+    ) -> Result<(), Failure> {
+        let user = target.user.as_str();
+        let auth_err = |stop| self.failure(stop, FailureKind::Auth, "authentication");
+        let methods = match self.wait(Some(deadline), || self.session.auth_methods(user)) {
+            Ok(m) => m.to_string(),
+            Err(_) if self.session.authenticated() => return Ok(()),
+            Err(stop) => return Err(auth_err(stop)),
+        };
+        let mut tried: Vec<String> = Vec::new();
+        if methods.contains("publickey") {
+            if credentials.agent {
+                match self.agent_auth(user, deadline) {
+                    Ok(true) => return Ok(()),
+                    Ok(false) => tried.push("ssh-agent".into()),
+                    Err(Stop::Ssh(e)) => tried.push(format!("ssh-agent ({})", e.message())),
+                    Err(stop) => return Err(auth_err(stop)),
+                }
+            }
+            for key in identity_files(target) {
+                if !key.exists() {
+                    tried.push(format!("{} (missing)", key.display()));
+                    continue;
+                }
+                let attempt = self.wait(Some(deadline), || {
+                    self.session.userauth_pubkey_file(user, None, &key, None)
+                });
+                match attempt {
+                    Ok(()) => return Ok(()),
+                    Err(Stop::Ssh(e)) if e.code() == ErrorCode::Session(-16) => {
+                        tried.push(format!(
+                            "{} (unreadable or passphrase-protected: use ssh-agent)",
+                            key.display()
+                        ))
+                    }
+                    Err(Stop::Ssh(_)) => tried.push(key.display().to_string()),
+                    Err(stop) => return Err(auth_err(stop)),
+                }
+            }
+        }
+        if let Some(password) = &credentials.password
+            && methods.contains("password")
+        {
+            match self.wait(Some(deadline), || {
+                self.session.userauth_password(user, password)
+            }) {
+                Ok(()) => return Ok(()),
+                Err(Stop::Ssh(_)) => tried.push("password".into()),
+                Err(stop) => return Err(auth_err(stop)),
+            }
+        }
+        if tried.is_empty() {
+            tried.push("nothing usable (no agent, no identity file)".into());
+        }
+        Err(Failure::new(
+            FailureKind::Auth,
+            format!(
+                "permission denied for user `{user}` on {} (server accepts: {methods}; tried: {})",
+                self.peer,
+                tried.join(", ")
+            ),
+        ))
+    }
+
+    /// Tries every identity the agent holds (ssh2's `userauth_agent` tries only the first).
+    fn agent_auth(&self, user: &str, deadline: Instant) -> Result<bool, Stop> {
+        let mut agent = self.session.agent().map_err(Stop::Ssh)?;
+        agent.connect().map_err(Stop::Ssh)?;
+        agent.list_identities().map_err(Stop::Ssh)?;
+        let identities = agent.identities().map_err(Stop::Ssh)?;
+        for identity in &identities {
+            match self.wait(Some(deadline), || agent.userauth(user, identity)) {
+                Ok(()) => return Ok(true),
+                Err(Stop::Ssh(_)) => continue,
+                Err(stop) => return Err(stop),
+            }
+        }
+        let _ = agent.disconnect();
+        Ok(false)
+    }
+
+    /// Repeats `op` until it stops saying "would block", waiting on the socket in between.
+    pub(crate) fn wait<T>(
+        &self,
+        deadline: Option<Instant>,
+        mut op: impl FnMut() -> Result<T, ssh2::Error>,
+    ) -> Result<T, Stop> {
+        loop {
+            match op() {
+                Ok(v) => return Ok(v),
+                Err(e) if is_eagain(&e) => self.poll(deadline)?,
+                Err(e) => return Err(Stop::Ssh(e)),
+            }
+        }
+    }
+
+    /// Sleeps until the socket is ready in the direction libssh2 is blocked on, the deadline
+    /// passes, or the run is aborted; sends keepalives when due.
+    pub(crate) fn poll(&self, deadline: Option<Instant>) -> Result<(), Stop> {
+        if self.abort.load(Ordering::Relaxed) {
+            return Err(Stop::Aborted);
+        }
+        let now = Instant::now();
+        let mut wait = TICK;
+        if let Some(d) = deadline {
+            if now >= d {
+                return Err(Stop::Deadline);
+            }
+            wait = wait.min(d - now);
+        }
+        let dirs = self.session.block_directions();
+        let mut events = 0;
+        if matches!(
+            dirs,
+            ssh2::BlockDirections::Inbound | ssh2::BlockDirections::Both
+        ) {
+            events |= libc::POLLIN;
+        }
+        if matches!(
+            dirs,
+            ssh2::BlockDirections::Outbound | ssh2::BlockDirections::Both
+        ) {
+            events |= libc::POLLOUT;
+        }
+        if events == 0 {
+            events = libc::POLLIN;
+        }
+        poll_fd(self.socket.as_raw_fd(), events, wait).map_err(Stop::Io)?;
+        if self.session.authenticated() {
+            // Errors surface on the next real operation; a failed keepalive is not one.
+            let _ = self.session.keepalive_send();
+        }
+        Ok(())
+    }
+
+    /// Turns a `Stop` into a host failure with a plain reason.
+    pub(crate) fn failure(&self, stop: Stop, kind: FailureKind, what: &str) -> Failure {
+        match stop {
+            Stop::Deadline => Failure::new(
+                if kind == FailureKind::Session {
+                    FailureKind::Timeout
+                } else {
+                    kind
+                },
+                format!("{what} with {} timed out", self.peer),
+            ),
+            Stop::Aborted => Failure::new(
+                FailureKind::Interrupted,
+                format!("{what} aborted by Ctrl-C"),
+            ),
+            Stop::Io(e) => Failure::new(
+                FailureKind::Session,
+                format!("{what} with {}: {e}", self.peer),
+            ),
+            Stop::Ssh(e) => Failure::new(kind, describe_ssh_error(&e, &self.peer, what)),
+        }
+    }
+
+    pub fn peer(&self) -> &str {
+        &self.peer
+    }
+}
+
+impl Drop for Connection {
+    /// libssh2 frees channels and the session with blocking close exchanges; with a dead peer
+    /// and no timeout that hangs forever. Bound it, then let the socket go.
+    fn drop(&mut self) {
+        let aborted = self.abort.load(Ordering::Relaxed);
+        self.session.set_timeout(if aborted { 200 } else { 2000 });
+        self.session.set_blocking(true);
+        let _ = self.session.disconnect(None, "hostctl done", None);
+    }
+}
+
+pub(crate) fn is_eagain(e: &ssh2::Error) -> bool {
+    e.code() == ErrorCode::Session(LIBSSH2_ERROR_EAGAIN)
+}
+
+fn describe_ssh_error(e: &ssh2::Error, peer: &str, what: &str) -> String {
+    match e.code() {
+        // LIBSSH2_ERROR_SOCKET_RECV / SOCKET_DISCONNECT / SOCKET_SEND
+        ErrorCode::Session(-43) | ErrorCode::Session(-13) | ErrorCode::Session(-7) => {
+            format!("{what}: connection to {peer} was closed")
+        }
+        _ => format!("{what} on {peer} failed: {}", e.message()),
+    }
+}
+
+fn prefer_host_key_types(session: &Session, recorded: &[&str]) {
+    if recorded.is_empty() {
+        return;
+    }
+    let Ok(supported) = session.supported_algs(MethodType::HostKey) else {
+        return;
+    };
+    let mut prefs: Vec<&str> = recorded
+        .iter()
+        .copied()
+        .filter(|a| supported.contains(a))
+        .collect();
+    let rest: Vec<&str> = supported
+        .iter()
+        .copied()
+        .filter(|a| !prefs.contains(a))
+        .collect();
+    prefs.extend(rest);
+    let _ = session.method_pref(MethodType::HostKey, &prefs.join(","));
+}
+
+/// `SHA256:...` as `ssh-keygen -l` prints it.
+pub fn fingerprint(key: &[u8]) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(key);
+    format!(
+        "SHA256:{}",
+        base64::engine::general_purpose::STANDARD_NO_PAD.encode(digest)
+    )
+}
+
+fn identity_files(target: &Target) -> Vec<PathBuf> {
+    if !target.identity_files.is_empty() {
+        return target.identity_files.clone();
+    }
+    let ssh = crate::inventory::home_dir().join(".ssh");
+    ["id_ed25519", "id_ecdsa", "id_rsa"]
+        .iter()
+        .map(|f| ssh.join(f))
+        .filter(|p| p.exists())
+        .collect()
+}
+
+fn tcp_connect(
+    target: &Target,
+    deadline: Instant,
+    abort: &AtomicBool,
+) -> Result<TcpStream, Failure> {
+    let addrs: Vec<SocketAddr> = (target.address.as_str(), target.port)
+        .to_socket_addrs()
+        .map_err(|e| {
+            Failure::new(
+                FailureKind::Connect,
+                format!("cannot resolve `{}`: {e}", target.address),
+            )
+        })?
+        .collect();
+    let mut last = None;
+    for addr in &addrs {
+        if abort.load(Ordering::Relaxed) {
+            return Err(Failure::new(
+                FailureKind::Interrupted,
+                "connect aborted by Ctrl-C",
+            ));
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        match TcpStream::connect_timeout(addr, left) {
+            Ok(s) => {
+                let _ = s.set_nodelay(true);
+                return Ok(s);
+            }
+            Err(e) => last = Some((addr, e)),
+        }
+    }
+    let reason = match last {
+        Some((addr, e))
+            if e.kind() == std::io::ErrorKind::TimedOut
+                || e.kind() == std::io::ErrorKind::WouldBlock =>
+        {
+            format!(
+                "connect to {addr} timed out after {}",
+                humantime::format_duration(target.connect_timeout)
+            )
+        }
+        Some((addr, e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            format!(
+                "connection refused by {addr} (is sshd running on port {}?)",
+                target.port
+            )
+        }
+        Some((addr, e)) => format!("connect to {addr}: {e}"),
+        None if addrs.is_empty() => format!("`{}` resolves to no address", target.address),
+        None => format!(
+            "connect to {}:{} timed out after {}",
+            target.address,
+            target.port,
+            humantime::format_duration(target.connect_timeout)
+        ),
+    };
+    Err(Failure::new(FailureKind::Connect, reason))
+}
+
+fn poll_fd(fd: RawFd, events: libc::c_short, wait: Duration) -> std::io::Result<()> {
+    let mut pfd = libc::pollfd {
+        fd,
+        events,
+        revents: 0,
+    };
+    let ms = wait.as_millis().clamp(1, i32::MAX as u128) as libc::c_int;
+    // SAFETY: one valid pollfd for the duration of the call.
+    let rc = unsafe { libc::poll(&mut pfd, 1, ms) };
+    if rc < 0 {
+        let err = std::io::Error::last_os_error();
+        if err.kind() != std::io::ErrorKind::Interrupted {
+            return Err(err);
+        }
+    }
+    Ok(())
+}
