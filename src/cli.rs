@@ -3,7 +3,10 @@
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
-const EXIT_CODES: &str = "\
+/// A literal, so it can be `concat!`ed into each subcommand's help.
+macro_rules! exit_codes {
+    () => {
+        "\
 Exit status:
   0    every host ok
   1    the command failed (non-zero exit) on some host
@@ -11,7 +14,10 @@ Exit status:
   3    the audit log could not be written
   4    some host unreachable (connect, auth, host key, timeout)
   5    both 1 and 4
-  130  interrupted (Ctrl-C)";
+  130  interrupted (Ctrl-C)"
+    };
+}
+const EXIT_CODES: &str = exit_codes!();
 
 #[derive(Debug, Parser)]
 #[command(
@@ -59,7 +65,12 @@ pub enum Command {
     Hosts(HostsArgs),
     /// Run a shell command on every selected host
     #[command(
-        after_help = "Examples:\n  hostctl run -g web uptime\n  hostctl run -g 'web,db,!web03' -f 100 --timeout 30s -- df -h /\n  hostctl run -g db --json 'systemctl is-active postgresql' | jq .\n\n{EXIT_CODES}"
+        after_help = concat!(
+            "Examples:\n  hostctl run -g web uptime\n",
+            "  hostctl run -g 'web,db,!web03' -f 100 --timeout 30s -- df -h /\n",
+            "  hostctl run -g db --json 'systemctl is-active postgresql' | jq .\n\n",
+            exit_codes!()
+        )
     )]
     Run(RunArgs),
 }

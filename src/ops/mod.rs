@@ -26,10 +26,7 @@ pub struct Shared {
 impl Shared {
     pub fn new(plan: &Plan) -> Result<Shared, Error> {
         let password = if plan.ask_pass {
-            Some(
-                rpassword::prompt_password("SSH password: ")
-                    .map_err(|e| Error::Usage(format!("cannot read password: {e}")))?,
-            )
+            Some(read_password()?)
         } else {
             None
         };
@@ -40,6 +37,19 @@ impl Shared {
             output_limit: plan.output_limit,
         })
     }
+}
+
+/// From the terminal without echo; when stdin is not a terminal, its first line (for scripts).
+fn read_password() -> Result<String, Error> {
+    use std::io::IsTerminal;
+    let err =
+        |e: std::io::Error| Error::Usage(format!("--ask-pass: cannot read the password: {e}"));
+    if std::io::stdin().is_terminal() {
+        return rpassword::prompt_password("SSH password: ").map_err(err);
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).map_err(err)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
 /// Runs `plan` end to end and returns the exit status.

@@ -1,0 +1,116 @@
+//! Bad input through the real binary: exit 2, a message naming the problem, nothing contacted.
+
+mod support;
+
+use std::process::Command;
+use support::{BIN, Run};
+
+fn hostctl(dir: &std::path::Path, args: &[&str]) -> Run {
+    Run::from(
+        Command::new(BIN)
+            .current_dir(dir)
+            .env_remove("HOSTCTL_INVENTORY")
+            .env_remove("HOSTCTL_LOG_DIR")
+            .args(args)
+            .output()
+            .unwrap(),
+    )
+}
+
+/// An inventory whose hosts listen nowhere: any attempt to connect would show as unreachable.
+const INVENTORY: &str = "[defaults]\nport = 1\n[groups.web]\nhosts = [\"127.0.0.1\"]\n[groups.db]\nhosts = [\"127.0.0.2\"]\n";
+
+fn dir_with(inventory: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("hosts.toml"), inventory).unwrap();
+    dir
+}
+
+#[test]
+fn an_unknown_group_suggests_the_close_one_and_contacts_nothing() {
+    let dir = dir_with(INVENTORY);
+    hostctl(dir.path(), &["run", "-g", "webb", "uptime"])
+        .code(2)
+        .stderr_is("error: unknown group or host `webb` (did you mean `web`?)\n");
+    assert!(
+        !dir.path().join("logs").exists(),
+        "a rejected run must not start an audit record"
+    );
+}
+
+#[test]
+fn a_malformed_inventory_names_file_line_and_key() {
+    let dir = dir_with("[groups.web]\nhosts = [\"a\"]\nuser = \"x\"\nport = 99999\n");
+    hostctl(dir.path(), &["run", "-g", "web", "uptime"])
+        .code(2)
+        .stderr_is(
+            "error: hosts.toml:4:8: `groups.web.port`: port 99999 is out of range (1-65535)\n",
+        );
+    let dir = dir_with("[groups.web]\nhost = [\"a\"]\n");
+    let run = hostctl(dir.path(), &["hosts"]);
+    run.code(2);
+    assert!(run.stderr.starts_with("error: hosts.toml:2:1: `groups.web.host`: unknown field `host`, expected one of `hosts`"), "{}", run.stderr);
+}
+
+#[test]
+fn a_missing_inventory_says_how_to_point_at_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = hostctl(dir.path(), &["hosts"]);
+    run.code(2);
+    assert_eq!(
+        run.stderr,
+        "error: cannot read inventory `hosts.toml`: No such file or directory (os error 2)\n"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = dir_with(INVENTORY);
+    hostctl(
+        dir.path(),
+        &["run", "-g", "web", "--timeout", "forever", "true"],
+    )
+    .code(2)
+    .stderr_is(
+        "error: --timeout: invalid duration `forever` (examples: `10s`, `1m30s`, `500ms`)\n",
+    );
+    hostctl(dir.path(), &["run", "-g", "web,!web", "true"])
+        .code(2)
+        .stderr_is("error: pattern `web,!web` selects no hosts\n");
+    let run = hostctl(dir.path(), &["run", "uptime"]);
+    run.code(2);
+    assert!(run.stderr.contains("--group <PATTERN>"), "{}", run.stderr);
+}
+
+#[test]
+fn hosts_lists_the_selection_without_connecting() {
+    let dir = dir_with(INVENTORY);
+    let listed = Command::new(BIN)
+        .current_dir(dir.path())
+        .env("USER", "ops")
+        .args(["hosts", "-g", "all,!db"])
+        .output()
+        .unwrap();
+    let run = Run::from(listed);
+    run.code(0);
+    assert_eq!(
+        run.stdout,
+        "HOST       ADDRESS     PORT  USER          GROUPS\n127.0.0.1  127.0.0.1      1  ops           web\n1 host\n"
+    );
+    let run = hostctl(dir.path(), &["hosts", "-g", "db", "--json"]);
+    let hosts: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(hosts[0]["name"], "127.0.0.2");
+    assert_eq!(hosts[0]["port"], 1);
+    assert_eq!(hosts[0]["groups"], serde_json::json!(["db"]));
+}
+
+#[test]
+fn help_teaches_patterns_and_exit_codes() {
+    let dir = dir_with(INVENTORY);
+    let run = hostctl(dir.path(), &["run", "--help"]);
+    run.code(0)
+        .stdout_has("hostctl run -g 'web,db,!web03'")
+        .stdout_has("4    some host unreachable");
+    let run = hostctl(dir.path(), &["--help"]);
+    run.code(0).stdout_has("!NAME to exclude");
+}

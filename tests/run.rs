@@ -1,0 +1,479 @@
+//! `hostctl run` against real sshd hosts.
+
+mod support;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use support::{Fleet, Run};
+
+const GROUPS: &str =
+    "[groups.web]\nhosts = [\"web01\", \"web02\"]\n\n[groups.db]\nhosts = [\"db01\"]\n";
+
+fn fleet() -> Fleet {
+    let fleet = Fleet::start(&["web01", "web02", "db01"]);
+    fleet.write_inventory(GROUPS);
+    fleet
+}
+
+fn hosts_in(run: &Run) -> Vec<String> {
+    let mut names: Vec<String> = run
+        .json()
+        .iter()
+        .filter(|v| v["type"] == "host")
+        .map(|v| v["host"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn runs_on_one_group_and_each_host_answers_for_itself() {
+    let fleet = fleet();
+    let run = fleet.run(&["run", "-g", "web", "hostname"]);
+    run.code(0)
+        .stdout_has("=== web01: ok, exit 0, ")
+        .stdout_has("=== web02: ok, exit 0, ")
+        .stdout_has("2 hosts: 2 ok, 0 failed, 0 unreachable in ");
+    // Each block holds that host's own hostname (its own UTS namespace), never another's.
+    for block in run.stdout.split("=== ").skip(1) {
+        let (header, body) = block.split_once('\n').unwrap();
+        if let Some(name) = header.split(':').next().filter(|n| n.starts_with("web")) {
+            assert_eq!(body.lines().next(), Some(name), "block of {name}: {block}");
+        }
+    }
+    assert!(!run.stdout.contains("db01"));
+}
+
+#[test]
+fn union_exclusion_and_intersection_patterns() {
+    let fleet = fleet();
+    let run = fleet.run(&["run", "-g", "web,db,!web02", "--json", "true"]);
+    run.code(0);
+    assert_eq!(hosts_in(&run), ["db01", "web01"]);
+    let run = fleet.run(&["run", "-g", "all,&web", "--json", "true"]);
+    assert_eq!(hosts_in(&run), ["web01", "web02"]);
+}
+
+#[test]
+fn a_failing_command_exits_1_and_is_counted() {
+    let fleet = fleet();
+    let run = fleet.run(&["run", "-g", "web", "test $(hostname) = web01 || exit 3"]);
+    run.code(1)
+        .stdout_has("=== web02: FAILED, exit 3, ")
+        .stdout_has("2 hosts: 1 ok, 1 failed, 0 unreachable in ");
+}
+
+#[test]
+fn an_unreachable_host_fails_alone_and_exits_4() {
+    let fleet = fleet();
+    fleet.kill("web02");
+    let run = fleet.run(&["run", "-g", "web,db", "--json", "hostname"]);
+    run.code(4);
+    let down = run.host("web02");
+    assert_eq!(down["status"], "unreachable");
+    let reason = down["reason"].as_str().unwrap();
+    assert!(reason.starts_with("connection refused by "), "{reason}");
+    assert_eq!(run.host("web01")["stdout"]["text"], "web01\n");
+    assert_eq!(run.host("db01")["status"], "ok");
+    // A failed command and an unreachable host together: 5.
+    fleet
+        .run(&["run", "-g", "web,db", "test $(hostname) != db01"])
+        .code(5);
+}
+
+#[test]
+fn an_unknown_host_key_fails_until_accepted() {
+    let fleet = fleet();
+    let known = std::fs::read_to_string(fleet.path("known_hosts")).unwrap();
+    let kept: String = known
+        .lines()
+        .filter(|l| !l.contains(fleet.address("web02")))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    support::write(&fleet.path("known_hosts"), &kept);
+
+    let run = fleet.run(&["run", "-g", "web", "--json", "true"]);
+    run.code(4);
+    let reason = run.host("web02")["reason"].as_str().unwrap().to_string();
+    assert!(
+        reason.starts_with(&format!(
+            "unknown host key for {}:2222 (ssh-ed25519 SHA256:",
+            fleet.address("web02")
+        )),
+        "{reason}"
+    );
+    assert!(
+        reason.ends_with("rerun with --accept-new to record it"),
+        "{reason}"
+    );
+    assert_eq!(run.host("web01")["status"], "ok");
+
+    fleet
+        .run(&["run", "-g", "web", "--accept-new", "true"])
+        .code(0);
+    let recorded = std::fs::read_to_string(fleet.path("known_hosts")).unwrap();
+    assert!(
+        recorded.contains(&format!("[{}]:2222 ssh-ed25519 ", fleet.address("web02"))),
+        "{recorded}"
+    );
+    // Recorded once, then trusted without the flag.
+    fleet.run(&["run", "-g", "web", "true"]).code(0);
+}
+
+#[test]
+fn a_changed_host_key_always_fails_that_host() {
+    let fleet = fleet();
+    fleet.rekey("web01");
+    for extra in [None, Some("--accept-new")] {
+        let mut args = vec!["run", "-g", "web", "--json"];
+        args.extend(extra);
+        args.push("true");
+        let run = fleet.run(&args);
+        run.code(4);
+        let reason = run.host("web01")["reason"].as_str().unwrap().to_string();
+        assert!(
+            reason.starts_with(&format!(
+                "HOST KEY CHANGED for {}:2222",
+                fleet.address("web01")
+            )),
+            "{reason}"
+        );
+        assert!(
+            reason.contains("known_hosts:1 holds a different key"),
+            "{reason}"
+        );
+        assert_eq!(run.host("web02")["status"], "ok");
+    }
+}
+
+#[test]
+fn a_refused_key_fails_with_a_plain_reason() {
+    let fleet = fleet();
+    let other = fleet.path("other_key");
+    let status = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&other)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    fleet.write_inventory(&format!(
+        "{GROUPS}\n[groups.stranger]\nhosts = [\"db01\"]\nidentity_file = \"{}\"\n",
+        other.display()
+    ));
+    let run = fleet.run(&["run", "-g", "db", "--json", "true"]);
+    run.code(4);
+    let reason = run.host("db01")["reason"].as_str().unwrap().to_string();
+    assert!(
+        reason.starts_with("permission denied for user `hostctl` on "),
+        "{reason}"
+    );
+    assert!(reason.contains("other_key"), "{reason}");
+}
+
+#[test]
+fn authenticates_with_ssh_agent_and_with_a_password() {
+    let fleet = fleet();
+    // An inventory with no identity file at all: only the agent or a password can work.
+    let text = std::fs::read_to_string(fleet.inventory())
+        .unwrap()
+        .replace("identity_file = \"id_ed25519\"\n", "");
+    support::write(&fleet.inventory(), &text);
+    fleet.run(&["run", "-g", "web", "true"]).code(4);
+
+    let sock = fleet.path("agent.sock");
+    let agent = Command::new("ssh-agent")
+        .arg("-D")
+        .arg("-a")
+        .arg(&sock)
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _kill = KillOnDrop(agent);
+    let started = Instant::now();
+    while !sock.exists() && started.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // A key the hosts do not accept first, then the right one: every identity must be tried.
+    let decoy = fleet.path("decoy");
+    Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&decoy)
+        .status()
+        .unwrap();
+    for key in [decoy, fleet.path("id_ed25519")] {
+        let added = Command::new("ssh-add")
+            .arg(&key)
+            .env("SSH_AUTH_SOCK", &sock)
+            .output()
+            .unwrap();
+        assert!(
+            added.status.success(),
+            "{}",
+            String::from_utf8_lossy(&added.stderr)
+        );
+    }
+    let run = Run::from(
+        fleet
+            .hostctl()
+            .args(["run", "-g", "web", "whoami"])
+            .env("SSH_AUTH_SOCK", &sock)
+            .output()
+            .unwrap(),
+    );
+    run.code(0).stdout_has("hostctl\n");
+
+    let mut child = fleet
+        .hostctl()
+        .args(["run", "-g", "db", "--ask-pass", "whoami"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"hostctl-fleet\n")
+        .unwrap();
+    let run = Run::from(child.wait_with_output().unwrap());
+    run.code(0).stdout_has("=== db01: ok");
+    let log = std::fs::read_to_string(
+        fleet
+            .path("logs")
+            .read_dir()
+            .unwrap()
+            .flatten()
+            .find(|e| e.path().extension().is_some_and(|x| x == "jsonl"))
+            .unwrap()
+            .path(),
+    )
+    .unwrap();
+    assert!(
+        !log.contains("hostctl-fleet"),
+        "the password reached the audit log"
+    );
+}
+
+struct KillOnDrop(std::process::Child);
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_command_timeout_is_reported_and_the_command_is_stopped_on_the_host() {
+    let fleet = fleet();
+    let started = Instant::now();
+    let run = fleet.run(&[
+        "run",
+        "-g",
+        "web01",
+        "--timeout",
+        "1s",
+        "--json",
+        "sleep 317; echo never",
+    ]);
+    run.code(4);
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "took {:?}",
+        started.elapsed()
+    );
+    let host = run.host("web01");
+    assert_eq!(host["status"], "timeout");
+    assert_eq!(
+        host["reason"],
+        "command timed out after 1s (stopped on the host)"
+    );
+    let left = fleet.on_host("web01", "pgrep -f 'slee[p] 317' || true");
+    assert_eq!(left, "", "sleep still running on the host");
+}
+
+#[test]
+fn large_stdout_and_stderr_arrive_complete_while_memory_is_capped() {
+    let fleet = fleet();
+    // 24 MiB on each stream at once: a reader that drains only one of them would deadlock.
+    let script = "head -c 25165824 /dev/zero | tr '\\0' o & head -c 25165824 /dev/zero | tr '\\0' e >&2; wait";
+    let run = fleet.run(&["run", "-g", "web01", "--json", "--timeout", "60s", script]);
+    run.code(0);
+    let host = run.host("web01");
+    assert_eq!(host["stdout"]["bytes"], 25165824);
+    assert_eq!(host["stderr"]["bytes"], 25165824);
+    assert_eq!(host["stdout"]["truncated"], true);
+    assert_eq!(host["stdout"]["text"].as_str().unwrap().len(), 1 << 20);
+    assert_eq!(host["bytes_in"], 2 * 25165824);
+
+    let run = fleet.run(&["run", "-g", "web01", "--output-limit", "1K", "seq 1 100000"]);
+    run.code(0).stdout_has(
+        "[hostctl: stdout truncated: kept 1.0 KiB of 575.1 KiB; --stream shows all of it]",
+    );
+
+    // --stream shows every line.
+    let run = fleet.run(&["run", "-g", "web01", "--stream", "seq 1 100000"]);
+    run.code(0);
+    let lines: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("web01: "))
+        .collect();
+    assert_eq!(lines.len(), 100000);
+    assert_eq!(lines[99999], "web01: 100000");
+}
+
+#[test]
+fn json_output_is_one_object_per_host_then_a_summary() {
+    let fleet = fleet();
+    let run = fleet.run(&[
+        "run",
+        "-g",
+        "all",
+        "--json",
+        "echo out; echo err >&2; exit $(( $(hostname | tr -dc 0-9) - 1 ))",
+    ]);
+    run.code(1);
+    let values = run.json();
+    assert_eq!(values.len(), 4);
+    let summary = values.last().unwrap();
+    assert_eq!(summary["type"], "summary");
+    assert_eq!(
+        (
+            summary["hosts"].as_u64(),
+            summary["ok"].as_u64(),
+            summary["failed"].as_u64()
+        ),
+        (Some(3), Some(2), Some(1))
+    );
+    assert_eq!(summary["exit_code"], 1);
+    let web02 = run.host("web02");
+    assert_eq!(
+        (web02["status"].as_str(), web02["exit_code"].as_i64()),
+        (Some("failed"), Some(1))
+    );
+    assert_eq!(
+        (
+            web02["stdout"]["text"].as_str(),
+            web02["stderr"]["text"].as_str()
+        ),
+        (Some("out\n"), Some("err\n"))
+    );
+    assert!(values.iter().all(|v| v["op"] == summary["op"]));
+}
+
+#[test]
+fn the_audit_log_records_who_ran_what_where_and_how_it_went() {
+    let fleet = fleet();
+    fleet.kill("db01");
+    fleet
+        .run(&["run", "-g", "web,db", "echo hi from $(hostname)"])
+        .code(4);
+    let records = fleet.audit();
+    assert_eq!(records.len(), 5, "{records:#?}");
+    let start = &records[0];
+    assert_eq!(start["kind"], "start");
+    assert_eq!(start["operation"], "run");
+    assert_eq!(start["pattern"], "web,db");
+    assert_eq!(start["command"], "echo hi from $(hostname)");
+    assert_eq!(
+        start["hosts"],
+        serde_json::json!(["db01", "web01", "web02"])
+    );
+    assert!(start["operator"].as_str().unwrap().starts_with("root@"));
+    assert!(
+        start["argv"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a == "echo hi from $(hostname)")
+    );
+    let op = start["op"].clone();
+    let web01 = records.iter().find(|r| r["host"] == "web01").unwrap();
+    assert_eq!(
+        (web01["status"].as_str(), web01["exit_code"].as_i64()),
+        (Some("ok"), Some(0))
+    );
+    assert_eq!(web01["stdout"]["text"], "hi from web01\n");
+    assert_eq!(web01["op"], op);
+    let db01 = records.iter().find(|r| r["host"] == "db01").unwrap();
+    assert_eq!(db01["status"], "unreachable");
+    let end = records.last().unwrap();
+    assert_eq!(
+        (
+            end["kind"].as_str(),
+            end["ok"].as_u64(),
+            end["unreachable"].as_u64(),
+            end["exit_code"].as_i64()
+        ),
+        (Some("end"), Some(2), Some(1), Some(4))
+    );
+    // Each record chains to the one before.
+    assert_eq!(records[0]["prev"], "0".repeat(64));
+    assert!(records.windows(2).all(|w| w[1]["prev"] != w[0]["prev"]));
+}
+
+#[test]
+fn ctrl_c_stops_new_hosts_records_the_end_and_exits_130() {
+    let fleet = fleet();
+    let child = fleet
+        .hostctl()
+        .args(["run", "-g", "all", "-f", "1", "sleep 2"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let run = Run::from(child.wait_with_output().unwrap());
+    run.code(130)
+        .stdout_has("3 hosts: 1 ok, 0 failed, 0 unreachable, 2 skipped in ");
+    assert!(
+        run.stderr.contains("interrupted: starting no more hosts"),
+        "{}",
+        run.stderr
+    );
+    let end = fleet.audit().pop().unwrap();
+    assert_eq!(
+        (
+            end["kind"].as_str(),
+            end["interrupted"].as_bool(),
+            end["exit_code"].as_i64()
+        ),
+        (Some("end"), Some(true), Some(130))
+    );
+}
+
+#[test]
+fn sigkill_leaves_the_start_record_and_finished_hosts_on_disk() {
+    let fleet = fleet();
+    let mut child = fleet
+        .hostctl()
+        .args(["run", "-g", "web", "test $(hostname) = web01 || sleep 60"])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while !fleet.audit().iter().any(|r| r["host"] == "web01") {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "web01 never recorded"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let kinds: Vec<String> = fleet
+        .audit()
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {}",
+                r["kind"].as_str().unwrap(),
+                r["host"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert_eq!(kinds, ["start ", "host web01"]);
+}

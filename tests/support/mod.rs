@@ -1,0 +1,296 @@
+//! Test fixtures: a fleet of real sshd hosts (via `scripts/fleet`) and a runner for the real
+//! hostctl binary. A fleet that cannot start fails the test loudly; nothing is skipped.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_hostctl");
+const FLEET: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/fleet");
+
+static NEXT_NET: AtomicU32 = AtomicU32::new(1);
+
+pub struct Fleet {
+    /// Not under /tmp: each host mounts its own private /tmp.
+    pub dir: tempfile::TempDir,
+    pub hosts: Vec<(String, String)>,
+}
+
+impl Fleet {
+    /// Starts one sshd per name on its own loopback address.
+    pub fn start(names: &[&str]) -> Fleet {
+        assert!(
+            unsafe { libc::geteuid() } == 0,
+            "the sshd test fleet needs root (mount/UTS namespaces, a login user); run the suite as root, e.g. via scripts/test"
+        );
+        let dir = tempfile::Builder::new()
+            .prefix("fleet-")
+            .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+            .expect("fleet dir");
+        // A /24 per fleet: per test process and per fleet within it.
+        let n = NEXT_NET.fetch_add(1, Ordering::SeqCst);
+        let net = format!("127.{}.{}", 20 + std::process::id() % 200, n % 250 + 1);
+        let hosts: Vec<(String, String)> = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| (name.to_string(), format!("{net}.{}", i + 1)))
+            .collect();
+        let fleet = Fleet { dir, hosts };
+        let specs: Vec<String> = fleet
+            .hosts
+            .iter()
+            .map(|(n, a)| format!("{n}={a}"))
+            .collect();
+        let out = Command::new(FLEET)
+            .arg("up")
+            .arg(fleet.dir.path())
+            .args(&specs)
+            .output()
+            .expect("run scripts/fleet");
+        assert!(
+            out.status.success(),
+            "fleet up failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        fleet.write_inventory("");
+        fleet
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn inventory(&self) -> PathBuf {
+        self.path("hosts.toml")
+    }
+
+    pub fn address(&self, host: &str) -> &str {
+        &self
+            .hosts
+            .iter()
+            .find(|(n, _)| n == host)
+            .expect("host in fleet")
+            .1
+    }
+
+    /// hosts.toml with every fleet host under [hosts], then `extra` (groups, more hosts).
+    pub fn write_inventory(&self, extra: &str) {
+        let mut text = String::from(
+            "[defaults]\nuser = \"hostctl\"\nport = 2222\nidentity_file = \"id_ed25519\"\nknown_hosts = \"known_hosts\"\nconnect_timeout = \"5s\"\n\n",
+        );
+        for (name, address) in &self.hosts {
+            text.push_str(&format!("[hosts.{name}]\naddress = \"{address}\"\n\n"));
+        }
+        text.push_str(extra);
+        std::fs::write(self.inventory(), text).expect("write inventory");
+    }
+
+    /// The real binary with this fleet's inventory, a private HOME and no ssh-agent.
+    pub fn hostctl(&self) -> Command {
+        let home = self.path("home");
+        std::fs::create_dir_all(&home).expect("home");
+        let mut cmd = Command::new(BIN);
+        cmd.arg("-i").arg(self.inventory());
+        cmd.env("HOME", &home)
+            .env_remove("SSH_AUTH_SOCK")
+            .env_remove("HOSTCTL_INVENTORY")
+            .env_remove("HOSTCTL_LOG_DIR");
+        cmd.stdin(Stdio::null());
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        Run::from(self.hostctl().args(args).output().expect("run hostctl"))
+    }
+
+    fn listener_pid(&self, host: &str) -> i32 {
+        let pid = std::fs::read_to_string(self.path(&format!("hosts/{host}/listener.pid")))
+            .expect("listener pid");
+        pid.trim().parse().expect("pid")
+    }
+
+    /// Runs `script` with sh inside `host`'s namespaces (its /tmp, its hostname), as root.
+    pub fn on_host(&self, host: &str, script: &str) -> String {
+        let out = Command::new("nsenter")
+            .args([
+                "-t",
+                &self.listener_pid(host).to_string(),
+                "-m",
+                "-u",
+                "sh",
+                "-c",
+                script,
+            ])
+            .output()
+            .expect("nsenter");
+        assert!(
+            out.status.success(),
+            "on {host}: `{script}` failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Kills `host`'s sshd and every session it serves: the host is down.
+    pub fn kill(&self, host: &str) {
+        let root = self.listener_pid(host);
+        let mut pids = descendants(root);
+        pids.push(root);
+        for pid in pids {
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+        let _ = std::fs::remove_file(self.path(&format!("hosts/{host}/listener.pid")));
+    }
+
+    /// Gives `host` a new host key (as a reinstall would) and restarts its sshd.
+    pub fn rekey(&self, host: &str) {
+        self.kill(host);
+        let key = self.path(&format!("hosts/{host}/ssh_host_ed25519_key"));
+        let _ = std::fs::remove_file(&key);
+        let _ = std::fs::remove_file(key.with_extension("pub"));
+        let keep = std::fs::read_to_string(self.path("known_hosts")).unwrap();
+        let out = Command::new(FLEET)
+            .arg("up")
+            .arg(self.dir.path())
+            .arg(format!("{host}={}", self.address(host)))
+            .output()
+            .expect("fleet up");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // known_hosts keeps only the old key: the client must see a changed key.
+        std::fs::write(self.path("known_hosts"), keep).unwrap();
+    }
+
+    /// Lines of the audit log (default location: logs/ next to the inventory).
+    pub fn audit(&self) -> Vec<serde_json::Value> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(self.path("logs"))
+            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        files.retain(|f| f.extension().is_some_and(|e| e == "jsonl"));
+        files.sort();
+        files
+            .iter()
+            .flat_map(|f| {
+                std::fs::read_to_string(f)
+                    .unwrap()
+                    .lines()
+                    .map(String::from)
+                    .collect::<Vec<_>>()
+            })
+            .map(|l| serde_json::from_str(&l).unwrap_or_else(|e| panic!("audit line `{l}`: {e}")))
+            .collect()
+    }
+}
+
+impl Drop for Fleet {
+    fn drop(&mut self) {
+        let _ = Command::new(FLEET)
+            .arg("down")
+            .arg(self.dir.path())
+            .output();
+    }
+}
+
+/// All processes below `root` (sshd's per-connection children and their sessions).
+pub fn descendants(root: i32) -> Vec<i32> {
+    let mut parent_of = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // The command name is in parentheses and may hold spaces: split after the last ')'.
+        let Some(after) = stat.rfind(')').map(|i| &stat[i + 2..]) else {
+            continue;
+        };
+        let ppid: i32 = after
+            .split(' ')
+            .nth(1)
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0);
+        parent_of.push((pid, ppid));
+    }
+    let mut out = Vec::new();
+    let mut frontier = vec![root];
+    while let Some(p) = frontier.pop() {
+        for &(child, parent) in &parent_of {
+            if parent == p && !out.contains(&child) {
+                out.push(child);
+                frontier.push(child);
+            }
+        }
+    }
+    out
+}
+
+/// A finished hostctl run.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl Run {
+    #[track_caller]
+    pub fn code(&self, expected: i32) -> &Run {
+        assert_eq!(
+            self.code, expected,
+            "exit status\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn stdout_has(&self, text: &str) -> &Run {
+        assert!(
+            self.stdout.contains(text),
+            "stdout lacks `{text}`:\n{}\n--- stderr\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn stderr_is(&self, text: &str) -> &Run {
+        assert_eq!(self.stderr, text, "stderr");
+        self
+    }
+
+    /// `--json` output: one value per line.
+    pub fn json(&self) -> Vec<serde_json::Value> {
+        self.stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: `{l}`: {e}")))
+            .collect()
+    }
+
+    /// `--json` host results by host name.
+    pub fn host(&self, name: &str) -> serde_json::Value {
+        self.json()
+            .into_iter()
+            .find(|v| v["type"] == "host" && v["host"] == name)
+            .unwrap_or_else(|| panic!("no result for {name} in\n{}", self.stdout))
+    }
+}
+
+pub fn write(path: &Path, text: &str) {
+    std::fs::write(path, text).expect("write file");
+}
