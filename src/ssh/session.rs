@@ -26,6 +26,8 @@ pub struct Credentials {
     pub password: Option<String>,
     /// Use ssh-agent (when `SSH_AUTH_SOCK` is set).
     pub agent: bool,
+    /// Identity files, each parsed once for the whole run.
+    pub keys: super::keys::KeyCache,
 }
 
 impl Credentials {
@@ -33,6 +35,7 @@ impl Credentials {
         Credentials {
             password,
             agent: std::env::var_os("SSH_AUTH_SOCK").is_some_and(|s| !s.is_empty()),
+            keys: Default::default(),
         }
     }
 }
@@ -93,6 +96,14 @@ impl Connection {
             peer,
         };
         conn.handshake(deadline)?;
+        tracing::debug!(
+            host = %target.name,
+            kex = conn.session.methods(MethodType::Kex).unwrap_or("?"),
+            hostkey = conn.session.methods(MethodType::HostKey).unwrap_or("?"),
+            cipher = conn.session.methods(MethodType::CryptCs).unwrap_or("?"),
+            mac = conn.session.methods(MethodType::MacCs).unwrap_or("?"),
+            "handshake done"
+        );
         conn.verify_host_key(target, &kh, known_hosts, accept_new)?;
         conn.authenticate(target, credentials, deadline)?;
         conn.session.set_keepalive(false, KEEPALIVE_SECS);
@@ -188,9 +199,14 @@ impl Connection {
                     tried.push(format!("{} (missing)", key.display()));
                     continue;
                 }
-                let attempt = self.wait(Some(deadline), || {
-                    self.session.userauth_pubkey_file(user, None, &key, None)
-                });
+                let attempt = match credentials.keys.get(&key) {
+                    Some(loaded) => self.wait(Some(deadline), || {
+                        super::keys::authenticate(&self.session, user, &loaded)
+                    }),
+                    None => self.wait(Some(deadline), || {
+                        self.session.userauth_pubkey_file(user, None, &key, None)
+                    }),
+                };
                 match attempt {
                     Ok(()) => return Ok(()),
                     Err(Stop::Ssh(e)) if e.code() == ErrorCode::Session(-16) => {
