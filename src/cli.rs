@@ -73,6 +73,29 @@ pub enum Command {
         )
     )]
     Run(RunArgs),
+    /// Copy local files to every selected host (atomic and verified on each host)
+    #[command(after_help = concat!(
+        "Examples:\n  hostctl push -g db backup.sh /usr/local/bin\n",
+        "  hostctl push -g web --mode 0640 --mkdir app.conf /etc/app/app.conf\n",
+        "  hostctl push -g web -r ./site /srv/www\n\n",
+        "A REMOTE that is an existing directory receives the files under their own names; otherwise\n",
+        "it is the target file name (a single source) or the directory to create (-r, or several\n",
+        "sources, with --mkdir). Each file is written to a hidden temporary next to its target,\n",
+        "checked against the local SHA-256, then renamed: an interrupted copy never leaves a partial\n",
+        "file at the target name. Hosts that already hold identical content report `unchanged`.\n",
+        "With -r, directories are created (empty ones too) and symlinks are recreated as symlinks.\n\n",
+        exit_codes!()
+    ))]
+    Push(PushArgs),
+    /// Copy files from every selected host into LOCAL_DIR/<host>/
+    #[command(after_help = concat!(
+        "Examples:\n  hostctl pull -g db /var/log/postgresql/postgresql.log ./logs-db\n",
+        "  hostctl pull -g web -r /etc/nginx ./nginx-configs\n\n",
+        "Each host's copy lands in LOCAL_DIR/<host>/<name>, so hosts never overwrite each other;\n",
+        "local writes are atomic and verified against the host's SHA-256 of what it sent.\n\n",
+        exit_codes!()
+    ))]
+    Pull(PullArgs),
 }
 
 #[derive(Debug, Args)]
@@ -145,4 +168,51 @@ pub struct RunArgs {
         value_name = "COMMAND"
     )]
     pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    #[command(flatten)]
+    pub selection: Selection,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Copy directories and their contents
+    #[arg(short, long)]
+    pub recursive: bool,
+    /// File mode on the hosts, octal (default: the local file's mode)
+    #[arg(long, value_name = "OCTAL")]
+    pub mode: Option<String>,
+    /// Create missing remote directories
+    #[arg(long)]
+    pub mkdir: bool,
+    /// Copy even to hosts that already hold identical content
+    #[arg(long)]
+    pub force: bool,
+    /// Stop a host's transfer after this long (e.g. 10m)
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
+    /// Local files (and directories with -r), then the remote destination
+    #[arg(required = true, num_args = 2.., value_name = "LOCAL... REMOTE")]
+    pub paths: Vec<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    #[command(flatten)]
+    pub selection: Selection,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Copy directories and their contents
+    #[arg(short, long)]
+    pub recursive: bool,
+    /// Stop a host's transfer after this long (e.g. 10m)
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
+    /// Remote paths, then the local directory (each host gets LOCAL_DIR/<host>/)
+    #[arg(required = true, num_args = 2.., value_name = "REMOTE... LOCAL_DIR")]
+    pub paths: Vec<String>,
 }

@@ -72,8 +72,10 @@ impl HostOutcome {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Status {
-    /// Command exited 0 / transfer done.
+    /// Command exited 0.
     Ok,
+    /// Transfer: content written to the host (or fetched from it).
+    Changed,
     /// Transfer: the host already had identical content.
     Unchanged,
     /// The command ran and failed, or the operation failed on a reachable host.
@@ -100,7 +102,7 @@ pub enum Bucket {
 impl Status {
     pub fn bucket(&self) -> Bucket {
         match self {
-            Status::Ok | Status::Unchanged => Bucket::Ok,
+            Status::Ok | Status::Changed | Status::Unchanged => Bucket::Ok,
             Status::Failed { .. } => Bucket::Failed,
             Status::Unreachable { .. } => Bucket::Unreachable,
             Status::Skipped { .. } => Bucket::Skipped,
@@ -111,6 +113,7 @@ impl Status {
     pub fn name(&self) -> &'static str {
         match self {
             Status::Ok => "ok",
+            Status::Changed => "changed",
             Status::Unchanged => "unchanged",
             Status::Failed { .. } => "failed",
             Status::Unreachable {

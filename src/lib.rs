@@ -27,19 +27,18 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
     let inv = Inventory::load(&cli.inventory)?;
     match &cli.command {
         Command::Hosts(args) => hosts(&inv, args),
-        Command::Run(args) => {
-            let plan = plan::Plan::run(&inv, args)?;
-            let plan::Operation::Run { command, timeout } = plan.operation.clone();
-            let shared = Arc::new(ops::Shared::new(&plan)?);
-            let job = Arc::new(ops::run::RunJob {
-                shared,
-                command,
-                timeout,
-            });
-            let mut log = audit::AuditLog::open(&log_dir(&cli))?;
-            ops::execute(plan, job, &mut log)
-        }
+        Command::Run(args) => operate(&cli, plan::Plan::run(&inv, args)?),
+        Command::Push(args) => operate(&cli, plan::Plan::push(&inv, args)?),
+        Command::Pull(args) => operate(&cli, plan::Plan::pull(&inv, args)?),
     }
+}
+
+/// Runs a checked plan on its hosts, with its audit records.
+fn operate(cli: &Cli, plan: plan::Plan) -> Result<u8, Error> {
+    let shared = Arc::new(ops::Shared::new(&plan)?);
+    let job = ops::job(&plan, shared);
+    let mut log = audit::AuditLog::open(&log_dir(cli))?;
+    ops::execute(plan, job, &mut log)
 }
 
 /// `--log-dir`, else `logs/` next to the inventory.

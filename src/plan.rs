@@ -1,10 +1,12 @@
 //! Arguments + inventory -> a checked plan: the hosts, their settings and the operation. Every
 //! usage error is found here, before anything touches the network.
 
-use crate::cli::{ConnectArgs, OutputArgs, RunArgs};
+use crate::cli::{ConnectArgs, OutputArgs, PullArgs, PushArgs, RunArgs};
 use crate::error::Error;
 use crate::inventory::{self, Host, Inventory};
+use crate::ops::transfer::Manifest;
 use crate::ssh::Target;
+use std::path::PathBuf;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,12 +22,28 @@ pub enum Operation {
         command: String,
         timeout: Option<Duration>,
     },
+    Push {
+        manifest: Manifest,
+        remote: String,
+        mode: Option<u32>,
+        mkdir: bool,
+        force: bool,
+        timeout: Option<Duration>,
+    },
+    Pull {
+        remotes: Vec<String>,
+        local_dir: PathBuf,
+        recursive: bool,
+        timeout: Option<Duration>,
+    },
 }
 
 impl Operation {
     pub fn name(&self) -> &'static str {
         match self {
             Operation::Run { .. } => "run",
+            Operation::Push { .. } => "push",
+            Operation::Pull { .. } => "pull",
         }
     }
 }
@@ -51,14 +69,82 @@ impl Plan {
         if command.trim().is_empty() {
             return Err(Error::Usage("the command is empty".into()));
         }
-        let timeout = args
-            .timeout
+        let timeout = parse_timeout(args.timeout.as_deref())?;
+        let operation = Operation::Run { command, timeout };
+        Plan::new(
+            inv,
+            &args.selection.pattern,
+            &args.connect,
+            &args.output,
+            operation,
+        )
+    }
+
+    /// Local sources are walked and hashed here: a missing file is a usage error, found before
+    /// any host is contacted.
+    pub fn push(inv: &Inventory, args: &PushArgs) -> Result<Plan, Error> {
+        let (remote, sources) = args.paths.split_last().expect("clap requires two paths");
+        let remote = remote
+            .to_str()
+            .filter(|r| !r.is_empty())
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "remote path `{}` must be non-empty UTF-8",
+                    remote.display()
+                ))
+            })?
+            .to_string();
+        let mode = args
+            .mode
             .as_deref()
-            .map(|t| {
-                inventory::parse_duration(t).map_err(|m| Error::Usage(format!("--timeout: {m}")))
+            .map(|m| {
+                u32::from_str_radix(m, 8)
+                    .ok()
+                    .filter(|m| *m <= 0o7777)
+                    .ok_or_else(|| {
+                        Error::Usage(format!("--mode: `{m}` is not an octal file mode like 0644"))
+                    })
             })
             .transpose()?;
-        let operation = Operation::Run { command, timeout };
+        let timeout = parse_timeout(args.timeout.as_deref())?;
+        let manifest = Manifest::build(sources, args.recursive).map_err(Error::Usage)?;
+        let operation = Operation::Push {
+            manifest,
+            remote,
+            mode,
+            mkdir: args.mkdir,
+            force: args.force,
+            timeout,
+        };
+        Plan::new(
+            inv,
+            &args.selection.pattern,
+            &args.connect,
+            &args.output,
+            operation,
+        )
+    }
+
+    pub fn pull(inv: &Inventory, args: &PullArgs) -> Result<Plan, Error> {
+        let (local, remotes) = args.paths.split_last().expect("clap requires two paths");
+        if let Some(bad) = remotes.iter().find(|r| r.trim_end_matches('/').is_empty()) {
+            return Err(Error::Usage(format!(
+                "cannot pull `{bad}`: name a file or directory below /"
+            )));
+        }
+        let local_dir = PathBuf::from(local);
+        if local_dir.exists() && !local_dir.is_dir() {
+            return Err(Error::Usage(format!(
+                "`{local}` exists and is not a directory"
+            )));
+        }
+        let timeout = parse_timeout(args.timeout.as_deref())?;
+        let operation = Operation::Pull {
+            remotes: remotes.to_vec(),
+            local_dir,
+            recursive: args.recursive,
+            timeout,
+        };
         Plan::new(
             inv,
             &args.selection.pattern,
@@ -117,6 +203,11 @@ impl Plan {
                 .map_err(|m| Error::Usage(format!("--output-limit: {m}")))?,
         })
     }
+}
+
+fn parse_timeout(text: Option<&str>) -> Result<Option<Duration>, Error> {
+    text.map(|t| inventory::parse_duration(t).map_err(|m| Error::Usage(format!("--timeout: {m}"))))
+        .transpose()
 }
 
 /// The hosts `pattern` selects; selecting none is an error, not a silent no-op.

@@ -1,7 +1,10 @@
 //! The operations hostctl fans out (`run`, ...), and the one path they all take: audit start
 //! record, executor, renderer and audit per event, summary, audit end record, exit status.
 
+pub mod pull;
+pub mod push;
 pub mod run;
+pub mod transfer;
 
 use crate::audit::record::{End, HostResult, Record, Start};
 use crate::audit::{self, AuditLog};
@@ -52,6 +55,45 @@ fn read_password() -> Result<String, Error> {
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
+/// The job that carries out `plan.operation` on each host.
+pub fn job(plan: &Plan, shared: Arc<Shared>) -> Arc<dyn Job> {
+    match plan.operation.clone() {
+        Operation::Run { command, timeout } => Arc::new(run::RunJob {
+            shared,
+            command,
+            timeout,
+        }),
+        Operation::Push {
+            manifest,
+            remote,
+            mode,
+            mkdir,
+            force,
+            timeout,
+        } => Arc::new(push::PushJob {
+            shared,
+            manifest,
+            remote,
+            mode,
+            mkdir,
+            force,
+            timeout,
+        }),
+        Operation::Pull {
+            remotes,
+            local_dir,
+            recursive,
+            timeout,
+        } => Arc::new(pull::PullJob {
+            shared,
+            remotes,
+            local_dir,
+            recursive,
+            timeout,
+        }),
+    }
+}
+
 /// Runs `plan` end to end and returns the exit status.
 pub fn execute(plan: Plan, job: Arc<dyn Job>, log: &mut AuditLog) -> Result<u8, Error> {
     let op = audit::new_op_id();
@@ -100,6 +142,20 @@ pub fn execute(plan: Plan, job: Arc<dyn Job>, log: &mut AuditLog) -> Result<u8, 
 fn start_record(op: &str, plan: &Plan) -> Start {
     let (command, sources, destination) = match &plan.operation {
         Operation::Run { command, .. } => (Some(command.clone()), Vec::new(), None),
+        Operation::Push {
+            manifest, remote, ..
+        } => {
+            // The sources as given: the entries at the top of each walked tree.
+            let roots = manifest.entries.iter().filter(|e| !e.rel.contains('/'));
+            (
+                None,
+                roots.map(|e| e.local.display().to_string()).collect(),
+                Some(remote.clone()),
+            )
+        }
+        Operation::Pull {
+            remotes, local_dir, ..
+        } => (None, remotes.clone(), Some(local_dir.display().to_string())),
     };
     Start {
         op: op.to_string(),

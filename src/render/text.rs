@@ -3,7 +3,7 @@
 
 use super::{Renderer, Summary, bytes, seconds};
 use crate::event::{Captured, Event, HostEventKind, HostOutcome, Status, Stream};
-use crate::plan::Plan;
+use crate::plan::{Operation, Plan};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
@@ -13,7 +13,7 @@ pub fn header(name: &str, outcome: &HostOutcome) -> String {
     let status = &outcome.status;
     let mut h = format!("=== {name}: ");
     h.push_str(&match status {
-        Status::Ok | Status::Unchanged => status.name().to_string(),
+        Status::Ok | Status::Changed | Status::Unchanged => status.name().to_string(),
         _ => status.name().to_uppercase(),
     });
     if let Some(code) = status
@@ -39,8 +39,32 @@ fn truncation_note(label: &str, c: &Captured) -> Option<String> {
     })
 }
 
-fn block(name: &str, outcome: &HostOutcome) -> Vec<u8> {
-    let mut out = format!("{}\n", header(name, outcome)).into_bytes();
+/// `  changed  ./app.conf -> web01:/etc/app/app.conf (1.2 KiB, sha256 3a7bd3e2…)`
+fn transfer_lines(name: &str, outcome: &HostOutcome, pull: bool) -> String {
+    let mut out = String::new();
+    for f in outcome.transfer.iter().flat_map(|t| &t.files) {
+        let state = if f.changed { "changed  " } else { "unchanged" };
+        let (from, to) = if pull {
+            (format!("{name}:{}", f.remote), f.local.clone())
+        } else {
+            (f.local.clone(), format!("{name}:{}", f.remote))
+        };
+        let detail = match f.sha256.get(..8) {
+            Some(short) => format!(" ({}, sha256 {short}…)", bytes(f.bytes)),
+            None => " (symlink)".to_string(),
+        };
+        out.push_str(&format!("  {state} {from} -> {to}{detail}\n"));
+    }
+    out
+}
+
+fn block(name: &str, outcome: &HostOutcome, pull: bool) -> Vec<u8> {
+    let mut out = format!(
+        "{}\n{}",
+        header(name, outcome),
+        transfer_lines(name, outcome, pull)
+    )
+    .into_bytes();
     let mut body = |c: &Captured| {
         out.extend_from_slice(&c.data);
         if !c.data.is_empty() && !c.data.ends_with(b"\n") {
@@ -79,27 +103,60 @@ fn interrupt_note(abort: bool) -> &'static str {
 
 pub struct BlockRenderer {
     progress: Option<ProgressBar>,
+    /// Transfers count bytes on the bar; commands count hosts.
+    by_bytes: bool,
+    pull: bool,
+    /// Bytes each push host is expected to send, and has sent (to shrink the bar's length
+    /// when a host turns out unchanged or fails).
+    expected: u64,
+    sent: Vec<u64>,
+    done: usize,
     failures: usize,
 }
 
 impl BlockRenderer {
     pub fn new(plan: &Plan) -> BlockRenderer {
+        let hosts = plan.targets.len();
+        let (by_bytes, pull, expected) = match &plan.operation {
+            Operation::Push { manifest, .. } => (true, false, manifest.total_bytes()),
+            Operation::Pull { .. } => (true, true, 0),
+            Operation::Run { .. } => (false, false, 0),
+        };
         let progress = std::io::stderr().is_terminal().then(|| {
-            let bar = ProgressBar::with_draw_target(
-                Some(plan.targets.len() as u64),
-                ProgressDrawTarget::stderr(),
-            );
-            bar.set_style(
-                ProgressStyle::with_template("{spinner} {pos}/{len} hosts done {msg} [{elapsed}]")
-                    .expect("valid template"),
-            );
+            let (len, template) = match (by_bytes, pull) {
+                (false, _) => (Some(hosts as u64), "{spinner} {pos}/{len} hosts done {msg} [{elapsed}]"),
+                (true, false) => (
+                    Some(expected * hosts as u64),
+                    "{spinner} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} {msg} [{elapsed}]",
+                ),
+                (true, true) => (None, "{spinner} {binary_bytes} {binary_bytes_per_sec} {msg} [{elapsed}]"),
+            };
+            let bar = ProgressBar::with_draw_target(len, ProgressDrawTarget::stderr());
+            bar.set_style(ProgressStyle::with_template(template).expect("valid template"));
             bar.enable_steady_tick(std::time::Duration::from_millis(120));
             bar
         });
         BlockRenderer {
             progress,
+            by_bytes,
+            pull,
+            expected,
+            sent: vec![0; hosts],
+            done: 0,
             failures: 0,
         }
+    }
+
+    fn hosts_message(&self, hosts: usize) -> String {
+        let mut m = if self.by_bytes {
+            format!("{}/{hosts} hosts done", self.done)
+        } else {
+            String::new()
+        };
+        if self.failures > 0 {
+            m.push_str(&format!(" ({} not ok)", self.failures));
+        }
+        m
     }
 
     fn print(&self, bytes: &[u8]) {
@@ -113,18 +170,31 @@ impl BlockRenderer {
 impl Renderer for BlockRenderer {
     fn event(&mut self, plan: &Plan, event: &Event) {
         match event {
-            Event::Host(e) => {
-                if let HostEventKind::Finished(outcome) = &e.kind {
-                    self.print(&block(&plan.targets[e.host].name, outcome));
+            Event::Host(e) => match &e.kind {
+                HostEventKind::Progress { bytes } => {
+                    self.sent[e.host] += bytes;
                     if let Some(bar) = &self.progress {
-                        if outcome.status.bucket() != crate::event::Bucket::Ok {
-                            self.failures += 1;
-                            bar.set_message(format!("({} not ok)", self.failures));
-                        }
-                        bar.inc(1);
+                        bar.inc(*bytes);
                     }
                 }
-            }
+                HostEventKind::Finished(outcome) => {
+                    self.print(&block(&plan.targets[e.host].name, outcome, self.pull));
+                    self.done += 1;
+                    if outcome.status.bucket() != crate::event::Bucket::Ok {
+                        self.failures += 1;
+                    }
+                    if let Some(bar) = &self.progress {
+                        if !self.by_bytes {
+                            bar.inc(1);
+                        } else if !self.pull {
+                            let unsent = self.expected.saturating_sub(self.sent[e.host]);
+                            bar.set_length(bar.length().unwrap_or(0).saturating_sub(unsent));
+                        }
+                        bar.set_message(self.hosts_message(plan.targets.len()));
+                    }
+                }
+                _ => {}
+            },
             Event::Interrupted { abort } => match &self.progress {
                 Some(bar) => bar.suspend(|| eprint!("{}", interrupt_note(*abort))),
                 None => eprint!("{}", interrupt_note(*abort)),

@@ -89,6 +89,7 @@ impl Connection {
             &session,
             &kh.preferred_algorithms(&target.address, target.port),
         );
+        prefer_fast_ciphers(&session);
         let mut conn = Connection {
             session,
             socket,
@@ -387,6 +388,29 @@ fn prefer_host_key_types(session: &Session, recorded: &[&str]) {
         .collect();
     prefs.extend(rest);
     let _ = session.method_pref(MethodType::HostKey, &prefs.join(","));
+}
+
+/// With AES instructions, AES-GCM (through OpenSSL) moves bulk data several times faster per
+/// CPU than libssh2's portable chacha20-poly1305, on both ends; without them, chacha20 first.
+fn prefer_fast_ciphers(session: &Session) {
+    #[cfg(target_arch = "x86_64")]
+    let aes = std::arch::is_x86_feature_detected!("aes")
+        && std::arch::is_x86_feature_detected!("pclmulqdq");
+    #[cfg(target_arch = "aarch64")]
+    let aes = std::arch::is_aarch64_feature_detected!("aes");
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    let aes = false;
+    let gcm = "aes128-gcm@openssh.com,aes256-gcm@openssh.com";
+    let chacha = "chacha20-poly1305@openssh.com";
+    let rest = "aes128-ctr,aes192-ctr,aes256-ctr";
+    let prefs = if aes {
+        format!("{gcm},{chacha},{rest}")
+    } else {
+        format!("{chacha},{gcm},{rest}")
+    };
+    for dir in [MethodType::CryptCs, MethodType::CryptSc] {
+        let _ = session.method_pref(dir, &prefs);
+    }
 }
 
 /// `SHA256:...` as `ssh-keygen -l` prints it.

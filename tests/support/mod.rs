@@ -143,6 +143,18 @@ impl Fleet {
         let _ = std::fs::remove_file(self.path(&format!("hosts/{host}/listener.pid")));
     }
 
+    /// Drops every open connection to `host`: SIGKILL to the per-connection sshd processes
+    /// (monitor and session), sparing the listener and the user's commands, whose pipes close
+    /// as they would when the network cuts a session.
+    pub fn drop_connections(&self, host: &str) {
+        for pid in descendants(self.listener_pid(host)) {
+            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+            if comm.trim() == "sshd" {
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            }
+        }
+    }
+
     /// Gives `host` a new host key (as a reinstall would) and restarts its sshd.
     pub fn rekey(&self, host: &str) {
         self.kill(host);
