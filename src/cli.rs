@@ -96,6 +96,11 @@ pub enum Command {
         exit_codes!()
     ))]
     Pull(PullArgs),
+    /// Review the audit log: list operations, show one, verify the chain, prune old files
+    #[command(
+        after_help = "Examples:\n  hostctl log                          recent operations, newest first\n  hostctl log --failed --since 2d      what went wrong lately\n  hostctl log --host web03 --op push   pushes that touched web03\n  hostctl log show 1a20cc58            one operation, every host's output\n  hostctl log verify                   check that nobody edited the log\n  hostctl log prune --older-than 90d   drop whole daily files, keeping the chain verifiable"
+    )]
+    Log(LogArgs),
 }
 
 #[derive(Debug, Args)]
@@ -215,4 +220,92 @@ pub struct PullArgs {
     /// Remote paths, then the local directory (each host gets LOCAL_DIR/<host>/)
     #[arg(required = true, num_args = 2.., value_name = "REMOTE... LOCAL_DIR")]
     pub paths: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct LogArgs {
+    #[command(subcommand)]
+    pub command: Option<LogCommand>,
+    #[command(flatten)]
+    pub list: LogListArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LogCommand {
+    /// Operations, newest first, one line each (the default)
+    List(LogListArgs),
+    /// One operation in full: every host's status, exit code, duration, bytes and output
+    Show(LogShowArgs),
+    /// Check the hash chain; exit 0 when intact, 1 when a record was edited, removed or reordered
+    Verify(JsonArg),
+    /// Remove whole daily files older than a cut-off, and record that it was done
+    Prune(LogPruneArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OpKind {
+    Run,
+    Push,
+    Pull,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct LogListArgs {
+    /// Operations that touched this host
+    #[arg(long, value_name = "NAME")]
+    pub host: Option<String>,
+    /// Operations that touched a host of this group
+    #[arg(long, value_name = "NAME")]
+    pub group: Option<String>,
+    /// Only this kind of operation
+    #[arg(long, value_enum)]
+    pub op: Option<OpKind>,
+    /// Only operations where some host failed, was unreachable, or that never finished
+    #[arg(long)]
+    pub failed: bool,
+    /// Started at or after: 2h, 3d, 2026-11-24, 2026-11-24T08:00:00Z
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// Started before: same forms as --since
+    #[arg(long, value_name = "WHEN")]
+    pub until: Option<String>,
+    /// Run by this operator (`user` or `user@machine`)
+    #[arg(long, value_name = "WHO")]
+    pub operator: Option<String>,
+    /// Command or paths containing this text
+    #[arg(long, value_name = "TEXT")]
+    pub grep: Option<String>,
+    /// At most this many operations
+    #[arg(short = 'n', long, default_value_t = 20)]
+    pub limit: usize,
+    /// JSON lines, one operation each
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LogShowArgs {
+    /// Operation id (a unique prefix is enough)
+    pub id: String,
+    /// Only this host's result
+    #[arg(long, value_name = "NAME")]
+    pub host: Option<String>,
+    /// One JSON object
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct JsonArg {
+    /// One JSON object
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LogPruneArgs {
+    /// Remove daily files entirely older than this (e.g. 90d)
+    #[arg(long, value_name = "AGE", required = true)]
+    pub older_than: String,
 }

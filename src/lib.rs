@@ -12,6 +12,7 @@ pub mod inventory;
 pub mod ops;
 pub mod plan;
 pub mod render;
+pub mod review;
 pub mod ssh;
 mod wildcard;
 
@@ -24,12 +25,17 @@ use std::sync::Arc;
 
 /// Runs one hostctl invocation and returns its exit status.
 pub fn run(cli: Cli) -> Result<u8, Error> {
+    // Reviewing the log must work even when the inventory is broken.
+    if let Command::Log(args) = &cli.command {
+        return review::log(&log_dir(&cli), args);
+    }
     let inv = Inventory::load(&cli.inventory)?;
     match &cli.command {
         Command::Hosts(args) => hosts(&inv, args),
         Command::Run(args) => operate(&cli, plan::Plan::run(&inv, args)?),
         Command::Push(args) => operate(&cli, plan::Plan::push(&inv, args)?),
         Command::Pull(args) => operate(&cli, plan::Plan::pull(&inv, args)?),
+        Command::Log(_) => unreachable!("handled above"),
     }
 }
 

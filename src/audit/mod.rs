@@ -7,7 +7,9 @@
 //! record it finished writing. Files rotate through tracing-appender's rolling appender, which
 //! writes straight to the file (no background thread, nothing to lose on exit).
 
+pub mod read;
 pub mod record;
+pub mod verify;
 
 use record::{GENESIS, Line, Record};
 use sha2::{Digest, Sha256};
@@ -72,47 +74,118 @@ impl AuditLog {
 
     /// Appends one record, chained to whatever line is last on disk now.
     pub fn append(&mut self, record: Record) -> Result<(), AuditError> {
-        let dir = self.dir.clone();
-        let write_err = |source| AuditError::Write {
-            path: dir.clone(),
+        let lock = self.lock.try_clone().map_err(|e| self.write_err(e))?;
+        let _lock = crate::flock::Lock::exclusive(&lock).map_err(|e| self.write_err(e))?;
+        self.append_locked(record)
+    }
+
+    fn write_err(&self, source: std::io::Error) -> AuditError {
+        AuditError::Write {
+            path: self.dir.clone(),
             source,
-        };
-        let _lock = crate::flock::Lock::exclusive(&self.lock).map_err(write_err)?;
-        let appender = &mut self.appender;
-        let tail = last_line(&self.dir).map_err(write_err)?;
+        }
+    }
+
+    /// The caller holds the lock.
+    fn append_locked(&mut self, record: Record) -> Result<(), AuditError> {
+        let tail = last_line(&self.dir).map_err(|e| self.write_err(e))?;
         let mut prev = tail.hash;
         if let Some(file) = tail.truncated_in {
-            // A crash cut the last line short. End it, and chain a segment record to the last
-            // complete line so `log verify` can tell this from tampering.
+            // A crash cut that file's last line short. End the line where it is, and chain a
+            // segment record to the last complete line so `log verify` can tell a crash from
+            // tampering.
+            let end = OpenOptions::new()
+                .append(true)
+                .open(&file)
+                .and_then(|mut f| f.write_all(b"\n"));
+            end.map_err(|e| self.write_err(e))?;
             let name = file
                 .file_name()
                 .unwrap_or_default()
                 .to_string_lossy()
                 .into_owned();
-            appender.write_all(b"\n").map_err(write_err)?;
-            let segment = Line {
-                prev: prev.clone(),
+            let reason = format!("truncated record at the end of {name} (crash while writing)");
+            prev = self.write(Line {
+                prev,
                 time: now(),
-                record: Record::Segment {
-                    reason: format!("truncated record at the end of {name} (crash while writing)"),
-                },
-            };
-            let text = serde_json::to_string(&segment).expect("records serialize");
-            appender
-                .write_all(format!("{text}\n").as_bytes())
-                .map_err(write_err)?;
-            prev = hash_line(&text);
+                record: Record::Segment { reason },
+            })?;
         }
-        let line = Line {
+        self.write(Line {
             prev,
             time: now(),
             record,
-        };
-        let text = serde_json::to_string(&line).expect("records serialize");
-        appender
-            .write_all(format!("{text}\n").as_bytes())
-            .map_err(write_err)
+        })?;
+        Ok(())
     }
+
+    /// Writes one line whole, then moves the head anchor to it; returns its hash.
+    fn write(&mut self, line: Line) -> Result<String, AuditError> {
+        let text = serde_json::to_string(&line).expect("records serialize");
+        self.appender
+            .write_all(format!("{text}\n").as_bytes())
+            .map_err(|e| self.write_err(e))?;
+        let hash = hash_line(&text);
+        let tmp = self.dir.join(".head.tmp");
+        std::fs::write(&tmp, format!("{hash}\n"))
+            .and_then(|()| std::fs::rename(&tmp, self.dir.join(HEAD)))
+            .map_err(|e| self.write_err(e))?;
+        Ok(hash)
+    }
+
+    /// Removes whole daily files dated before `cutoff` (`YYYY-MM-DD`), then records that it did,
+    /// with the `prev` the oldest remaining record carries so the chain still verifies.
+    pub fn prune(&mut self, cutoff: &str, older_than: &str) -> Result<Vec<String>, AuditError> {
+        let lock = self.lock.try_clone().map_err(|e| self.write_err(e))?;
+        let _lock = crate::flock::Lock::exclusive(&lock).map_err(|e| self.write_err(e))?;
+        let files = log_files(&self.dir).map_err(|e| self.write_err(e))?;
+        let (old, kept): (Vec<PathBuf>, Vec<PathBuf>) = files
+            .into_iter()
+            .partition(|f| file_date(f).is_some_and(|d| d < cutoff));
+        let mut first_prev = GENESIS.to_string();
+        for file in &kept {
+            let text = std::fs::read_to_string(file).map_err(|e| self.write_err(e))?;
+            if let Some(first) = text.lines().next() {
+                if let Ok(line) = serde_json::from_str::<Line>(first) {
+                    first_prev = line.prev;
+                }
+                break;
+            }
+        }
+        for file in &old {
+            std::fs::remove_file(file).map_err(|e| self.write_err(e))?;
+        }
+        let removed: Vec<String> = old
+            .iter()
+            .map(|f| {
+                f.file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        let record = record::Prune {
+            operator: operator(),
+            older_than: older_than.to_string(),
+            removed: removed.clone(),
+            first_prev,
+        };
+        self.append_locked(Record::Prune(record))?;
+        Ok(removed)
+    }
+}
+
+/// Holds the hash of the last line written, so removing or editing the newest records (which
+/// no later record vouches for) is detected too.
+pub const HEAD: &str = ".head";
+
+/// `2026-11-24` from `audit.2026-11-24.jsonl`.
+pub fn file_date(path: &Path) -> Option<&str> {
+    let name = path.file_name()?.to_str()?;
+    name.strip_prefix(FILE_PREFIX)?
+        .strip_prefix('.')?
+        .strip_suffix(FILE_SUFFIX)?
+        .strip_suffix('.')
 }
 
 /// The log files of `dir`, oldest first.

@@ -28,6 +28,17 @@ pub enum Record {
     End(End),
     /// The writer found a truncated last line (a crash mid-write) and continued after it.
     Segment { reason: String },
+    /// `log prune` removed whole daily files; the oldest remaining record carries
+    /// `first_prev` as its `prev`, which `log verify` accepts as the chain's new start.
+    Prune(Prune),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Prune {
+    pub operator: String,
+    pub older_than: String,
+    pub removed: Vec<String>,
+    pub first_prev: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -35,6 +46,9 @@ pub struct Start {
     pub op: String,
     /// `user@machine` that ran hostctl.
     pub operator: String,
+    /// Its process id, so `log list` can tell a running operation from a killed one.
+    #[serde(default)]
+    pub pid: u32,
     /// The full command line.
     pub argv: Vec<String>,
     pub cwd: String,
@@ -43,6 +57,9 @@ pub struct Start {
     pub operation: String,
     pub pattern: String,
     pub hosts: Vec<String>,
+    /// Every group those hosts belonged to, as the inventory said at the time.
+    #[serde(default)]
+    pub groups: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -160,6 +160,7 @@ fn start_record(op: &str, plan: &Plan) -> Start {
     Start {
         op: op.to_string(),
         operator: audit::operator(),
+        pid: std::process::id(),
         argv: std::env::args().collect(),
         cwd: std::env::current_dir()
             .map(|d| d.display().to_string())
@@ -168,6 +169,16 @@ fn start_record(op: &str, plan: &Plan) -> Start {
         operation: plan.operation.name().to_string(),
         pattern: plan.pattern.clone(),
         hosts: plan.targets.iter().map(|t| t.name.clone()).collect(),
+        groups: {
+            let mut groups: Vec<String> = plan
+                .hosts
+                .iter()
+                .flat_map(|h| h.groups.iter().cloned())
+                .collect();
+            groups.sort();
+            groups.dedup();
+            groups
+        },
         command,
         sources,
         destination,

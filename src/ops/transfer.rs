@@ -2,8 +2,11 @@
 //! contacted), small remote scripts, and the split between a host that failed (reachable, but
 //! the copy could not be done) and a host that was lost (session dropped, timeout, Ctrl-C).
 //!
-//! Transport is a plain exec channel per file (`cat > temp`, `cat file`), not SFTP: libssh2's
-//! SFTP makes a round trip per 30 KB chunk and measured several times slower on the same fleet.
+//! Transport is a plain exec channel per file (`cat > temp`, `cat file`). Measured with
+//! `examples/transport.rs` (128 MiB to one fleet host, 4 runs): exec 194 MB/s (167-219), libssh2
+//! SCP 191 (175-204), libssh2 SFTP 150 (136-168). SCP is as fast but cannot verify or rename on
+//! the host; exec does temporary, digest check and rename in one round trip, with no SFTP
+//! subsystem needed.
 //! Every path reaches the remote shell single-quoted, so no file name can inject commands.
 //! The hosts need a POSIX sh and GNU coreutils (cat, sha256sum, stat, tee, mv) and find.
 //! Hashing on the host prefers `openssl dgst` when installed: coreutils' SHA-256 does not use

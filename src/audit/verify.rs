@@ -1,0 +1,181 @@
+//! `hostctl log verify`: walks the hash chain across every daily file and reports the first
+//! record that does not fit.
+//!
+//! What it tells apart: a crash mid-write (a half line, after which the writer started a
+//! `segment` record chained to the last complete line, or a half line at the very end) is not
+//! tampering; an edited, deleted, inserted or reordered record is. The head anchor covers the
+//! newest records, which no later record vouches for. What it cannot catch: someone who rewrites
+//! the whole chain and the anchor (there is no secret key); ship the log elsewhere for that.
+
+use super::record::{GENESIS, Line, Record};
+use super::{HEAD, hash_line, log_files};
+use std::path::Path;
+
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Report {
+    pub files: usize,
+    pub records: usize,
+    /// The first record that does not fit, if any.
+    pub problem: Option<Problem>,
+    /// Crashes recovered from and other things worth knowing that are not tampering.
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct Problem {
+    pub file: String,
+    pub line: usize,
+    pub op: Option<String>,
+    pub message: String,
+}
+
+pub fn verify(dir: &Path) -> std::io::Result<Report> {
+    let files = log_files(dir)?;
+    let mut report = Report {
+        files: files.len(),
+        ..Report::default()
+    };
+    // Chain starts that `log prune` vouched for.
+    let mut pruned_starts: Vec<String> = Vec::new();
+    // Two passes, one file in memory at a time: prune records first (they vouch for where the
+    // chain may start), then the chain itself.
+    for file in &files {
+        let text = std::fs::read_to_string(file)?;
+        for line in text.lines().filter(|l| l.contains("\"kind\":\"prune\"")) {
+            if let Ok(Line {
+                record: Record::Prune(p),
+                ..
+            }) = serde_json::from_str::<Line>(line)
+            {
+                pruned_starts.push(p.first_prev);
+            }
+        }
+    }
+
+    let mut expected: Option<String> = None;
+    let mut previous_hash: Option<String> = None; // the line before the last good one
+    let mut damaged: Option<(String, usize)> = None;
+    'files: for file in &files {
+        let name = file
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        let text = std::fs::read_to_string(file)?;
+        for (i, line) in text.split_inclusive('\n').enumerate() {
+            let line_no = i + 1;
+            let complete = line.ends_with('\n');
+            let line = line.trim_end_matches('\n');
+            let fail = |message: String, op: Option<String>| Problem {
+                file: name.clone(),
+                line: line_no,
+                op,
+                message,
+            };
+            // One light parse: serde_json still checks the whole line is valid JSON.
+            let Ok(record) = serde_json::from_str::<Link>(line) else {
+                if let Some((f, l)) = &damaged {
+                    report.problem = Some(fail(
+                        format!(
+                            "damaged record (not valid JSON) after the damaged record at {f}:{l}"
+                        ),
+                        None,
+                    ));
+                    break 'files;
+                }
+                if !complete {
+                    report.notes.push(format!("{name}:{line_no}: the last record is cut short (hostctl was killed while writing it); every record before it is intact"));
+                }
+                damaged = Some((name.clone(), line_no));
+                continue;
+            };
+            report.records += 1;
+            let op = record.op.map(str::to_string);
+            match (&expected, damaged.take()) {
+                (None, _) if record.prev == GENESIS => {}
+                (None, _) if pruned_starts.iter().any(|p| p == record.prev) => {
+                    report.notes.push(
+                        "older records were removed by `hostctl log prune` (recorded in the log)"
+                            .into(),
+                    );
+                }
+                (None, _) => {
+                    report.problem = Some(fail(
+                        "the log does not start at the beginning of its chain: older records were removed without `hostctl log prune`".into(),
+                        op,
+                    ));
+                    break 'files;
+                }
+                (Some(exp), Some((f, l))) => {
+                    if record.kind == "segment" && record.prev == exp {
+                        report.notes.push(format!("{f}:{l}: a record cut short by a crash; the writer continued with a new segment"));
+                    } else {
+                        report.problem = Some(Problem {
+                            file: f,
+                            line: l,
+                            op: None,
+                            message: "damaged record (not valid JSON): edited after it was written"
+                                .into(),
+                        });
+                        break 'files;
+                    }
+                }
+                (Some(exp), None) if record.prev != exp => {
+                    report.problem = Some(fail(
+                        "this record does not follow the one before it: a record just before it was edited, removed or reordered".into(),
+                        op,
+                    ));
+                    break 'files;
+                }
+                _ => {}
+            }
+            previous_hash = expected.take();
+            expected = Some(hash_line(line));
+        }
+    }
+    if report.problem.is_none() {
+        check_head(
+            dir,
+            expected.as_deref(),
+            previous_hash.as_deref(),
+            &mut report,
+        );
+    }
+    Ok(report)
+}
+
+/// The newest record must be the one the head anchor names (or, after a crash between writing
+/// a record and moving the anchor, the one just after it).
+fn check_head(dir: &Path, last: Option<&str>, before_last: Option<&str>, report: &mut Report) {
+    let Ok(head) = std::fs::read_to_string(dir.join(HEAD)) else {
+        if last.is_some() {
+            report.notes.push(format!(
+                "no {HEAD} anchor: the newest records are vouched for by nothing after them"
+            ));
+        }
+        return;
+    };
+    let head = head.trim();
+    if Some(head) == last {
+        return;
+    }
+    if Some(head) == before_last {
+        report.notes.push(format!("{HEAD} lags one record (hostctl was killed between writing a record and moving the anchor)"));
+        return;
+    }
+    report.problem = Some(Problem {
+        file: HEAD.into(),
+        line: 1,
+        op: None,
+        message: "the newest records were edited or removed: the last record is not the one the head anchor names".into(),
+    });
+}
+
+/// The fields the chain needs; the rest of the line is validated and skipped.
+#[derive(serde::Deserialize)]
+struct Link<'a> {
+    prev: &'a str,
+    kind: &'a str,
+    #[serde(default)]
+    op: Option<&'a str>,
+}

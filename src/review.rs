@@ -1,0 +1,435 @@
+//! `hostctl log`: who ran what, on which hosts, when, and what happened, without grep or jq.
+//! Reading never changes the log; only `prune` writes, through the audit writer.
+
+use crate::audit::read::{Operation, Query, newest};
+use crate::audit::record::HostResult;
+use crate::audit::{AuditLog, verify};
+use crate::cli::{LogArgs, LogCommand, LogListArgs, LogPruneArgs, LogShowArgs, OpKind};
+use crate::error::Error;
+use crate::render::{bytes, seconds};
+use serde_json::json;
+use std::io::Write;
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+pub fn log(dir: &Path, args: &LogArgs) -> Result<u8, Error> {
+    match &args.command {
+        None => list(dir, &args.list),
+        Some(LogCommand::List(list_args)) => list(dir, list_args),
+        Some(LogCommand::Show(show_args)) => show(dir, show_args),
+        Some(LogCommand::Verify(v)) => verify_cmd(dir, v.json),
+        Some(LogCommand::Prune(p)) => prune(dir, p),
+    }
+}
+
+fn out(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
+fn read(
+    dir: &Path,
+    query: &Query,
+    keep: impl FnMut(&Operation) -> bool,
+) -> Result<Vec<Operation>, Error> {
+    if !dir.is_dir() {
+        return Err(Error::Usage(format!(
+            "no audit log at `{}` (set --log-dir or HOSTCTL_LOG_DIR)",
+            dir.display()
+        )));
+    }
+    Ok(newest(dir, query, keep)?)
+}
+
+/// `2h`/`3d` ago, a date (UTC midnight), or an RFC 3339 time, in the log's own time format
+/// (which compares correctly as text).
+pub fn parse_when(text: &str, now: SystemTime) -> Result<String, String> {
+    let t = text.trim();
+    let when = if let Ok(ago) = humantime::parse_duration(t) {
+        now.checked_sub(ago).unwrap_or(SystemTime::UNIX_EPOCH)
+    } else if t.len() == 10 && t.as_bytes()[4] == b'-' {
+        humantime::parse_rfc3339(&format!("{t}T00:00:00Z")).map_err(|_| bad_when(t))?
+    } else {
+        humantime::parse_rfc3339_weak(t).map_err(|_| bad_when(t))?
+    };
+    Ok(humantime::format_rfc3339_millis(when).to_string())
+}
+
+fn bad_when(t: &str) -> String {
+    format!("invalid time `{t}` (examples: `2h`, `3d`, `2026-11-24`, `2026-11-24T08:00:00Z`)")
+}
+
+struct Filter<'a> {
+    args: &'a LogListArgs,
+    since: Option<String>,
+    until: Option<String>,
+}
+
+impl Filter<'_> {
+    fn keeps(&self, op: &Operation, machine: &str) -> bool {
+        let a = self.args;
+        let s = &op.start;
+        let (_, failed, unreachable, _) = op.counts();
+        a.host.as_ref().is_none_or(|h| s.hosts.contains(h))
+            && a.group.as_ref().is_none_or(|g| s.groups.contains(g))
+            && a.op.is_none_or(|k| s.operation == op_name(k))
+            && (!a.failed || failed + unreachable > 0 || op.state(machine) == "interrupted")
+            && self.since.as_ref().is_none_or(|t| op.time >= *t)
+            && self.until.as_ref().is_none_or(|t| op.time < *t)
+            && a.operator.as_ref().is_none_or(|o| {
+                s.operator == *o || s.operator.split('@').next() == Some(o.as_str())
+            })
+            && a.grep
+                .as_ref()
+                .is_none_or(|g| op.what().contains(g.as_str()))
+    }
+}
+
+fn op_name(k: OpKind) -> &'static str {
+    match k {
+        OpKind::Run => "run",
+        OpKind::Push => "push",
+        OpKind::Pull => "pull",
+    }
+}
+
+fn this_machine() -> String {
+    crate::audit::operator()
+        .rsplit('@')
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn list(dir: &Path, args: &LogListArgs) -> Result<u8, Error> {
+    let now = SystemTime::now();
+    let when = |t: &Option<String>, flag: &str| {
+        t.as_deref()
+            .map(|t| parse_when(t, now).map_err(|m| Error::Usage(format!("{flag}: {m}"))))
+            .transpose()
+    };
+    let filter = Filter {
+        args,
+        since: when(&args.since, "--since")?,
+        until: when(&args.until, "--until")?,
+    };
+    let machine = this_machine();
+    let query = Query {
+        since_date: filter.since.as_deref().and_then(|t| t.get(..10)),
+        until_date: filter.until.as_deref().and_then(|t| t.get(..10)),
+        limit: args.limit,
+        ..Query::default()
+    };
+    let picked = read(dir, &query, |op| filter.keeps(op, &machine))?;
+    if args.json {
+        let mut text = String::new();
+        for op in &picked {
+            text.push_str(&serde_json::to_string(&summary_json(op, &machine)).expect("json"));
+            text.push('\n');
+        }
+        out(&text);
+        return Ok(0);
+    }
+    let mut text = format!(
+        "{:<15}  {:<19}  {:<16}  {:<4}  {:<14}  {:<24}  WHAT\n",
+        "ID", "TIME (UTC)", "OPERATOR", "OP", "PATTERN", "RESULT"
+    );
+    for op in &picked {
+        text.push_str(&format!(
+            "{:<15}  {:<19}  {:<16}  {:<4}  {:<14}  {:<24}  {}\n",
+            op.id(),
+            op.time.get(..19).unwrap_or(&op.time).replace('T', " "),
+            clip(&op.start.operator, 16),
+            op.start.operation,
+            clip(&op.start.pattern, 14),
+            result(op, &machine),
+            clip(&op.what(), 60)
+        ));
+    }
+    text.push_str(&format!(
+        "{} operation{}\n",
+        picked.len(),
+        if picked.len() == 1 { "" } else { "s" }
+    ));
+    out(&text);
+    Ok(0)
+}
+
+fn clip(s: &str, n: usize) -> String {
+    let one_line = s.replace('\n', " ");
+    if one_line.chars().count() <= n {
+        one_line
+    } else {
+        format!("{}…", one_line.chars().take(n - 1).collect::<String>())
+    }
+}
+
+/// `3 ok, 1 failed, 1 unreach` or `interrupted: 2 ok`.
+fn result(op: &Operation, machine: &str) -> String {
+    let (ok, failed, unreachable, skipped) = op.counts();
+    let mut parts = vec![format!("{ok} ok")];
+    if failed > 0 {
+        parts.push(format!("{failed} failed"));
+    }
+    if unreachable > 0 {
+        parts.push(format!("{unreachable} unreach"));
+    }
+    if skipped > 0 {
+        parts.push(format!("{skipped} skipped"));
+    }
+    match op.state(machine) {
+        "done" => parts.join(", "),
+        state => format!("{state}: {}", parts.join(", ")),
+    }
+}
+
+fn summary_json(op: &Operation, machine: &str) -> serde_json::Value {
+    let (ok, failed, unreachable, skipped) = op.counts();
+    json!({
+        "op": op.id(),
+        "time": op.time,
+        "operator": op.start.operator,
+        "operation": op.start.operation,
+        "pattern": op.start.pattern,
+        "hosts": op.start.hosts,
+        "command": op.start.command,
+        "sources": op.start.sources,
+        "destination": op.start.destination,
+        "state": op.state(machine),
+        "ok": ok,
+        "failed": failed,
+        "unreachable": unreachable,
+        "skipped": skipped,
+        "exit_code": op.end.as_ref().map(|(_, e)| e.exit_code),
+        "duration_ms": op.end.as_ref().map(|(_, e)| e.duration_ms),
+    })
+}
+
+fn show(dir: &Path, args: &LogShowArgs) -> Result<u8, Error> {
+    let query = Query {
+        full_for: Some(&args.id),
+        limit: 2,
+        ..Query::default()
+    };
+    let found = read(dir, &query, |op| op.id().starts_with(&args.id))?;
+    let op = match found.as_slice() {
+        [one] => one,
+        [] => {
+            return Err(Error::Usage(format!(
+                "no operation `{}` in the log",
+                args.id
+            )));
+        }
+        many => {
+            let ids: Vec<&str> = many.iter().map(|o| o.id()).collect();
+            return Err(Error::Usage(format!(
+                "`{}` matches more than one operation ({}, ...); give more of the id",
+                args.id,
+                ids.join(", ")
+            )));
+        }
+    };
+    let machine = this_machine();
+    let hosts: Vec<&HostResult> = op
+        .hosts
+        .iter()
+        .filter(|h| args.host.as_ref().is_none_or(|n| h.host == *n))
+        .collect();
+    if args.json {
+        let mut value = summary_json(op, &machine);
+        value["argv"] = json!(op.start.argv);
+        value["cwd"] = json!(op.start.cwd);
+        value["inventory"] = json!(op.start.inventory);
+        value["results"] = serde_json::to_value(&hosts).expect("json");
+        out(&format!("{value}\n"));
+        return Ok(0);
+    }
+    let s = &op.start;
+    let mut text = format!(
+        "operation {}  {}  by {}  at {}\n",
+        op.id(),
+        s.operation,
+        s.operator,
+        op.time
+    );
+    match &s.command {
+        Some(c) => text.push_str(&format!("command:   {c}\n")),
+        None => text.push_str(&format!("paths:     {}\n", op.what())),
+    }
+    text.push_str(&format!(
+        "pattern:   {} -> {} hosts: {}\n",
+        s.pattern,
+        s.hosts.len(),
+        clip(&s.hosts.join(", "), 200)
+    ));
+    text.push_str(&format!("argv:      {}\n", s.argv.join(" ")));
+    let duration = op
+        .end
+        .as_ref()
+        .map(|(_, e)| format!(" in {}", seconds(Duration::from_millis(e.duration_ms))))
+        .unwrap_or_default();
+    let exit = op
+        .end
+        .as_ref()
+        .map(|(_, e)| format!(", exit {}", e.exit_code))
+        .unwrap_or_default();
+    text.push_str(&format!(
+        "result:    {}{exit}{duration}\n",
+        result(op, &machine)
+    ));
+    for h in hosts {
+        text.push_str(&host_block(h));
+    }
+    out(&text);
+    Ok(0)
+}
+
+fn host_block(h: &HostResult) -> String {
+    let mut t = format!(
+        "=== {}: {}",
+        h.host,
+        if matches!(h.status.as_str(), "ok" | "changed" | "unchanged") {
+            h.status.clone()
+        } else {
+            h.status.to_uppercase()
+        }
+    );
+    if let Some(code) = h.exit_code {
+        t.push_str(&format!(", exit {code}"));
+    }
+    t.push_str(&format!(
+        ", {}, in {} out {}",
+        seconds(Duration::from_millis(h.duration_ms)),
+        bytes(h.bytes_in),
+        bytes(h.bytes_out)
+    ));
+    if let Some(reason) = &h.reason {
+        t.push_str(&format!(": {reason}"));
+    }
+    t.push('\n');
+    for f in h.transfer.iter().flat_map(|tr| &tr.files) {
+        let sha = f
+            .sha256
+            .get(..12)
+            .map(|s| format!(", sha256 {s}…"))
+            .unwrap_or_default();
+        t.push_str(&format!(
+            "  {} {} <-> {} ({}{sha})\n",
+            if f.changed { "changed  " } else { "unchanged" },
+            f.local,
+            f.remote,
+            bytes(f.bytes)
+        ));
+    }
+    for (label, o) in [("stdout", &h.stdout), ("stderr", &h.stderr)] {
+        if o.text.is_empty() {
+            continue;
+        }
+        if label == "stderr" {
+            t.push_str(&format!("--- {} stderr\n", h.host));
+        }
+        t.push_str(&o.text);
+        if !o.text.ends_with('\n') {
+            t.push('\n');
+        }
+        if o.truncated {
+            t.push_str(&format!(
+                "[{label} truncated in the log: kept {} of {}]\n",
+                bytes(o.text.len() as u64),
+                bytes(o.bytes)
+            ));
+        }
+    }
+    t
+}
+
+fn verify_cmd(dir: &Path, json_out: bool) -> Result<u8, Error> {
+    if !dir.is_dir() {
+        return Err(Error::Usage(format!("no audit log at `{}`", dir.display())));
+    }
+    let report = verify::verify(dir)?;
+    let code = if report.problem.is_some() { 1 } else { 0 };
+    if json_out {
+        let mut value = serde_json::to_value(&report).expect("json");
+        value["intact"] = json!(code == 0);
+        out(&format!("{value}\n"));
+        return Ok(code);
+    }
+    let mut text = String::new();
+    match &report.problem {
+        None => text.push_str(&format!(
+            "intact: {} records in {} files, chain unbroken\n",
+            report.records, report.files
+        )),
+        Some(p) => {
+            let op =
+                p.op.as_ref()
+                    .map(|o| format!(" (operation {o})"))
+                    .unwrap_or_default();
+            text.push_str(&format!(
+                "NOT INTACT: {}:{}{op}: {}\n",
+                dir.join(&p.file).display(),
+                p.line,
+                p.message
+            ));
+        }
+    }
+    for note in &report.notes {
+        text.push_str(&format!("note: {note}\n"));
+    }
+    out(&text);
+    Ok(code)
+}
+
+fn prune(dir: &Path, args: &LogPruneArgs) -> Result<u8, Error> {
+    let age = humantime::parse_duration(&args.older_than).map_err(|_| {
+        Error::Usage(format!(
+            "--older-than: invalid age `{}` (examples: `90d`, `12w`)",
+            args.older_than
+        ))
+    })?;
+    if !dir.is_dir() {
+        return Err(Error::Usage(format!("no audit log at `{}`", dir.display())));
+    }
+    let cutoff = SystemTime::now()
+        .checked_sub(age)
+        .unwrap_or(SystemTime::UNIX_EPOCH);
+    let cutoff_date = humantime::format_rfc3339(cutoff).to_string()[..10].to_string();
+    let mut log = AuditLog::open(dir)?;
+    let removed = log.prune(&cutoff_date, &args.older_than)?;
+    out(&format!(
+        "removed {} daily file{} dated before {cutoff_date}{}\n",
+        removed.len(),
+        if removed.len() == 1 { "" } else { "s" },
+        if removed.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", removed.join(", "))
+        }
+    ));
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn when_forms() {
+        let now = humantime::parse_rfc3339("2026-11-24T10:00:00Z").unwrap();
+        assert_eq!(parse_when("2h", now).unwrap(), "2026-11-24T08:00:00.000Z");
+        assert_eq!(parse_when("3d", now).unwrap(), "2026-11-21T10:00:00.000Z");
+        assert_eq!(
+            parse_when("2026-11-20", now).unwrap(),
+            "2026-11-20T00:00:00.000Z"
+        );
+        assert_eq!(
+            parse_when("2026-11-20T08:30:00Z", now).unwrap(),
+            "2026-11-20T08:30:00.000Z"
+        );
+        assert!(
+            parse_when("yesterday", now)
+                .unwrap_err()
+                .starts_with("invalid time `yesterday`")
+        );
+    }
+}
