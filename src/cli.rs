@@ -136,9 +136,25 @@ pub struct ConnectArgs {
     /// Record unknown host keys in known_hosts and proceed (changed keys still fail)
     #[arg(long)]
     pub accept_new: bool,
-    /// Ask once for an SSH password (not echoed, never logged)
+    /// Ask once for an SSH password (not echoed, never logged; read from stdin when it is not a terminal)
     #[arg(long)]
     pub ask_pass: bool,
+    /// Retry hosts that could not be connected to, up to N more times (never re-runs a command)
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub retry: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct ControlArgs {
+    /// Rolling execution: N hosts (or N%) at a time, each batch after the previous one finished
+    #[arg(long, value_name = "N|N%")]
+    pub batch: Option<String>,
+    /// Stop starting hosts (and batches) once N hosts (or N%) failed; the rest are `skipped`
+    #[arg(long, value_name = "N|N%")]
+    pub max_fail: Option<String>,
+    /// Print what would run where, and contact nothing
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]
@@ -152,6 +168,12 @@ pub struct OutputArgs {
     /// Output kept per host and stream for display (bytes, or with K/M/G suffix)
     #[arg(long, value_name = "SIZE", default_value = "1M")]
     pub output_limit: String,
+    /// Show hosts with identical output and result once, under their folded names (web[01-12])
+    #[arg(short = 'b', long, conflicts_with_all = ["stream", "json"])]
+    pub gather: bool,
+    /// Also write each host's whole stdout and stderr to DIR/<host>.out and DIR/<host>.err
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -162,9 +184,21 @@ pub struct RunArgs {
     pub connect: ConnectArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+    #[command(flatten)]
+    pub control: ControlArgs,
     /// Stop the command after this long (e.g. 30s, 5m); it is killed on the host too
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,
+    /// Run the command through sudo (as root, or --sudo-user)
+    #[arg(long)]
+    pub sudo: bool,
+    /// Run the command as this user through sudo (implies --sudo)
+    #[arg(long, value_name = "USER")]
+    pub sudo_user: Option<String>,
+    /// Ask once for the sudo password and give it to sudo on each host through stdin (never in
+    /// process lists, output or the log); without it sudo must not need a password
+    #[arg(long, short = 'K')]
+    pub ask_become_pass: bool,
     /// The command, run by the login shell on each host
     #[arg(
         required = true,
@@ -183,6 +217,8 @@ pub struct PushArgs {
     pub connect: ConnectArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+    #[command(flatten)]
+    pub control: ControlArgs,
     /// Copy directories and their contents
     #[arg(short, long)]
     pub recursive: bool,
@@ -211,6 +247,8 @@ pub struct PullArgs {
     pub connect: ConnectArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+    #[command(flatten)]
+    pub control: ControlArgs,
     /// Copy directories and their contents
     #[arg(short, long)]
     pub recursive: bool,

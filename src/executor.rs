@@ -5,10 +5,10 @@
 //! Ctrl-C once: no new hosts start (they end `skipped`), running ones finish. Twice (or
 //! SIGTERM): running hosts are aborted at their next wake-up.
 
-use crate::event::{Event, HostEvent, HostEventKind, HostOutcome, Status, Stream};
+use crate::event::{Bucket, Event, HostEvent, HostEventKind, HostOutcome, Status, Stream};
 use crate::ssh::Target;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::{Semaphore, mpsc};
 
@@ -55,12 +55,18 @@ impl HostContext {
 pub struct Executor {
     pub forks: usize,
     pub live_output: bool,
+    /// Rolling batches: each starts after the previous one finished.
+    pub batch: Option<usize>,
+    /// No new host starts once this many failed or were unreachable.
+    pub max_fail: Option<usize>,
 }
 
 /// How the fan-out ended.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct RunEnd {
     pub interrupted: bool,
+    /// `--max-fail` was reached and hosts were skipped.
+    pub stopped: bool,
 }
 
 impl Executor {
@@ -83,35 +89,71 @@ impl Executor {
             let stop = Arc::new(AtomicBool::new(false));
             let abort = Arc::new(AtomicBool::new(false));
             let (tx, mut rx) = mpsc::channel::<HostEvent>(1024);
+            let failures = Arc::new(AtomicUsize::new(0));
+            let stopped = Arc::new(AtomicBool::new(false));
+            let (batch, max_fail) = (self.batch.unwrap_or(targets.len()).max(1), self.max_fail);
             let spawner = {
-                let (stop, abort, tx) = (stop.clone(), abort.clone(), tx.clone());
+                let (stop, abort, tx, failures, stopped) = (
+                    stop.clone(),
+                    abort.clone(),
+                    tx.clone(),
+                    failures.clone(),
+                    stopped.clone(),
+                );
                 let semaphore = Arc::new(Semaphore::new(forks));
                 async move {
-                    for host in 0..targets.len() {
-                        let permit = semaphore
-                            .clone()
-                            .acquire_owned()
-                            .await
-                            .expect("semaphore open");
-                        if stop.load(Ordering::SeqCst) {
-                            skip_rest(host, targets.len(), start, &tx).await;
-                            return;
+                    let n = targets.len();
+                    for first in (0..n).step_by(batch) {
+                        let mut running = Vec::new();
+                        for host in first..n.min(first + batch) {
+                            let permit = semaphore
+                                .clone()
+                                .acquire_owned()
+                                .await
+                                .expect("semaphore open");
+                            if stop.load(Ordering::SeqCst) {
+                                skip_rest(host, n, start, &tx, "not started: interrupted").await;
+                                return;
+                            }
+                            if let Some(limit) =
+                                max_fail.filter(|m| failures.load(Ordering::SeqCst) >= *m)
+                            {
+                                stopped.store(true, Ordering::SeqCst);
+                                let reason = format!("not started: --max-fail {limit} reached");
+                                skip_rest(host, n, start, &tx, &reason).await;
+                                return;
+                            }
+                            let (targets, job, abort, tx, failures) = (
+                                targets.clone(),
+                                job.clone(),
+                                abort.clone(),
+                                tx.clone(),
+                                failures.clone(),
+                            );
+                            running.push(tokio::task::spawn_blocking(move || {
+                                let mut cx = HostContext {
+                                    host,
+                                    start,
+                                    abort,
+                                    tx,
+                                    live_output,
+                                };
+                                cx.send(HostEventKind::Started);
+                                let outcome = job.run(&targets[host], &mut cx);
+                                if matches!(
+                                    outcome.status.bucket(),
+                                    Bucket::Failed | Bucket::Unreachable
+                                ) {
+                                    failures.fetch_add(1, Ordering::SeqCst);
+                                }
+                                cx.send(HostEventKind::Finished(Box::new(outcome)));
+                                drop(permit);
+                            }));
                         }
-                        let (targets, job, abort, tx) =
-                            (targets.clone(), job.clone(), abort.clone(), tx.clone());
-                        tokio::task::spawn_blocking(move || {
-                            let mut cx = HostContext {
-                                host,
-                                start,
-                                abort,
-                                tx,
-                                live_output,
-                            };
-                            cx.send(HostEventKind::Started);
-                            let outcome = job.run(&targets[host], &mut cx);
-                            cx.send(HostEventKind::Finished(Box::new(outcome)));
-                            drop(permit);
-                        });
+                        // The next batch starts only when this one has finished.
+                        for handle in running {
+                            let _ = handle.await;
+                        }
                     }
                 }
             };
@@ -146,16 +188,23 @@ impl Executor {
             }
             Ok(RunEnd {
                 interrupted: interrupts > 0,
+                stopped: stopped.load(Ordering::SeqCst),
             })
         })
     }
 }
 
-async fn skip_rest(from: usize, to: usize, start: Instant, tx: &mpsc::Sender<HostEvent>) {
+async fn skip_rest(
+    from: usize,
+    to: usize,
+    start: Instant,
+    tx: &mpsc::Sender<HostEvent>,
+    reason: &str,
+) {
     for host in from..to {
         let outcome = HostOutcome::new(
             Status::Skipped {
-                reason: "not started: interrupted".into(),
+                reason: reason.to_string(),
             },
             Duration::ZERO,
         );

@@ -41,6 +41,16 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
 
 /// Runs a checked plan on its hosts, with its audit records.
 fn operate(cli: &Cli, plan: plan::Plan) -> Result<u8, Error> {
+    if plan.dry_run {
+        let _ = std::io::stdout()
+            .lock()
+            .write_all(ops::dry_run(&plan).as_bytes());
+        return Ok(0);
+    }
+    if let Some(dir) = &plan.out_dir {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::Usage(format!("--out-dir `{}`: {e}", dir.display())))?;
+    }
     let shared = Arc::new(ops::Shared::new(&plan)?);
     let job = ops::job(&plan, shared);
     let mut log = audit::AuditLog::open(&log_dir(cli))?;

@@ -1,7 +1,7 @@
 //! Arguments + inventory -> a checked plan: the hosts, their settings and the operation. Every
 //! usage error is found here, before anything touches the network.
 
-use crate::cli::{ConnectArgs, OutputArgs, PullArgs, PushArgs, RunArgs};
+use crate::cli::{ConnectArgs, ControlArgs, OutputArgs, PullArgs, PushArgs, RunArgs};
 use crate::error::Error;
 use crate::inventory::{self, Host, Inventory};
 use crate::ops::transfer::Manifest;
@@ -21,6 +21,7 @@ pub enum Operation {
     Run {
         command: String,
         timeout: Option<Duration>,
+        sudo: Option<Sudo>,
     },
     Push {
         manifest: Manifest,
@@ -61,6 +62,22 @@ pub struct Plan {
     pub ask_pass: bool,
     pub output: OutputMode,
     pub output_limit: usize,
+    pub gather: bool,
+    pub out_dir: Option<PathBuf>,
+    /// Hosts per rolling batch (`--batch`); all at once when unset.
+    pub batch: Option<usize>,
+    /// Stop starting hosts once this many failed (`--max-fail`).
+    pub max_fail: Option<usize>,
+    pub dry_run: bool,
+    /// Extra connection attempts for hosts that could not be reached.
+    pub retry: u32,
+}
+
+/// `--sudo`, `--sudo-user`, `--ask-become-pass`.
+#[derive(Debug, Clone)]
+pub struct Sudo {
+    pub user: Option<String>,
+    pub ask_pass: bool,
 }
 
 impl Plan {
@@ -70,12 +87,21 @@ impl Plan {
             return Err(Error::Usage("the command is empty".into()));
         }
         let timeout = parse_timeout(args.timeout.as_deref())?;
-        let operation = Operation::Run { command, timeout };
+        let sudo = (args.sudo || args.sudo_user.is_some() || args.ask_become_pass).then(|| Sudo {
+            user: args.sudo_user.clone(),
+            ask_pass: args.ask_become_pass,
+        });
+        let operation = Operation::Run {
+            command,
+            timeout,
+            sudo,
+        };
         Plan::new(
             inv,
             &args.selection.pattern,
             &args.connect,
             &args.output,
+            &args.control,
             operation,
         )
     }
@@ -121,6 +147,7 @@ impl Plan {
             &args.selection.pattern,
             &args.connect,
             &args.output,
+            &args.control,
             operation,
         )
     }
@@ -150,6 +177,7 @@ impl Plan {
             &args.selection.pattern,
             &args.connect,
             &args.output,
+            &args.control,
             operation,
         )
     }
@@ -159,9 +187,19 @@ impl Plan {
         pattern: &str,
         connect: &ConnectArgs,
         output: &OutputArgs,
+        control: &ControlArgs,
         operation: Operation,
     ) -> Result<Plan, Error> {
         let hosts = select(inv, pattern)?;
+        let amount = |text: &Option<String>, flag: &str| {
+            text.as_deref()
+                .map(|t| {
+                    parse_amount(t, hosts.len()).map_err(|m| Error::Usage(format!("{flag}: {m}")))
+                })
+                .transpose()
+        };
+        let batch = amount(&control.batch, "--batch")?;
+        let max_fail = amount(&control.max_fail, "--max-fail")?;
         let connect_timeout = connect
             .connect_timeout
             .as_deref()
@@ -201,7 +239,29 @@ impl Plan {
             output: mode,
             output_limit: parse_size(&output.output_limit)
                 .map_err(|m| Error::Usage(format!("--output-limit: {m}")))?,
+            gather: output.gather,
+            out_dir: output.out_dir.clone(),
+            batch,
+            max_fail,
+            dry_run: control.dry_run,
+            retry: connect.retry,
         })
+    }
+}
+
+/// `N` hosts, or `N%` of `total` (rounded up, at least 1).
+pub fn parse_amount(text: &str, total: usize) -> Result<usize, String> {
+    let t = text.trim();
+    let bad = || format!("invalid amount `{text}` (examples: `5`, `25%`)");
+    match t.strip_suffix('%') {
+        Some(pct) => {
+            let pct: f64 = pct.trim().parse().map_err(|_| bad())?;
+            if !(pct > 0.0 && pct <= 100.0) {
+                return Err(bad());
+            }
+            Ok(((total as f64 * pct / 100.0).ceil() as usize).max(1))
+        }
+        None => t.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(bad),
     }
 }
 
@@ -241,6 +301,15 @@ pub fn parse_size(text: &str) -> Result<usize, String> {
 #[cfg(test)]
 mod tests {
     use super::parse_size;
+
+    #[test]
+    fn amounts() {
+        assert_eq!(super::parse_amount("5", 100), Ok(5));
+        assert_eq!(super::parse_amount("25%", 10), Ok(3));
+        assert_eq!(super::parse_amount("1%", 10), Ok(1));
+        assert!(super::parse_amount("0", 10).is_err());
+        assert!(super::parse_amount("150%", 10).is_err());
+    }
 
     #[test]
     fn sizes() {

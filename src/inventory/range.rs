@@ -60,6 +60,95 @@ pub fn expand(spec: &str) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
+/// Folds host names into ClusterShell-style ranges: `web01 web02 web03 web05` becomes
+/// `web[01-03,05]`. Names are split around their last run of digits; zero-padded numbers fold
+/// with numbers of the same width. Output is in natural order, so it is stable for diffs.
+pub fn fold(names: &[&str]) -> String {
+    use std::collections::BTreeMap;
+    // (prefix, suffix, width or 0 for unpadded) -> numbers
+    let mut groups: BTreeMap<(String, String, usize), Vec<(u64, String)>> = BTreeMap::new();
+    let mut plain: Vec<String> = Vec::new();
+    for name in names {
+        let bytes = name.as_bytes();
+        let Some(end) = bytes.iter().rposition(u8::is_ascii_digit).map(|i| i + 1) else {
+            plain.push(name.to_string());
+            continue;
+        };
+        let start = bytes[..end]
+            .iter()
+            .rposition(|b| !b.is_ascii_digit())
+            .map_or(0, |i| i + 1);
+        let digits = &name[start..end];
+        let Ok(n) = digits.parse::<u64>() else {
+            plain.push(name.to_string());
+            continue;
+        };
+        let width = if digits.len() > 1 && digits.starts_with('0') {
+            digits.len()
+        } else {
+            0
+        };
+        groups
+            .entry((name[..start].to_string(), name[end..].to_string(), width))
+            .or_default()
+            .push((n, digits.to_string()));
+    }
+    // Unpadded numbers as wide as a padded group (`10` beside `09`) belong to it.
+    let keys: Vec<_> = groups.keys().cloned().collect();
+    for (prefix, suffix, width) in keys.iter().filter(|k| k.2 == 0) {
+        let padded: Vec<usize> = keys
+            .iter()
+            .filter(|k| k.0 == *prefix && k.1 == *suffix && k.2 > 0)
+            .map(|k| k.2)
+            .collect();
+        if padded.is_empty() {
+            continue;
+        }
+        let unpadded = groups
+            .remove(&(prefix.clone(), suffix.clone(), *width))
+            .unwrap_or_default();
+        let (moved, kept): (Vec<_>, Vec<_>) = unpadded
+            .into_iter()
+            .partition(|(_, d)| padded.contains(&d.len()));
+        for (n, d) in moved {
+            groups
+                .entry((prefix.clone(), suffix.clone(), d.len()))
+                .or_default()
+                .push((n, d));
+        }
+        if !kept.is_empty() {
+            groups.insert((prefix.clone(), suffix.clone(), 0), kept);
+        }
+    }
+    let mut parts: Vec<String> = plain;
+    for ((prefix, suffix, width), mut nums) in groups {
+        nums.sort();
+        nums.dedup();
+        if nums.len() == 1 {
+            parts.push(format!("{prefix}{}{suffix}", nums[0].1));
+            continue;
+        }
+        let fmt = |n: u64| format!("{n:0width$}");
+        let mut ranges: Vec<String> = Vec::new();
+        let mut i = 0;
+        while i < nums.len() {
+            let mut j = i;
+            while j + 1 < nums.len() && nums[j + 1].0 == nums[j].0 + 1 {
+                j += 1;
+            }
+            ranges.push(if i == j {
+                fmt(nums[i].0)
+            } else {
+                format!("{}-{}", fmt(nums[i].0), fmt(nums[j].0))
+            });
+            i = j + 1;
+        }
+        parts.push(format!("{prefix}[{}]{suffix}", ranges.join(",")));
+    }
+    parts.sort_by(|a, b| natural_cmp(a, b));
+    parts.join(",")
+}
+
 /// Orders names the way people count: `web2` before `web10`.
 pub fn natural_cmp(a: &str, b: &str) -> Ordering {
     let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
@@ -161,6 +250,25 @@ mod tests {
                 .unwrap_err()
                 .contains("more than 65536")
         );
+    }
+
+    #[test]
+    fn folding_is_the_inverse_of_ranges() {
+        let names: Vec<String> = (1..=12).chain([15]).map(|n| format!("web{n:02}")).collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        assert_eq!(fold(&refs), "web[01-12,15]");
+        assert_eq!(fold(&["db2", "db1", "db3", "web01"]), "db[1-3],web01");
+        assert_eq!(fold(&["web09", "web10", "web11"]), "web[09-11]");
+        assert_eq!(
+            fold(&["10.0.0.9", "10.0.0.10", "10.0.0.12"]),
+            "10.0.0.[9-10,12]"
+        );
+        assert_eq!(
+            fold(&["web01.example.com", "web02.example.com"]),
+            "web[01-02].example.com"
+        );
+        assert_eq!(fold(&["bastion", "a1"]), "a1,bastion");
+        assert_eq!(fold(&["n1", "n10", "n2"]), "n[1-2,10]");
     }
 
     #[test]

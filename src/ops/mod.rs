@@ -24,44 +24,129 @@ pub struct Shared {
     pub known_hosts: KnownHostsCache,
     pub accept_new: bool,
     pub output_limit: usize,
+    /// `--ask-become-pass`: given to sudo through stdin, never logged.
+    pub become_password: Option<String>,
+    /// `--retry`: extra connection attempts.
+    pub retry: u32,
 }
 
 impl Shared {
     pub fn new(plan: &Plan) -> Result<Shared, Error> {
-        let password = if plan.ask_pass {
-            Some(read_password()?)
-        } else {
-            None
+        let password = match plan.ask_pass {
+            true => Some(read_password("SSH password: ", "--ask-pass")?),
+            false => None,
+        };
+        let become_password = match &plan.operation {
+            Operation::Run {
+                sudo: Some(sudo), ..
+            } if sudo.ask_pass => Some(read_password("sudo password: ", "--ask-become-pass")?),
+            _ => None,
         };
         Ok(Shared {
             credentials: Credentials::from_env(password),
             known_hosts: KnownHostsCache::default(),
             accept_new: plan.accept_new,
             output_limit: plan.output_limit,
+            become_password,
+            retry: plan.retry,
         })
     }
 }
 
 /// From the terminal without echo; when stdin is not a terminal, its first line (for scripts).
-fn read_password() -> Result<String, Error> {
+fn read_password(prompt: &str, flag: &str) -> Result<String, Error> {
     use std::io::IsTerminal;
-    let err =
-        |e: std::io::Error| Error::Usage(format!("--ask-pass: cannot read the password: {e}"));
+    let err = |e: std::io::Error| Error::Usage(format!("{flag}: cannot read the password: {e}"));
     if std::io::stdin().is_terminal() {
-        return rpassword::prompt_password("SSH password: ").map_err(err);
+        return rpassword::prompt_password(prompt).map_err(err);
     }
+    // Scripts: one line per asked password, in flag order (--ask-pass, then --ask-become-pass).
     let mut line = String::new();
     std::io::stdin().read_line(&mut line).map_err(err)?;
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
+/// `--dry-run`: what would run where, with every resolved setting; nothing is contacted and
+/// nothing is logged.
+pub fn dry_run(plan: &Plan) -> String {
+    let what = match &plan.operation {
+        Operation::Run {
+            command,
+            timeout,
+            sudo,
+        } => {
+            format!(
+                "run on the hosts: {}\n",
+                run::remote_command(command, *timeout, sudo.as_ref())
+            )
+        }
+        Operation::Push {
+            manifest, remote, ..
+        } => format!(
+            "push {} entries ({}) to {remote}\n",
+            manifest.entries.len(),
+            render::bytes(manifest.total_bytes())
+        ),
+        Operation::Pull {
+            remotes, local_dir, ..
+        } => {
+            format!(
+                "pull {} into {}/<host>/\n",
+                remotes.join(" "),
+                local_dir.display()
+            )
+        }
+    };
+    let mut out = format!(
+        "dry run: {} on {} host{} (pattern `{}`)\n{what}",
+        plan.operation.name(),
+        plan.targets.len(),
+        if plan.targets.len() == 1 { "" } else { "s" },
+        plan.pattern
+    );
+    out.push_str(&format!(
+        "forks {}, batch {}, max-fail {}, retry {}\n",
+        plan.forks,
+        plan.batch.map_or("all".into(), |b| b.to_string()),
+        plan.max_fail.map_or("none".into(), |m| m.to_string()),
+        plan.retry
+    ));
+    for t in &plan.targets {
+        let keys = if t.identity_files.is_empty() {
+            "agent, ~/.ssh/id_*".to_string()
+        } else {
+            t.identity_files
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        out.push_str(&format!(
+            "  {}  {}@{}:{}  keys {keys}  known_hosts {}  connect_timeout {}\n",
+            t.name,
+            t.user,
+            t.address,
+            t.port,
+            t.known_hosts.display(),
+            humantime::format_duration(t.connect_timeout)
+        ));
+    }
+    out.push_str("nothing was contacted\n");
+    out
+}
+
 /// The job that carries out `plan.operation` on each host.
 pub fn job(plan: &Plan, shared: Arc<Shared>) -> Arc<dyn Job> {
     match plan.operation.clone() {
-        Operation::Run { command, timeout } => Arc::new(run::RunJob {
+        Operation::Run {
+            command,
+            timeout,
+            sudo,
+        } => Arc::new(run::RunJob {
             shared,
             command,
             timeout,
+            sudo,
         }),
         Operation::Push {
             manifest,
@@ -104,10 +189,16 @@ pub fn execute(plan: Plan, job: Arc<dyn Job>, log: &mut AuditLog) -> Result<u8, 
     let mut audit_error = None;
     let executor = Executor {
         forks: plan.forks,
-        live_output: plan.output == crate::plan::OutputMode::Stream,
+        live_output: plan.output == crate::plan::OutputMode::Stream || plan.out_dir.is_some(),
+        batch: plan.batch,
+        max_fail: plan.max_fail,
     };
+    let mut out_dir = plan.out_dir.as_deref().map(render::OutDir::new);
     let end = executor.execute(Arc::new(plan.targets.clone()), job, |event| {
         renderer.event(&plan, &event);
+        if let Some(out) = &mut out_dir {
+            out.event(&plan, &event);
+        }
         if let Event::Host(e) = &event
             && let HostEventKind::Finished(outcome) = &e.kind
         {
@@ -120,6 +211,7 @@ pub fn execute(plan: Plan, job: Arc<dyn Job>, log: &mut AuditLog) -> Result<u8, 
         }
     })?;
     summary.interrupted = end.interrupted;
+    summary.stopped = end.stopped;
     summary.elapsed = started.elapsed();
     renderer.finish(&plan, &summary);
     let code = summary.exit_code();

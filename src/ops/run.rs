@@ -7,6 +7,7 @@
 use super::Shared;
 use crate::event::{Captured, FailureKind, HostOutcome, Status, Stream};
 use crate::executor::{HostContext, Job};
+use crate::plan::Sudo;
 use crate::ssh::{Connection, Target, shell_quote};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,19 +21,62 @@ pub struct RunJob {
     pub shared: Arc<Shared>,
     pub command: String,
     pub timeout: Option<Duration>,
+    pub sudo: Option<Sudo>,
 }
 
 impl RunJob {
     fn remote_command(&self) -> String {
-        match self.timeout {
-            // -k: SIGKILL the group if SIGTERM was not enough within 2s.
-            Some(t) => format!(
-                "timeout -k 2 {:.3} sh -c {}",
-                t.as_secs_f64(),
-                shell_quote(&self.command)
-            ),
-            None => self.command.clone(),
+        remote_command(&self.command, self.timeout, self.sudo.as_ref())
+    }
+}
+
+/// What the host's login shell runs: the command itself, or wrapped as
+/// `[timeout -k 2 T] [sudo -n|-S -p '' [-u USER] --] sh -c 'COMMAND'`.
+pub fn remote_command(command: &str, timeout: Option<Duration>, sudo: Option<&Sudo>) -> String {
+    if timeout.is_none() && sudo.is_none() {
+        return command.to_string();
+    }
+    let mut argv = String::new();
+    if let Some(t) = timeout {
+        // -k: SIGKILL the group if SIGTERM was not enough within 2s.
+        argv.push_str(&format!("timeout -k 2 {:.3} ", t.as_secs_f64()));
+    }
+    if let Some(sudo) = sudo {
+        // -n: fail at once instead of prompting; -S: read the password from stdin.
+        argv.push_str(if sudo.ask_pass {
+            "sudo -S -p '' "
+        } else {
+            "sudo -n "
+        });
+        if let Some(user) = &sudo.user {
+            argv.push_str(&format!("-u {} ", shell_quote(user)));
         }
+        argv.push_str("-- ");
+    }
+    argv.push_str(&format!("sh -c {}", shell_quote(command)));
+    argv
+}
+
+/// sudo's own complaints, in plain words (it exits 1, like many commands, so its stderr says
+/// which it was).
+fn sudo_failure(stderr: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(stderr);
+    if text.contains("incorrect password") || text.contains("Sorry, try again") {
+        Some("sudo: incorrect password".into())
+    } else if text.contains("a password is required") || text.contains("no password was provided") {
+        Some("sudo: a password is required (use --ask-become-pass)".into())
+    } else if text.contains("is not in the sudoers file")
+        || text.contains("is not allowed to execute")
+    {
+        Some(
+            text.lines()
+                .find(|l| l.contains("sudoers") || l.contains("not allowed"))
+                .unwrap_or("sudo: not allowed")
+                .trim()
+                .to_string(),
+        )
+    } else {
+        None
     }
 }
 
@@ -46,10 +90,16 @@ impl Job for RunJob {
         let limit = self.shared.output_limit;
         let (mut stdout, mut stderr) = (Captured::with_limit(limit), Captured::with_limit(limit));
         let deadline = self.timeout.map(|t| Instant::now() + t + GRACE);
+        // The sudo password goes through stdin: never in argv, output or the log.
+        let password = match (&self.sudo, &self.shared.become_password) {
+            (Some(s), Some(p)) if s.ask_pass => Some(format!("{p}\n")),
+            _ => None,
+        };
+        let mut input = password.as_deref().map(str::as_bytes);
         let result = conn.exec(
             &self.remote_command(),
             deadline,
-            None,
+            input.as_mut().map(|i| i as &mut dyn std::io::Read),
             &mut |stream, data| {
                 cx.output(stream, data);
                 match stream {
@@ -69,10 +119,11 @@ impl Job for RunJob {
                 } else if exit.code == Some(0) {
                     Status::Ok
                 } else {
+                    let reason = self.sudo.as_ref().and_then(|_| sudo_failure(&stderr.data));
                     Status::Failed {
                         exit_code: exit.code,
                         signal: exit.signal,
-                        reason: None,
+                        reason,
                     }
                 };
                 (status, exit.bytes_in)
@@ -117,19 +168,39 @@ impl Unreachable {
 }
 
 impl Shared {
+    /// Connects, retrying (`--retry`) only when the host could not be reached at all: a wrong
+    /// key or a changed host key will not fix itself, and nothing has run yet.
     pub fn connect(&self, target: &Target, cx: &HostContext) -> Result<Connection, Unreachable> {
-        Connection::open(
-            target,
-            &self.credentials,
-            &self.known_hosts,
-            self.accept_new,
-            cx.abort.clone(),
-        )
-        .map_err(|f| {
-            Unreachable(Status::Unreachable {
-                kind: f.kind,
-                reason: f.reason,
-            })
-        })
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match Connection::open(
+                target,
+                &self.credentials,
+                &self.known_hosts,
+                self.accept_new,
+                cx.abort.clone(),
+            ) {
+                Ok(conn) => return Ok(conn),
+                Err(f) if f.kind == FailureKind::Connect && attempt <= self.retry => {
+                    // Back off 1s, 2s, 3s...; Ctrl-C (abort) cuts the wait short.
+                    let until = Instant::now() + Duration::from_secs(attempt as u64);
+                    while Instant::now() < until
+                        && !cx.abort.load(std::sync::atomic::Ordering::Relaxed)
+                    {
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                }
+                Err(mut f) => {
+                    if attempt > 1 {
+                        f.reason = format!("{} (after {attempt} attempts)", f.reason);
+                    }
+                    return Err(Unreachable(Status::Unreachable {
+                        kind: f.kind,
+                        reason: f.reason,
+                    }));
+                }
+            }
+        }
     }
 }

@@ -2,9 +2,11 @@
 //! prefixed lines (`--stream`), JSON lines (`--json`). Plus the summary every run ends with.
 
 mod json;
+mod outdir;
 mod text;
 
 pub use json::JsonRenderer;
+pub use outdir::OutDir;
 pub use text::{BlockRenderer, StreamRenderer};
 
 use crate::event::{Bucket, Event, HostOutcome};
@@ -18,7 +20,7 @@ pub trait Renderer {
 
 pub fn for_plan(plan: &Plan, op_id: &str) -> Box<dyn Renderer> {
     match plan.output {
-        OutputMode::Blocks => Box::new(BlockRenderer::new(plan)),
+        OutputMode::Blocks => Box::new(BlockRenderer::new(plan, plan.gather)),
         OutputMode::Stream => Box::new(StreamRenderer::new(plan)),
         OutputMode::Json => Box::new(JsonRenderer::new(op_id)),
     }
@@ -34,6 +36,8 @@ pub struct Summary {
     pub unreachable: usize,
     pub skipped: usize,
     pub interrupted: bool,
+    /// `--max-fail` stopped the run: some hosts were never started.
+    pub stopped: bool,
     pub elapsed: Duration,
 }
 
@@ -57,10 +61,14 @@ impl Summary {
         }
     }
 
-    /// 0 ok; 1 some command failed; 4 some host unreachable; 5 both; 130 interrupted.
+    /// 0 ok; 1 some command failed; 4 some host unreachable; 5 both; 6 stopped by --max-fail;
+    /// 130 interrupted.
     pub fn exit_code(&self) -> u8 {
         if self.interrupted {
             return 130;
+        }
+        if self.stopped {
+            return 6;
         }
         match (self.failed > 0, self.unreachable > 0) {
             (false, false) => 0,
@@ -90,6 +98,8 @@ impl Summary {
         );
         if self.interrupted {
             line.push_str(" (interrupted)");
+        } else if self.stopped {
+            line.push_str(" (stopped by --max-fail)");
         }
         line
     }

@@ -10,6 +10,11 @@ use std::io::{IsTerminal, Write};
 
 /// `=== web02: FAILED, exit 3, 0.10s` / `=== web03: UNREACHABLE, 0.00s: connection refused ...`
 pub fn header(name: &str, outcome: &HostOutcome) -> String {
+    header_with(name, outcome, Some(outcome.duration))
+}
+
+/// The header, with the duration left out for gathered groups (it differs per host).
+fn header_with(name: &str, outcome: &HostOutcome, duration: Option<std::time::Duration>) -> String {
     let status = &outcome.status;
     let mut h = format!("=== {name}: ");
     h.push_str(&match status {
@@ -22,7 +27,9 @@ pub fn header(name: &str, outcome: &HostOutcome) -> String {
     {
         h.push_str(&format!(", exit {code}"));
     }
-    h.push_str(&format!(", {}", seconds(outcome.duration)));
+    if let Some(d) = duration {
+        h.push_str(&format!(", {}", seconds(d)));
+    }
     if let Some(reason) = status.reason() {
         h.push_str(&format!(": {reason}"));
     }
@@ -59,9 +66,18 @@ fn transfer_lines(name: &str, outcome: &HostOutcome, pull: bool) -> String {
 }
 
 fn block(name: &str, outcome: &HostOutcome, pull: bool) -> Vec<u8> {
+    block_with(name, outcome, pull, Some(outcome.duration))
+}
+
+fn block_with(
+    name: &str,
+    outcome: &HostOutcome,
+    pull: bool,
+    duration: Option<std::time::Duration>,
+) -> Vec<u8> {
     let mut out = format!(
         "{}\n{}",
-        header(name, outcome),
+        header_with(name, outcome, duration),
         transfer_lines(name, outcome, pull)
     )
     .into_bytes();
@@ -112,10 +128,12 @@ pub struct BlockRenderer {
     sent: Vec<u64>,
     done: usize,
     failures: usize,
+    /// `--gather`: outcomes held until the end, then identical ones printed once.
+    gathered: Option<Vec<(usize, HostOutcome)>>,
 }
 
 impl BlockRenderer {
-    pub fn new(plan: &Plan) -> BlockRenderer {
+    pub fn new(plan: &Plan, gather: bool) -> BlockRenderer {
         let hosts = plan.targets.len();
         let (by_bytes, pull, expected) = match &plan.operation {
             Operation::Push { manifest, .. } => (true, false, manifest.total_bytes()),
@@ -144,6 +162,7 @@ impl BlockRenderer {
             sent: vec![0; hosts],
             done: 0,
             failures: 0,
+            gathered: gather.then(Vec::new),
         }
     }
 
@@ -178,7 +197,10 @@ impl Renderer for BlockRenderer {
                     }
                 }
                 HostEventKind::Finished(outcome) => {
-                    self.print(&block(&plan.targets[e.host].name, outcome, self.pull));
+                    match &mut self.gathered {
+                        Some(held) => held.push((e.host, (**outcome).clone())),
+                        None => self.print(&block(&plan.targets[e.host].name, outcome, self.pull)),
+                    }
                     self.done += 1;
                     if outcome.status.bucket() != crate::event::Bucket::Ok {
                         self.failures += 1;
@@ -202,12 +224,77 @@ impl Renderer for BlockRenderer {
         }
     }
 
-    fn finish(&mut self, _plan: &Plan, summary: &Summary) {
+    fn finish(&mut self, plan: &Plan, summary: &Summary) {
         if let Some(bar) = self.progress.take() {
             bar.finish_and_clear();
         }
+        if let Some(held) = self.gathered.take() {
+            write_stdout(&gathered(plan, held, self.pull));
+        }
         write_stdout(format!("{}\n", summary.line()).as_bytes());
     }
+}
+
+/// Hosts whose output and result are identical, printed once under their folded names;
+/// largest group first, ties in host order, no durations: the same results print the same.
+fn gathered(plan: &Plan, held: Vec<(usize, HostOutcome)>, pull: bool) -> Vec<u8> {
+    type Key = (
+        String,
+        Option<i32>,
+        Option<String>,
+        Vec<u8>,
+        Vec<u8>,
+        bool,
+        bool,
+        Vec<(String, String, u64, bool)>,
+    );
+    let key = |o: &HostOutcome| -> Key {
+        let files = o
+            .transfer
+            .iter()
+            .flat_map(|t| &t.files)
+            .map(|f| (f.remote.clone(), f.sha256.clone(), f.bytes, f.changed))
+            .collect();
+        (
+            o.status.name().to_string(),
+            o.status.exit_code(),
+            o.status.reason(),
+            o.stdout.data.clone(),
+            o.stderr.data.clone(),
+            o.stdout.truncated(),
+            o.stderr.truncated(),
+            files,
+        )
+    };
+    let mut groups: Vec<(Key, Vec<usize>, HostOutcome)> = Vec::new();
+    let mut held = held;
+    held.sort_by_key(|(host, _)| *host);
+    for (host, outcome) in held {
+        let k = key(&outcome);
+        match groups.iter_mut().find(|(gk, _, _)| *gk == k) {
+            Some((_, hosts, _)) => hosts.push(host),
+            None => groups.push((k, vec![host], outcome)),
+        }
+    }
+    groups.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.1[0].cmp(&b.1[0])));
+    let mut out = Vec::new();
+    for (_, hosts, outcome) in groups {
+        let names: Vec<&str> = hosts
+            .iter()
+            .map(|&h| plan.targets[h].name.as_str())
+            .collect();
+        let label = if names.len() == 1 {
+            names[0].to_string()
+        } else {
+            format!(
+                "{} ({})",
+                crate::inventory::range::fold(&names),
+                names.len()
+            )
+        };
+        out.extend(block_with(&label, &outcome, pull, None));
+    }
+    out
 }
 
 /// Lines as they arrive: `web01: text`. Remote stdout goes to stdout, remote stderr to stderr.

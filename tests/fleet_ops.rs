@@ -1,0 +1,286 @@
+//! Operating a fleet: gathered output, --out-dir, rolling batches, --max-fail, --dry-run,
+//! --retry and sudo, against real sshd hosts.
+
+mod support;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use support::{Fleet, Run};
+
+fn fleet(names: &[&str]) -> Fleet {
+    let fleet = Fleet::start(names);
+    fleet.write_inventory("");
+    fleet
+}
+
+#[test]
+fn gather_folds_identical_results_largest_group_first() {
+    let fleet = fleet(&["web01", "web02", "web03", "web04", "web05", "db01"]);
+    // Same output on web01-03 and web05, another on db01, a failure on web04.
+    let cmd = "case $(hostname) in db*) echo db;; web04) echo broken; exit 2;; *) echo web;; esac";
+    let run = fleet.run(&["run", "-g", "all", "--gather", cmd]);
+    run.code(1);
+    let expected = "=== web[01-03,05] (4): ok, exit 0\nweb\n=== db01: ok, exit 0\ndb\n=== web04: FAILED, exit 2\nbroken\n";
+    assert!(run.stdout.starts_with(expected), "{}", run.stdout);
+    // Deterministic: the same results print the same.
+    assert_eq!(
+        fleet
+            .run(&["run", "-g", "all", "-b", cmd])
+            .stdout
+            .lines()
+            .take(6)
+            .collect::<Vec<_>>(),
+        run.stdout.lines().take(6).collect::<Vec<_>>()
+    );
+    // Transfers gather too.
+    let file = fleet.path("conf");
+    std::fs::write(&file, "x\n").unwrap();
+    let push = fleet.run(&[
+        "push",
+        "-g",
+        "web0[1:3]",
+        "-b",
+        file.to_str().unwrap(),
+        "/tmp",
+    ]);
+    push.code(0).stdout_has("=== web[01-03] (3): changed\n");
+}
+
+#[test]
+fn out_dir_keeps_every_byte_per_host() {
+    let fleet = fleet(&["web01", "web02"]);
+    let dir = fleet.path("out");
+    let run = fleet.run(&[
+        "run",
+        "-g",
+        "all",
+        "--out-dir",
+        dir.to_str().unwrap(),
+        "--output-limit",
+        "10",
+        "seq 1 20000; hostname >&2",
+    ]);
+    run.code(0)
+        .stdout_has("[hostctl: stdout truncated: kept 10 B of");
+    for host in ["web01", "web02"] {
+        let out = std::fs::read_to_string(dir.join(format!("{host}.out"))).unwrap();
+        assert_eq!(out.lines().count(), 20000);
+        assert_eq!(
+            std::fs::read_to_string(dir.join(format!("{host}.err"))).unwrap(),
+            format!("{host}\n")
+        );
+    }
+}
+
+#[test]
+fn batches_run_one_after_another() {
+    let fleet = fleet(&["h1", "h2", "h3", "h4"]);
+    // Each host records when it started and ended (seconds with nanoseconds, same clock).
+    let run = fleet.run(&[
+        "run",
+        "-g",
+        "all",
+        "--batch",
+        "2",
+        "--json",
+        "s=$(date +%s.%N); sleep 0.5; echo $s $(date +%s.%N)",
+    ]);
+    run.code(0);
+    let span = |h: &str| -> (f64, f64) {
+        let text = run.host(h)["stdout"]["text"].as_str().unwrap().to_string();
+        let v: Vec<f64> = text
+            .split_whitespace()
+            .map(|x| x.parse().unwrap())
+            .collect();
+        (v[0], v[1])
+    };
+    let first_end = span("h1").1.max(span("h2").1);
+    let second_start = span("h3").0.min(span("h4").0);
+    assert!(
+        second_start >= first_end,
+        "batch 2 started at {second_start} before batch 1 ended at {first_end}"
+    );
+    // 50% of 4 is 2 per batch as well.
+    fleet
+        .run(&["run", "-g", "all", "--batch", "50%", "true"])
+        .code(0);
+}
+
+#[test]
+fn max_fail_stops_starting_hosts_and_says_so() {
+    let fleet = fleet(&["h1", "h2", "h3", "h4", "h5"]);
+    let run = fleet.run(&[
+        "run",
+        "-g",
+        "all",
+        "-f",
+        "1",
+        "--max-fail",
+        "2",
+        "--json",
+        "case $(hostname) in h1|h2) exit 1;; esac",
+    ]);
+    run.code(6);
+    let statuses: Vec<String> = ["h1", "h2", "h3", "h4", "h5"]
+        .iter()
+        .map(|h| run.host(h)["status"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["failed", "failed", "skipped", "skipped", "skipped"]
+    );
+    assert_eq!(
+        run.host("h3")["reason"],
+        "not started: --max-fail 2 reached"
+    );
+    let text = fleet.run(&[
+        "run",
+        "-g",
+        "all",
+        "-f",
+        "1",
+        "--max-fail",
+        "40%",
+        "case $(hostname) in h1|h2) exit 1;; esac",
+    ]);
+    text.code(6)
+        .stdout_has("5 hosts: 0 ok, 2 failed, 0 unreachable, 3 skipped in ")
+        .stdout_has("(stopped by --max-fail)");
+}
+
+#[test]
+fn dry_run_contacts_nothing() {
+    let fleet = fleet(&["web01", "web02"]);
+    let run = fleet.run(&[
+        "run",
+        "-g",
+        "all",
+        "--dry-run",
+        "--sudo",
+        "--timeout",
+        "5s",
+        "systemctl restart app",
+    ]);
+    run.code(0)
+        .stdout_has("dry run: run on 2 hosts (pattern `all`)\n")
+        .stdout_has(
+            "run on the hosts: timeout -k 2 5.000 sudo -n -- sh -c 'systemctl restart app'\n",
+        )
+        .stdout_has(&format!(
+            "  web01  hostctl@{}:2222  keys ",
+            fleet.address("web01")
+        ))
+        .stdout_has("nothing was contacted\n");
+    for host in ["web01", "web02"] {
+        let log = std::fs::read_to_string(fleet.path(&format!("hosts/{host}/sshd.log"))).unwrap();
+        assert!(
+            !log.contains("Connection from"),
+            "{host} was contacted:\n{log}"
+        );
+    }
+    assert!(
+        !fleet.path("logs").exists(),
+        "a dry run is not an operation to audit"
+    );
+}
+
+#[test]
+fn retry_reaches_a_host_that_comes_back() {
+    let fleet = fleet(&["web01", "web02"]);
+    fleet.kill("web02");
+    let child = fleet
+        .hostctl()
+        .args(["run", "-g", "all", "--retry", "3", "--json", "hostname"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(600));
+    let up = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/fleet"))
+        .arg("up")
+        .arg(fleet.dir.path())
+        .arg(format!("web02={}", fleet.address("web02")))
+        .output()
+        .unwrap();
+    assert!(up.status.success());
+    let run = Run::from(child.wait_with_output().unwrap());
+    run.code(0);
+    assert_eq!(run.host("web02")["stdout"]["text"], "web02\n");
+    // Without --retry it fails at once; a host that stays down says how often it was tried.
+    fleet.kill("web02");
+    let run = fleet.run(&["run", "-g", "web02", "--retry", "1", "--json", "true"]);
+    run.code(4);
+    assert!(
+        run.host("web02")["reason"]
+            .as_str()
+            .unwrap()
+            .ends_with("(after 2 attempts)")
+    );
+}
+
+#[test]
+fn sudo_with_and_without_a_password() {
+    let fleet = fleet(&["web01", "web02"]);
+    fleet
+        .run(&["run", "-g", "all", "--sudo", "whoami"])
+        .code(0)
+        .stdout_has("=== web01: ok, exit 0")
+        .stdout_has("root\n");
+    let run = fleet.run(&[
+        "run",
+        "-g",
+        "web01",
+        "--sudo-user",
+        "nobody",
+        "--json",
+        "whoami",
+    ]);
+    run.code(1);
+    assert_eq!(
+        run.host("web01")["reason"],
+        "sudo: a password is required (use --ask-become-pass)"
+    );
+
+    let with_password = |password: &str| {
+        let mut child = fleet
+            .hostctl()
+            .args([
+                "run",
+                "-g",
+                "all",
+                "-K",
+                "--sudo-user",
+                "nobody",
+                "--json",
+                "whoami",
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{password}\n").as_bytes())
+            .unwrap();
+        Run::from(child.wait_with_output().unwrap())
+    };
+    let run = with_password("hostctl-fleet");
+    run.code(0);
+    assert_eq!(run.host("web02")["stdout"]["text"], "nobody\n");
+    let started = Instant::now();
+    let run = with_password("wrong");
+    run.code(1);
+    assert_eq!(run.host("web01")["reason"], "sudo: incorrect password");
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "a wrong sudo password must not hang"
+    );
+    let log: String = fleet.audit().iter().map(|r| r.to_string()).collect();
+    assert!(
+        !log.contains("hostctl-fleet"),
+        "the sudo password reached the audit log"
+    );
+}
