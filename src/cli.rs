@@ -101,6 +101,17 @@ pub enum Command {
         after_help = "Examples:\n  hostctl log                          recent operations, newest first\n  hostctl log --failed --since 2d      what went wrong lately\n  hostctl log --host web03 --op push   pushes that touched web03\n  hostctl log show 1a20cc58            one operation, every host's output\n  hostctl log verify                   check that nobody edited the log\n  hostctl log prune --older-than 90d   drop whole daily files, keeping the chain verifiable"
     )]
     Log(LogArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    #[command(
+        after_help = "Examples:\n  hostctl completions bash > /etc/bash_completion.d/hostctl\n  hostctl completions zsh > \"${fpath[1]}/_hostctl\"\n  hostctl completions fish > ~/.config/fish/completions/hostctl.fish"
+    )]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), generated from this help
+    #[command(after_help = "Example:\n  hostctl man > /usr/local/share/man/man1/hostctl.1")]
+    Man,
 }
 
 #[derive(Debug, Args)]

@@ -25,9 +25,28 @@ use std::sync::Arc;
 
 /// Runs one hostctl invocation and returns its exit status.
 pub fn run(cli: Cli) -> Result<u8, Error> {
-    // Reviewing the log must work even when the inventory is broken.
-    if let Command::Log(args) = &cli.command {
-        return review::log(&log_dir(&cli), args);
+    // These need no inventory: reviewing the log must work even when it is broken.
+    match &cli.command {
+        Command::Log(args) => return review::log(&log_dir(&cli), args),
+        Command::Completions { shell } => {
+            let mut text = Vec::new();
+            clap_complete::generate(
+                *shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "hostctl",
+                &mut text,
+            );
+            // `| head` closing the pipe early is not an error worth reporting.
+            let _ = std::io::stdout().lock().write_all(&text);
+            return Ok(0);
+        }
+        Command::Man => {
+            let mut text = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut text)?;
+            let _ = std::io::stdout().lock().write_all(&text);
+            return Ok(0);
+        }
+        _ => {}
     }
     let inv = Inventory::load(&cli.inventory)?;
     match &cli.command {
@@ -35,7 +54,9 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Run(args) => operate(&cli, plan::Plan::run(&inv, args)?),
         Command::Push(args) => operate(&cli, plan::Plan::push(&inv, args)?),
         Command::Pull(args) => operate(&cli, plan::Plan::pull(&inv, args)?),
-        Command::Log(_) => unreachable!("handled above"),
+        Command::Log(_) | Command::Completions { .. } | Command::Man => {
+            unreachable!("handled above")
+        }
     }
 }
 

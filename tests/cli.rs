@@ -114,3 +114,22 @@ fn help_teaches_patterns_and_exit_codes() {
     let run = hostctl(dir.path(), &["--help"]);
     run.code(0).stdout_has("!NAME to exclude");
 }
+
+#[test]
+fn completions_and_man_page_come_from_the_same_definitions() {
+    let dir = tempfile::tempdir().unwrap();
+    let bash = hostctl(dir.path(), &["completions", "bash"]);
+    bash.code(0)
+        .stdout_has("_hostctl()")
+        .stdout_has("--max-fail");
+    hostctl(dir.path(), &["completions", "zsh"])
+        .code(0)
+        .stdout_has("#compdef hostctl");
+    hostctl(dir.path(), &["completions", "fish"])
+        .code(0)
+        .stdout_has("complete -c hostctl");
+    hostctl(dir.path(), &["man"])
+        .code(0)
+        .stdout_has(".TH hostctl 1")
+        .stdout_has("Exit status:");
+}
