@@ -44,6 +44,16 @@ pub struct Cli {
     )]
     pub inventory: PathBuf,
 
+    /// OpenSSH client config to read [default: ~/.ssh/config if it exists]
+    #[arg(
+        short = 'F',
+        long = "ssh-config",
+        value_name = "FILE",
+        env = "HOSTCTL_SSH_CONFIG",
+        global = true
+    )]
+    pub ssh_config: Option<PathBuf>,
+
     /// Audit log directory [default: logs/ next to the inventory]
     #[arg(long, value_name = "DIR", env = "HOSTCTL_LOG_DIR", global = true)]
     pub log_dir: Option<PathBuf>,

@@ -12,6 +12,7 @@ pub mod inventory;
 pub mod ops;
 pub mod plan;
 pub mod render;
+pub mod resolve;
 pub mod review;
 pub mod ssh;
 mod wildcard;
@@ -50,10 +51,19 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
     }
     let inv = Inventory::load(&cli.inventory)?;
     match &cli.command {
-        Command::Hosts(args) => hosts(&inv, args),
-        Command::Run(args) => operate(&cli, plan::Plan::run(&inv, args)?),
-        Command::Push(args) => operate(&cli, plan::Plan::push(&inv, args)?),
-        Command::Pull(args) => operate(&cli, plan::Plan::pull(&inv, args)?),
+        Command::Hosts(args) => hosts(&inv, args, cli.ssh_config.as_deref()),
+        Command::Run(args) => operate(
+            &cli,
+            plan::Plan::run(&inv, args, cli.ssh_config.as_deref())?,
+        ),
+        Command::Push(args) => operate(
+            &cli,
+            plan::Plan::push(&inv, args, cli.ssh_config.as_deref())?,
+        ),
+        Command::Pull(args) => operate(
+            &cli,
+            plan::Plan::pull(&inv, args, cli.ssh_config.as_deref())?,
+        ),
         Command::Log(_) | Command::Completions { .. } | Command::Man => {
             unreachable!("handled above")
         }
@@ -89,19 +99,43 @@ pub fn log_dir(cli: &Cli) -> PathBuf {
     })
 }
 
-fn hosts(inv: &Inventory, args: &HostsArgs) -> Result<u8, Error> {
+/// The hosts a pattern selects, with every setting resolved (inventory, ssh_config, defaults).
+fn hosts(inv: &Inventory, args: &HostsArgs, ssh_config: Option<&Path>) -> Result<u8, Error> {
     let hosts = plan::select(inv, &args.pattern)?;
+    let resolver = resolve::Resolver::new(inv, ssh_config, None, false)?;
+    let targets = hosts
+        .iter()
+        .map(|h| resolver.target(h))
+        .collect::<Result<Vec<_>, Error>>()?;
+    let via = |t: &ssh::Target| t.jump.iter().map(|j| j.name.clone()).collect::<Vec<_>>();
     let mut out = std::io::stdout().lock();
     if args.json {
-        let mut text = serde_json::to_string_pretty(&hosts).expect("hosts serialize");
+        let list: Vec<serde_json::Value> = hosts
+            .iter()
+            .zip(&targets)
+            .map(|(h, t)| {
+                serde_json::json!({
+                    "name": t.name, "address": t.address, "port": t.port, "user": t.user,
+                    "identity_files": t.identity_files, "known_hosts": t.known_hosts,
+                    "connect_timeout_s": t.connect_timeout.as_secs_f64(), "jump": via(t),
+                    "groups": h.groups,
+                })
+            })
+            .collect();
+        let mut text = serde_json::to_string_pretty(&list).expect("hosts serialize");
         text.push('\n');
         let _ = out.write_all(text.as_bytes());
         return Ok(0);
     }
-    let name_w = hosts.iter().map(|h| h.name.len()).max().unwrap_or(4).max(4);
-    let addr_w = hosts
+    let name_w = targets
         .iter()
-        .map(|h| h.address.len())
+        .map(|t| t.name.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let addr_w = targets
+        .iter()
+        .map(|t| t.address.len())
         .max()
         .unwrap_or(7)
         .max(7);
@@ -109,13 +143,19 @@ fn hosts(inv: &Inventory, args: &HostsArgs) -> Result<u8, Error> {
         "{:name_w$}  {:addr_w$}  {:>5}  {:12}  GROUPS\n",
         "HOST", "ADDRESS", "PORT", "USER"
     );
-    for h in &hosts {
+    for (h, t) in hosts.iter().zip(&targets) {
+        let jump = via(t);
+        let jump = if jump.is_empty() {
+            String::new()
+        } else {
+            format!("  (via {})", jump.join(" -> "))
+        };
         text.push_str(&format!(
-            "{:name_w$}  {:addr_w$}  {:>5}  {:12}  {}\n",
-            h.name,
-            h.address,
-            h.settings.port,
-            h.settings.user,
+            "{:name_w$}  {:addr_w$}  {:>5}  {:12}  {}{jump}\n",
+            t.name,
+            t.address,
+            t.port,
+            t.user,
             h.groups.join(",")
         ));
     }

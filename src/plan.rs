@@ -5,8 +5,9 @@ use crate::cli::{ConnectArgs, ControlArgs, OutputArgs, PullArgs, PushArgs, RunAr
 use crate::error::Error;
 use crate::inventory::{self, Host, Inventory};
 use crate::ops::transfer::Manifest;
+use crate::resolve::Resolver;
 use crate::ssh::Target;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,7 +59,6 @@ pub struct Plan {
     pub hosts: Vec<Host>,
     pub targets: Vec<Target>,
     pub forks: usize,
-    pub accept_new: bool,
     pub ask_pass: bool,
     pub output: OutputMode,
     pub output_limit: usize,
@@ -73,6 +73,12 @@ pub struct Plan {
     pub retry: u32,
 }
 
+/// Which hosts, and the ssh_config to resolve them with.
+struct Picked<'a> {
+    pattern: &'a str,
+    ssh_config: Option<&'a Path>,
+}
+
 /// `--sudo`, `--sudo-user`, `--ask-become-pass`.
 #[derive(Debug, Clone)]
 pub struct Sudo {
@@ -81,7 +87,7 @@ pub struct Sudo {
 }
 
 impl Plan {
-    pub fn run(inv: &Inventory, args: &RunArgs) -> Result<Plan, Error> {
+    pub fn run(inv: &Inventory, args: &RunArgs, ssh_config: Option<&Path>) -> Result<Plan, Error> {
         let command = args.command.join(" ");
         if command.trim().is_empty() {
             return Err(Error::Usage("the command is empty".into()));
@@ -98,7 +104,10 @@ impl Plan {
         };
         Plan::new(
             inv,
-            &args.selection.pattern,
+            Picked {
+                pattern: &args.selection.pattern,
+                ssh_config,
+            },
             &args.connect,
             &args.output,
             &args.control,
@@ -108,7 +117,11 @@ impl Plan {
 
     /// Local sources are walked and hashed here: a missing file is a usage error, found before
     /// any host is contacted.
-    pub fn push(inv: &Inventory, args: &PushArgs) -> Result<Plan, Error> {
+    pub fn push(
+        inv: &Inventory,
+        args: &PushArgs,
+        ssh_config: Option<&Path>,
+    ) -> Result<Plan, Error> {
         let (remote, sources) = args.paths.split_last().expect("clap requires two paths");
         let remote = remote
             .to_str()
@@ -144,7 +157,10 @@ impl Plan {
         };
         Plan::new(
             inv,
-            &args.selection.pattern,
+            Picked {
+                pattern: &args.selection.pattern,
+                ssh_config,
+            },
             &args.connect,
             &args.output,
             &args.control,
@@ -152,7 +168,11 @@ impl Plan {
         )
     }
 
-    pub fn pull(inv: &Inventory, args: &PullArgs) -> Result<Plan, Error> {
+    pub fn pull(
+        inv: &Inventory,
+        args: &PullArgs,
+        ssh_config: Option<&Path>,
+    ) -> Result<Plan, Error> {
         let (local, remotes) = args.paths.split_last().expect("clap requires two paths");
         if let Some(bad) = remotes.iter().find(|r| r.trim_end_matches('/').is_empty()) {
             return Err(Error::Usage(format!(
@@ -174,7 +194,10 @@ impl Plan {
         };
         Plan::new(
             inv,
-            &args.selection.pattern,
+            Picked {
+                pattern: &args.selection.pattern,
+                ssh_config,
+            },
             &args.connect,
             &args.output,
             &args.control,
@@ -184,12 +207,13 @@ impl Plan {
 
     fn new(
         inv: &Inventory,
-        pattern: &str,
+        picked: Picked,
         connect: &ConnectArgs,
         output: &OutputArgs,
         control: &ControlArgs,
         operation: Operation,
     ) -> Result<Plan, Error> {
+        let (pattern, ssh_config) = (picked.pattern, picked.ssh_config);
         let hosts = select(inv, pattern)?;
         let amount = |text: &Option<String>, flag: &str| {
             text.as_deref()
@@ -208,18 +232,11 @@ impl Plan {
                     .map_err(|m| Error::Usage(format!("--connect-timeout: {m}")))
             })
             .transpose()?;
+        let resolver = Resolver::new(inv, ssh_config, connect_timeout, connect.accept_new)?;
         let targets = hosts
             .iter()
-            .map(|h| Target {
-                name: h.name.clone(),
-                address: h.address.clone(),
-                port: h.settings.port,
-                user: h.settings.user.clone(),
-                identity_files: h.settings.identity_files.clone(),
-                known_hosts: h.settings.known_hosts.clone(),
-                connect_timeout: connect_timeout.unwrap_or(h.settings.connect_timeout),
-            })
-            .collect();
+            .map(|h| resolver.target(h))
+            .collect::<Result<Vec<Target>, Error>>()?;
         let mode = if output.json {
             OutputMode::Json
         } else if output.stream {
@@ -234,7 +251,6 @@ impl Plan {
             hosts,
             targets,
             forks: connect.forks as usize,
-            accept_new: connect.accept_new,
             ask_pass: connect.ask_pass,
             output: mode,
             output_limit: parse_size(&output.output_limit)

@@ -23,26 +23,27 @@ use toml::Spanned;
 pub struct Host {
     pub name: String,
     pub address: String,
+    /// `address` was written in the inventory (else it is the name, which an ssh_config
+    /// `HostName` may still map).
+    pub explicit_address: bool,
     #[serde(flatten)]
     pub settings: Settings,
     /// The groups that contain this host, directly or through `children`.
     pub groups: Vec<String>,
 }
 
-/// A host's SSH settings after resolution.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+/// What the inventory itself sets for a host; unset values fall back to ~/.ssh/config, then to
+/// the built-in defaults (see `plan::Resolver`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Settings {
-    pub user: String,
-    pub port: u16,
-    /// Empty: the usual `~/.ssh/id_ed25519`, `id_ecdsa`, `id_rsa` (those that exist).
-    pub identity_files: Vec<PathBuf>,
-    pub known_hosts: PathBuf,
-    #[serde(serialize_with = "ser_secs")]
-    pub connect_timeout: Duration,
-}
-
-fn ser_secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_f64(d.as_secs_f64())
+    pub user: Option<String>,
+    pub port: Option<u16>,
+    pub identity_files: Option<Vec<PathBuf>>,
+    pub known_hosts: Option<PathBuf>,
+    #[serde(skip)]
+    pub connect_timeout: Option<Duration>,
+    /// Jump hosts, first hop first: inventory host names or `[user@]host[:port]`.
+    pub jump: Option<Vec<String>>,
 }
 
 #[derive(Debug)]
@@ -182,6 +183,7 @@ struct Layer {
     identity_files: Option<Sourced<Vec<PathBuf>>>,
     known_hosts: Option<Sourced<PathBuf>>,
     connect_timeout: Option<Sourced<Duration>>,
+    jump: Option<Sourced<Vec<String>>>,
 }
 
 impl Layer {
@@ -250,6 +252,30 @@ impl Layer {
                 span: timeout.span(),
             });
         }
+        if let Some(jump) = raw.jump {
+            let bad = || {
+                cx.at(
+                    jump,
+                    key("jump"),
+                    "jump must be a host or a list of hosts (first hop first)",
+                )
+            };
+            let hops: Vec<String> = match jump.get_ref() {
+                toml::Value::String(one) => one.split(',').map(|h| h.trim().to_string()).collect(),
+                toml::Value::Array(many) => many
+                    .iter()
+                    .map(|v| v.as_str().map(str::to_string).ok_or_else(bad))
+                    .collect::<Result<_, _>>()?,
+                _ => return Err(bad()),
+            };
+            if hops.iter().any(String::is_empty) {
+                return Err(bad());
+            }
+            layer.jump = Some(Sourced {
+                value: hops,
+                span: jump.span(),
+            });
+        }
         Ok(layer)
     }
 }
@@ -275,8 +301,8 @@ struct Resolver<'a> {
     cx: Cx<'a>,
     raw: &'a RawInventory,
     defaults: Layer,
-    /// Host name -> (address, own settings, where it was declared).
-    hosts: Vec<(String, String, Layer)>,
+    /// (name, address, address written explicitly, own settings).
+    hosts: Vec<(String, String, bool, Layer)>,
     by_name: HashMap<String, usize>,
     /// Group name -> direct member host indexes.
     direct: BTreeMap<&'a str, Vec<usize>>,
@@ -311,6 +337,7 @@ impl<'a> Resolver<'a> {
                     format!("`{name}` is both a host and a group; names must be unique"),
                 ));
             }
+            let explicit = host.get_ref().address.is_some();
             let address = match &host.get_ref().address {
                 Some(a) if a.get_ref().trim().is_empty() => {
                     return Err(self.cx.at(
@@ -324,7 +351,7 @@ impl<'a> Resolver<'a> {
             };
             let layer = Layer::check(self.cx, &section, host.get_ref().settings())?;
             self.by_name.insert(name.clone(), self.hosts.len());
-            self.hosts.push((name.clone(), address, layer));
+            self.hosts.push((name.clone(), address, explicit, layer));
         }
         Ok(())
     }
@@ -333,7 +360,7 @@ impl<'a> Resolver<'a> {
         let addresses: HashMap<String, String> = self
             .hosts
             .iter()
-            .map(|(name, address, _)| (address.clone(), name.clone()))
+            .map(|(name, address, _, _)| (address.clone(), name.clone()))
             .collect();
         for (group, body) in &self.raw.groups {
             let section = format!("groups.{group}");
@@ -367,7 +394,7 @@ impl<'a> Resolver<'a> {
                             let i = self.hosts.len();
                             self.by_name.insert(name.clone(), i);
                             self.hosts
-                                .push((name.clone(), name.clone(), Layer::default()));
+                                .push((name.clone(), name.clone(), false, Layer::default()));
                             i
                         }
                     };
@@ -461,7 +488,7 @@ impl<'a> Resolver<'a> {
     fn resolve(self) -> Result<Inventory, InventoryError> {
         let distances = self.distances()?;
         let mut hosts = Vec::with_capacity(self.hosts.len());
-        for (index, (name, address, own)) in self.hosts.iter().enumerate() {
+        for (index, (name, address, explicit, own)) in self.hosts.iter().enumerate() {
             let mut groups: Vec<(usize, &str, &Layer)> = distances
                 .iter()
                 .filter_map(|(g, members)| members.get(&index).map(|&d| (d, *g, &self.layers[g])))
@@ -475,25 +502,19 @@ impl<'a> Resolver<'a> {
                 defaults: &self.defaults,
             };
             let settings = Settings {
-                user: pick
-                    .one("user", |l| l.user.as_ref())?
-                    .unwrap_or_else(local_user),
-                port: pick.one("port", |l| l.port.as_ref())?.unwrap_or(22),
-                identity_files: pick
-                    .one("identity_file", |l| l.identity_files.as_ref())?
-                    .unwrap_or_default(),
-                known_hosts: pick
-                    .one("known_hosts", |l| l.known_hosts.as_ref())?
-                    .unwrap_or_else(|| home_dir().join(".ssh/known_hosts")),
-                connect_timeout: pick
-                    .one("connect_timeout", |l| l.connect_timeout.as_ref())?
-                    .unwrap_or(Duration::from_secs(10)),
+                user: pick.one("user", |l| l.user.as_ref())?,
+                port: pick.one("port", |l| l.port.as_ref())?,
+                identity_files: pick.one("identity_file", |l| l.identity_files.as_ref())?,
+                known_hosts: pick.one("known_hosts", |l| l.known_hosts.as_ref())?,
+                connect_timeout: pick.one("connect_timeout", |l| l.connect_timeout.as_ref())?,
+                jump: pick.one("jump", |l| l.jump.as_ref())?,
             };
             let mut member_of: Vec<String> = groups.iter().map(|(_, g, _)| g.to_string()).collect();
             member_of.sort();
             hosts.push(Host {
                 name: name.clone(),
                 address: address.clone(),
+                explicit_address: *explicit,
                 settings,
                 groups: member_of,
             });

@@ -48,18 +48,20 @@ fn the_documented_example_parses() {
         (
             db1.address.as_str(),
             db1.settings.port,
-            db1.settings.user.as_str()
+            db1.settings.user.as_deref()
         ),
-        ("10.0.1.5", 2222, "postgres")
+        ("10.0.1.5", Some(2222), Some("postgres"))
     );
+    assert!(db1.explicit_address);
     let web = host(&inv, "web03.example.com");
     assert_eq!(web.address, "web03.example.com");
-    assert_eq!(web.settings.user, "www");
-    assert_eq!(web.settings.port, 22);
-    assert_eq!(web.settings.connect_timeout, Duration::from_secs(10));
+    assert!(!web.explicit_address);
+    assert_eq!(web.settings.user.as_deref(), Some("www"));
+    assert_eq!(web.settings.port, Some(22));
+    assert_eq!(web.settings.connect_timeout, Some(Duration::from_secs(10)));
     assert_eq!(
         web.settings.known_hosts,
-        PathBuf::from("/etc/hostctl/known_hosts")
+        Some(PathBuf::from("/etc/hostctl/known_hosts"))
     );
     assert_eq!(web.groups, ["prod", "web"]);
     assert_eq!(inv.groups["prod"].len(), 15);
@@ -88,9 +90,21 @@ fn precedence_host_then_nearest_group_then_defaults() {
     )
     .unwrap();
     let (a, b, c) = (host(&inv, "a"), host(&inv, "b"), host(&inv, "c"));
-    assert_eq!((a.settings.user.as_str(), a.settings.port), ("own", 2201));
-    assert_eq!((b.settings.user.as_str(), b.settings.port), ("outer", 2201));
-    assert_eq!((c.settings.user.as_str(), c.settings.port), ("outer", 2202));
+    assert_eq!(
+        (a.settings.user.as_deref(), a.settings.port),
+        (Some("own"), Some(2201))
+    );
+    assert_eq!(
+        (b.settings.user.as_deref(), b.settings.port),
+        (Some("outer"), Some(2201))
+    );
+    assert_eq!(
+        (c.settings.user.as_deref(), c.settings.port),
+        (Some("outer"), Some(2202))
+    );
+    // Unset everywhere stays unset: ssh_config and the defaults decide later.
+    let bare = parse("[hosts.x]\n").unwrap();
+    assert_eq!(bare.hosts[0].settings, Settings::default());
 }
 
 #[test]
@@ -103,9 +117,12 @@ fn relative_paths_are_next_to_the_inventory() {
     let s = &inv.hosts[0].settings;
     assert_eq!(
         s.identity_files,
-        [PathBuf::from("/srv/fleet/keys/a"), PathBuf::from("/abs/b")]
+        Some(vec![
+            PathBuf::from("/srv/fleet/keys/a"),
+            PathBuf::from("/abs/b")
+        ])
     );
-    assert_eq!(s.known_hosts, PathBuf::from("/srv/fleet/kh"));
+    assert_eq!(s.known_hosts, Some(PathBuf::from("/srv/fleet/kh")));
 }
 
 #[test]
@@ -223,6 +240,21 @@ fn bad_names_are_rejected() {
     assert_eq!(
         error("[groups.web]\nhosts = [\"user@host\"]\n"),
         "hosts.toml:2:10: `groups.web.hosts`: `user@host` is neither a host name from [hosts] nor a valid address"
+    );
+}
+
+#[test]
+fn jump_hosts_are_one_or_a_chain() {
+    let inv =
+        parse("[hosts.a]\njump = \"b1\"\n[hosts.b]\njump = [\"b1\", \"ops@b2:2022\"]\n").unwrap();
+    assert_eq!(host(&inv, "a").settings.jump, Some(vec!["b1".to_string()]));
+    assert_eq!(
+        host(&inv, "b").settings.jump,
+        Some(vec!["b1".to_string(), "ops@b2:2022".to_string()])
+    );
+    assert_eq!(
+        error("[hosts.a]\njump = 3\n"),
+        "hosts.toml:2:8: `hosts.a.jump`: jump must be a host or a list of hosts (first hop first)"
     );
 }
 

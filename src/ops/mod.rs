@@ -22,7 +22,6 @@ use std::time::Instant;
 pub struct Shared {
     pub credentials: Credentials,
     pub known_hosts: KnownHostsCache,
-    pub accept_new: bool,
     pub output_limit: usize,
     /// `--ask-become-pass`: given to sudo through stdin, never logged.
     pub become_password: Option<String>,
@@ -45,7 +44,6 @@ impl Shared {
         Ok(Shared {
             credentials: Credentials::from_env(password),
             known_hosts: KnownHostsCache::default(),
-            accept_new: plan.accept_new,
             output_limit: plan.output_limit,
             become_password,
             retry: plan.retry,

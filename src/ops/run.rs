@@ -178,7 +178,6 @@ impl Shared {
                 target,
                 &self.credentials,
                 &self.known_hosts,
-                self.accept_new,
                 cx.abort.clone(),
             ) {
                 Ok(conn) => return Ok(conn),

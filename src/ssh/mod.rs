@@ -5,6 +5,7 @@ mod exec;
 mod keys;
 pub mod known_hosts;
 mod session;
+mod tunnel;
 
 pub use exec::ExitStatus;
 pub use session::{Connection, Credentials};
@@ -24,6 +25,10 @@ pub struct Target {
     pub identity_files: Vec<PathBuf>,
     pub known_hosts: PathBuf,
     pub connect_timeout: Duration,
+    /// Record unknown host keys (`--accept-new`, or ssh_config `StrictHostKeyChecking`).
+    pub accept_new: bool,
+    /// Jump hosts, first hop first; reached in turn, each verified like any host.
+    pub jump: Vec<Target>,
 }
 
 /// Why a host could not be worked with.

@@ -40,6 +40,30 @@ impl Credentials {
     }
 }
 
+/// A direct TCP connection, or one end of a socketpair that a jump host's channel feeds.
+pub(crate) enum Transport {
+    Tcp(TcpStream),
+    Unix(std::os::unix::net::UnixStream),
+}
+
+impl Transport {
+    fn try_clone(&self) -> std::io::Result<Transport> {
+        Ok(match self {
+            Transport::Tcp(s) => Transport::Tcp(s.try_clone()?),
+            Transport::Unix(s) => Transport::Unix(s.try_clone()?),
+        })
+    }
+}
+
+impl AsRawFd for Transport {
+    fn as_raw_fd(&self) -> RawFd {
+        match self {
+            Transport::Tcp(s) => s.as_raw_fd(),
+            Transport::Unix(s) => s.as_raw_fd(),
+        }
+    }
+}
+
 /// Why a wait ended without the operation completing.
 pub(crate) enum Stop {
     Ssh(ssh2::Error),
@@ -51,7 +75,7 @@ pub(crate) enum Stop {
 pub struct Connection {
     // Field order matters: the session is freed before the socket closes.
     pub(crate) session: Session,
-    socket: TcpStream,
+    socket: Transport,
     abort: Arc<AtomicBool>,
     pub(crate) peer: String,
 }
@@ -62,19 +86,37 @@ impl Connection {
         target: &Target,
         credentials: &Credentials,
         known_hosts: &KnownHostsCache,
-        accept_new: bool,
         abort: Arc<AtomicBool>,
     ) -> Result<Connection, Failure> {
         let deadline = Instant::now() + target.connect_timeout;
-        let socket = tcp_connect(target, deadline, &abort)?;
+        let socket = match target.jump.split_last() {
+            None => Transport::Tcp(tcp_connect(target, deadline, &abort)?),
+            Some((last, earlier)) => {
+                // Reach the last hop through the ones before it, then tunnel from there.
+                let mut hop = last.clone();
+                hop.jump = earlier.to_vec();
+                let bastion = Connection::open(&hop, credentials, known_hosts, abort.clone())
+                    .map_err(|f| {
+                        Failure::new(f.kind, format!("jump host {}: {}", hop.name, f.reason))
+                    })?;
+                Transport::Unix(super::tunnel::open(
+                    bastion,
+                    &target.address,
+                    target.port,
+                    deadline,
+                )?)
+            }
+        };
         let peer = format!("{}:{}", target.address, target.port);
         let mut session = Session::new()
             .map_err(|e| Failure::new(FailureKind::Session, format!("libssh2: {e}")))?;
-        session.set_tcp_stream(
-            socket
-                .try_clone()
-                .map_err(|e| Failure::new(FailureKind::Connect, e.to_string()))?,
-        );
+        let clone = socket
+            .try_clone()
+            .map_err(|e| Failure::new(FailureKind::Connect, e.to_string()))?;
+        match clone {
+            Transport::Tcp(s) => session.set_tcp_stream(s),
+            Transport::Unix(s) => session.set_tcp_stream(s),
+        }
         session.set_blocking(false);
         let kh = known_hosts.get(&target.known_hosts).map_err(|e| {
             Failure::new(
@@ -105,7 +147,7 @@ impl Connection {
             mac = conn.session.methods(MethodType::MacCs).unwrap_or("?"),
             "handshake done"
         );
-        conn.verify_host_key(target, &kh, known_hosts, accept_new)?;
+        conn.verify_host_key(target, &kh, known_hosts, target.accept_new)?;
         conn.authenticate(target, credentials, deadline)?;
         conn.session.set_keepalive(false, KEEPALIVE_SECS);
         Ok(conn)
@@ -291,28 +333,40 @@ impl Connection {
             }
             wait = wait.min(d - now);
         }
-        let dirs = self.session.block_directions();
-        let mut events = 0;
-        if matches!(
-            dirs,
-            ssh2::BlockDirections::Inbound | ssh2::BlockDirections::Both
-        ) {
-            events |= libc::POLLIN;
-        }
-        if matches!(
-            dirs,
-            ssh2::BlockDirections::Outbound | ssh2::BlockDirections::Both
-        ) {
-            events |= libc::POLLOUT;
-        }
-        if events == 0 {
-            events = libc::POLLIN;
-        }
-        poll_fd(self.socket.as_raw_fd(), events, wait).map_err(Stop::Io)?;
+        let events = self.blocked_on();
+        poll_fds(&mut [(self.socket.as_raw_fd(), events)], wait).map_err(Stop::Io)?;
         if self.session.authenticated() {
             // Errors surface on the next real operation; a failed keepalive is not one.
             let _ = self.session.keepalive_send();
         }
+        Ok(())
+    }
+
+    /// The poll events for the direction libssh2 is waiting on.
+    fn blocked_on(&self) -> libc::c_short {
+        match self.session.block_directions() {
+            ssh2::BlockDirections::Outbound => libc::POLLOUT,
+            ssh2::BlockDirections::Both => libc::POLLIN | libc::POLLOUT,
+            _ => libc::POLLIN,
+        }
+    }
+
+    /// Waits on this session's socket and on `other` at once (a tunnel's local end), at most
+    /// `wait`; sends keepalives when due.
+    pub(crate) fn poll_with(
+        &self,
+        other: RawFd,
+        other_events: libc::c_short,
+        wait: Duration,
+    ) -> std::io::Result<()> {
+        poll_fds(
+            &mut [
+                (self.socket.as_raw_fd(), self.blocked_on()),
+                (other, other_events),
+            ],
+            wait,
+        )?;
+        let _ = self.session.keepalive_send();
         Ok(())
     }
 
@@ -498,15 +552,18 @@ fn tcp_connect(
     Err(Failure::new(FailureKind::Connect, reason))
 }
 
-fn poll_fd(fd: RawFd, events: libc::c_short, wait: Duration) -> std::io::Result<()> {
-    let mut pfd = libc::pollfd {
-        fd,
-        events,
-        revents: 0,
-    };
+fn poll_fds(fds: &mut [(RawFd, libc::c_short)], wait: Duration) -> std::io::Result<()> {
+    let mut pfds: Vec<libc::pollfd> = fds
+        .iter()
+        .map(|&(fd, events)| libc::pollfd {
+            fd,
+            events,
+            revents: 0,
+        })
+        .collect();
     let ms = wait.as_millis().clamp(1, i32::MAX as u128) as libc::c_int;
-    // SAFETY: one valid pollfd for the duration of the call.
-    let rc = unsafe { libc::poll(&mut pfd, 1, ms) };
+    // SAFETY: `pfds` is a valid array of pollfd for the duration of the call.
+    let rc = unsafe { libc::poll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, ms) };
     if rc < 0 {
         let err = std::io::Error::last_os_error();
         if err.kind() != std::io::ErrorKind::Interrupted {

@@ -4,7 +4,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_hostctl");
 const FLEET: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/fleet");
@@ -15,10 +16,13 @@ pub struct Fleet {
     /// Not under /tmp: each host mounts its own private /tmp.
     pub dir: tempfile::TempDir,
     pub hosts: Vec<(String, String)>,
+    /// This fleet's /24 on loopback (`127.a.b`).
+    pub net: String,
 }
 
 impl Fleet {
-    /// Starts one sshd per name on its own loopback address.
+    /// Starts one sshd per name on its own loopback address. `ns:NAME` puts that host in a
+    /// network namespace of its own (127.0.0.1 there), reachable only through a bastion.
     pub fn start(names: &[&str]) -> Fleet {
         assert!(
             unsafe { libc::geteuid() } == 0,
@@ -34,14 +38,23 @@ impl Fleet {
         let hosts: Vec<(String, String)> = names
             .iter()
             .enumerate()
-            .map(|(i, name)| (name.to_string(), format!("{net}.{}", i + 1)))
+            .map(|(i, name)| match name.strip_prefix("ns:") {
+                Some(inner) => (inner.to_string(), "127.0.0.1".to_string()),
+                None => (name.to_string(), format!("{net}.{}", i + 1)),
+            })
             .collect();
-        let fleet = Fleet { dir, hosts };
-        let specs: Vec<String> = fleet
-            .hosts
+        let specs: Vec<String> = names
             .iter()
-            .map(|(n, a)| format!("{n}={a}"))
+            .zip(&hosts)
+            .map(|(spec, (n, a))| {
+                if spec.starts_with("ns:") {
+                    format!("{n}=netns")
+                } else {
+                    format!("{n}={a}")
+                }
+            })
             .collect();
+        let fleet = Fleet { dir, hosts, net };
         let out = Command::new(FLEET)
             .arg("up")
             .arg(fleet.dir.path())
@@ -195,6 +208,97 @@ impl Fleet {
             })
             .map(|l| serde_json::from_str(&l).unwrap_or_else(|e| panic!("audit line `{l}`: {e}")))
             .collect()
+    }
+}
+
+/// A bastion that listens on a loopback address of the root network namespace and serves each
+/// connection with `sshd -i` inside another host's network namespace: the only way in.
+pub struct Bastion {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Fleet {
+    pub fn bastion_into(&self, name: &str, address: &str, inner: &str) -> Bastion {
+        let h = self.path(&format!("hosts/{name}"));
+        std::fs::create_dir_all(&h).unwrap();
+        let key = h.join("ssh_host_ed25519_key");
+        let ok = Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+            .arg(&key)
+            .status()
+            .unwrap();
+        assert!(ok.success());
+        let config = h.join("sshd_config");
+        std::fs::write(
+            &config,
+            format!(
+                "HostKey {}\nAuthorizedKeysFile {}\nStrictModes no\nUsePAM no\nPasswordAuthentication no\nPidFile none\nLogLevel VERBOSE\n",
+                key.display(),
+                self.path("authorized_keys").display()
+            ),
+        )
+        .unwrap();
+        let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+        let line = format!(
+            "[{address}]:2222 {}\n",
+            public
+                .split_whitespace()
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        let mut known = std::fs::OpenOptions::new()
+            .append(true)
+            .open(self.path("known_hosts"))
+            .unwrap();
+        std::io::Write::write_all(&mut known, line.as_bytes()).unwrap();
+        let listener = std::net::TcpListener::bind((address, 2222)).expect("bastion address");
+        listener.set_nonblocking(true).unwrap();
+        let netns = format!("--net=/proc/{}/ns/net", self.listener_pid(inner));
+        let log = h.join("sshd.log");
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut children = Vec::new();
+            while !flag.load(Ordering::SeqCst) {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        let out = stream.try_clone().unwrap();
+                        let child = Command::new("nsenter")
+                            .arg(&netns)
+                            .args(["/usr/sbin/sshd", "-i", "-f"])
+                            .arg(&config)
+                            .arg("-E")
+                            .arg(&log)
+                            .stdin(Stdio::from(std::os::fd::OwnedFd::from(stream)))
+                            .stdout(Stdio::from(std::os::fd::OwnedFd::from(out)))
+                            .stderr(Stdio::null())
+                            .spawn();
+                        children.extend(child);
+                    }
+                    Err(_) => std::thread::sleep(std::time::Duration::from_millis(10)),
+                }
+                children.retain_mut(|c| c.try_wait().ok().flatten().is_none());
+            }
+            for mut c in children {
+                let _ = c.kill();
+                let _ = c.wait();
+            }
+        });
+        Bastion {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Bastion {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
     }
 }
 
