@@ -139,6 +139,19 @@ pub struct HostsArgs {
     pub json: bool,
 }
 
+/// What run, push and pull share: which hosts, how to connect, how to report, how to roll out.
+#[derive(Debug, Args)]
+pub struct Common {
+    #[command(flatten)]
+    pub selection: Selection,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub control: ControlArgs,
+}
+
 #[derive(Debug, Args)]
 pub struct Selection {
     /// Hosts to act on: groups, hosts, globs, ranges; `!x` excludes, `&x` intersects
@@ -200,13 +213,7 @@ pub struct OutputArgs {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     #[command(flatten)]
-    pub selection: Selection,
-    #[command(flatten)]
-    pub connect: ConnectArgs,
-    #[command(flatten)]
-    pub output: OutputArgs,
-    #[command(flatten)]
-    pub control: ControlArgs,
+    pub common: Common,
     /// Stop the command after this long (e.g. 30s, 5m); it is killed on the host too
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,
@@ -233,13 +240,7 @@ pub struct RunArgs {
 #[derive(Debug, Args)]
 pub struct PushArgs {
     #[command(flatten)]
-    pub selection: Selection,
-    #[command(flatten)]
-    pub connect: ConnectArgs,
-    #[command(flatten)]
-    pub output: OutputArgs,
-    #[command(flatten)]
-    pub control: ControlArgs,
+    pub common: Common,
     /// Copy directories and their contents
     #[arg(short, long)]
     pub recursive: bool,
@@ -263,13 +264,7 @@ pub struct PushArgs {
 #[derive(Debug, Args)]
 pub struct PullArgs {
     #[command(flatten)]
-    pub selection: Selection,
-    #[command(flatten)]
-    pub connect: ConnectArgs,
-    #[command(flatten)]
-    pub output: OutputArgs,
-    #[command(flatten)]
-    pub control: ControlArgs,
+    pub common: Common,
     /// Copy directories and their contents
     #[arg(short, long)]
     pub recursive: bool,

@@ -1,7 +1,7 @@
 //! Arguments + inventory -> a checked plan: the hosts, their settings and the operation. Every
 //! usage error is found here, before anything touches the network.
 
-use crate::cli::{ConnectArgs, ControlArgs, OutputArgs, PullArgs, PushArgs, RunArgs};
+use crate::cli::{Common, PullArgs, PushArgs, RunArgs};
 use crate::error::Error;
 use crate::inventory::{self, Host, Inventory};
 use crate::ops::transfer::Manifest;
@@ -73,12 +73,6 @@ pub struct Plan {
     pub retry: u32,
 }
 
-/// Which hosts, and the ssh_config to resolve them with.
-struct Picked<'a> {
-    pattern: &'a str,
-    ssh_config: Option<&'a Path>,
-}
-
 /// `--sudo`, `--sudo-user`, `--ask-become-pass`.
 #[derive(Debug, Clone)]
 pub struct Sudo {
@@ -102,17 +96,7 @@ impl Plan {
             timeout,
             sudo,
         };
-        Plan::new(
-            inv,
-            Picked {
-                pattern: &args.selection.pattern,
-                ssh_config,
-            },
-            &args.connect,
-            &args.output,
-            &args.control,
-            operation,
-        )
+        Plan::new(inv, &args.common, ssh_config, operation)
     }
 
     /// Local sources are walked and hashed here: a missing file is a usage error, found before
@@ -155,17 +139,7 @@ impl Plan {
             force: args.force,
             timeout,
         };
-        Plan::new(
-            inv,
-            Picked {
-                pattern: &args.selection.pattern,
-                ssh_config,
-            },
-            &args.connect,
-            &args.output,
-            &args.control,
-            operation,
-        )
+        Plan::new(inv, &args.common, ssh_config, operation)
     }
 
     pub fn pull(
@@ -192,28 +166,21 @@ impl Plan {
             recursive: args.recursive,
             timeout,
         };
-        Plan::new(
-            inv,
-            Picked {
-                pattern: &args.selection.pattern,
-                ssh_config,
-            },
-            &args.connect,
-            &args.output,
-            &args.control,
-            operation,
-        )
+        Plan::new(inv, &args.common, ssh_config, operation)
     }
 
     fn new(
         inv: &Inventory,
-        picked: Picked,
-        connect: &ConnectArgs,
-        output: &OutputArgs,
-        control: &ControlArgs,
+        common: &Common,
+        ssh_config: Option<&Path>,
         operation: Operation,
     ) -> Result<Plan, Error> {
-        let (pattern, ssh_config) = (picked.pattern, picked.ssh_config);
+        let (pattern, connect, output, control) = (
+            &common.selection.pattern,
+            &common.connect,
+            &common.output,
+            &common.control,
+        );
         let hosts = select(inv, pattern)?;
         let amount = |text: &Option<String>, flag: &str| {
             text.as_deref()
