@@ -160,6 +160,7 @@ pub struct Selection {
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Connection")]
 pub struct ConnectArgs {
     /// Hosts worked on at once
     #[arg(short = 'f', long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=10000))]
@@ -179,6 +180,7 @@ pub struct ConnectArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Rollout")]
 pub struct ControlArgs {
     /// Rolling execution: N hosts (or N%) at a time, each batch after the previous one finished
     #[arg(long, value_name = "N|N%")]
@@ -192,6 +194,7 @@ pub struct ControlArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Output")]
 pub struct OutputArgs {
     /// Print output lines as they arrive, prefixed by host
     #[arg(long, conflicts_with = "json")]

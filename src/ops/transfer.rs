@@ -3,10 +3,9 @@
 //! the copy could not be done) and a host that was lost (session dropped, timeout, Ctrl-C).
 //!
 //! Transport is a plain exec channel per file (`cat > temp`, `cat file`). Measured with
-//! `examples/transport.rs` (128 MiB to one fleet host, 4 runs): exec 194 MB/s (167-219), libssh2
-//! SCP 191 (175-204), libssh2 SFTP 150 (136-168). SCP is as fast but cannot verify or rename on
-//! the host; exec does temporary, digest check and rename in one round trip, with no SFTP
-//! subsystem needed.
+//! `bench/run transport` (BENCHMARKS.md): exec and libssh2's SCP move data at about the same
+//! speed, libssh2's SFTP 15-35% slower. SCP cannot verify or rename on the host; exec does the
+//! temporary, the digest check and the rename in one round trip, with no SFTP subsystem needed.
 //! Every path reaches the remote shell single-quoted, so no file name can inject commands.
 //! The hosts need a POSIX sh and GNU coreutils (cat, sha256sum, stat, tee, mv) and find.
 //! Hashing on the host prefers `openssl dgst` when installed: coreutils' SHA-256 does not use
