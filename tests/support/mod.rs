@@ -12,6 +12,18 @@ const FLEET: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/fleet");
 
 static NEXT_NET: AtomicU32 = AtomicU32::new(1);
 
+/// Where fleets live: never under /tmp, which every host replaces with its own.
+fn fleet_base() -> PathBuf {
+    let target = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let physical = target.canonicalize().unwrap_or(target.clone());
+    if !physical.starts_with("/tmp") {
+        return target;
+    }
+    let base = PathBuf::from("/var/tmp/hostctl-test-fleets");
+    std::fs::create_dir_all(&base).expect("fleet base outside /tmp");
+    base
+}
+
 pub struct Fleet {
     /// Not under /tmp: each host mounts its own private /tmp.
     pub dir: tempfile::TempDir,
@@ -30,7 +42,7 @@ impl Fleet {
         );
         let dir = tempfile::Builder::new()
             .prefix("fleet-")
-            .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+            .tempdir_in(fleet_base())
             .expect("fleet dir");
         // A /24 per fleet: per test process and per fleet within it.
         let n = NEXT_NET.fetch_add(1, Ordering::SeqCst);
