@@ -4,7 +4,8 @@
 //! `--accept-new`); the inventory (host, then nearest group, then `[defaults]`); `~/.ssh/config`
 //! (or `-F FILE`); the built-in defaults. From ssh_config hostctl reads `Host` patterns,
 //! `HostName` (when the inventory gives no explicit `address`), `User`, `Port`, `IdentityFile`,
-//! `ProxyJump`, `ConnectTimeout`, `UserKnownHostsFile` and `StrictHostKeyChecking`
+//! `ProxyJump`, `ConnectTimeout`, `ServerAliveInterval`, `UserKnownHostsFile` and
+//! `StrictHostKeyChecking`
 //! (`accept-new`, and `no`, which hostctl treats as `accept-new`: it never connects on a key it
 //! has neither checked nor recorded).
 
@@ -95,6 +96,10 @@ impl<'a> Resolver<'a> {
                 .or(s.connect_timeout)
                 .or(params.connect_timeout)
                 .unwrap_or(Duration::from_secs(10)),
+            keepalive: s
+                .keepalive
+                .or(params.server_alive_interval)
+                .unwrap_or(DEFAULT_KEEPALIVE),
             accept_new: self.accept_new || accepts_new(&params),
             address,
             jump,
@@ -144,6 +149,7 @@ impl<'a> Resolver<'a> {
                 .connect_timeout
                 .or(params.connect_timeout)
                 .unwrap_or(Duration::from_secs(10)),
+            keepalive: params.server_alive_interval.unwrap_or(DEFAULT_KEEPALIVE),
             accept_new: self.accept_new || accepts_new(&params),
             jump: Vec::new(),
         })
@@ -172,6 +178,9 @@ fn accepts_new(params: &ssh2_config::HostParams) -> bool {
         .and_then(|v| v.first())
         .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "accept-new" | "no" | "off"))
 }
+
+/// Idle NAT and firewall timeouts are rarely under a minute.
+const DEFAULT_KEEPALIVE: Duration = Duration::from_secs(30);
 
 fn default_known_hosts() -> PathBuf {
     home_dir().join(".ssh/known_hosts")

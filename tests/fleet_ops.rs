@@ -284,3 +284,34 @@ fn sudo_with_and_without_a_password() {
         "the sudo password reached the audit log"
     );
 }
+
+#[test]
+fn keepalives_hold_a_quiet_session_through_an_idle_timeout() {
+    let fleet = fleet(&["web01"]);
+    // A middlebox that drops connections idle for 2 s, in front of web01.
+    let proxy = format!("{}.100", fleet.net);
+    let _middlebox =
+        support::IdleProxy::start(&proxy, fleet.address("web01"), 2222, Duration::from_secs(2));
+    fleet.write_inventory(&format!(
+        "[hosts.chatty]\naddress = \"{proxy}\"\nkeepalive = \"1s\"\n\n[hosts.silent]\naddress = \"{proxy}\"\nkeepalive = \"30s\"\n"
+    ));
+    // 4 s without output: only keepalives keep the flow alive.
+    let run = fleet.run(&[
+        "run",
+        "-g",
+        "chatty",
+        "--accept-new",
+        "--json",
+        "sleep 4; echo still here",
+    ]);
+    run.code(0);
+    assert_eq!(run.host("chatty")["stdout"]["text"], "still here\n");
+    let run = fleet.run(&["run", "-g", "silent", "--json", "sleep 4; echo still here"]);
+    run.code(4);
+    assert_eq!(
+        run.host("silent")["status"],
+        "unreachable",
+        "{}",
+        run.stdout
+    );
+}

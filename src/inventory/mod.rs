@@ -42,6 +42,9 @@ pub struct Settings {
     pub known_hosts: Option<PathBuf>,
     #[serde(skip)]
     pub connect_timeout: Option<Duration>,
+    /// Interval between keepalive messages on otherwise silent sessions.
+    #[serde(skip)]
+    pub keepalive: Option<Duration>,
     /// Jump hosts, first hop first: inventory host names or `[user@]host[:port]`.
     pub jump: Option<Vec<String>>,
 }
@@ -183,6 +186,7 @@ struct Layer {
     identity_files: Option<Sourced<Vec<PathBuf>>>,
     known_hosts: Option<Sourced<PathBuf>>,
     connect_timeout: Option<Sourced<Duration>>,
+    keepalive: Option<Sourced<Duration>>,
     jump: Option<Sourced<Vec<String>>>,
 }
 
@@ -250,6 +254,14 @@ impl Layer {
             layer.connect_timeout = Some(Sourced {
                 value,
                 span: timeout.span(),
+            });
+        }
+        if let Some(interval) = raw.keepalive {
+            let value = parse_duration(interval.get_ref())
+                .map_err(|m| cx.at(interval, key("keepalive"), m))?;
+            layer.keepalive = Some(Sourced {
+                value,
+                span: interval.span(),
             });
         }
         if let Some(jump) = raw.jump {
@@ -507,6 +519,7 @@ impl<'a> Resolver<'a> {
                 identity_files: pick.one("identity_file", |l| l.identity_files.as_ref())?,
                 known_hosts: pick.one("known_hosts", |l| l.known_hosts.as_ref())?,
                 connect_timeout: pick.one("connect_timeout", |l| l.connect_timeout.as_ref())?,
+                keepalive: pick.one("keepalive", |l| l.keepalive.as_ref())?,
                 jump: pick.one("jump", |l| l.jump.as_ref())?,
             };
             let mut member_of: Vec<String> = groups.iter().map(|(_, g, _)| g.to_string()).collect();

@@ -32,6 +32,7 @@ macro_rules! with_settings {
             pub identity_file: Option<Spanned<toml::Value>>,
             pub known_hosts: Option<Spanned<String>>,
             pub connect_timeout: Option<Spanned<String>>,
+            pub keepalive: Option<Spanned<String>>,
             /// A host or a list of hosts (first hop first); checked in `Layer::check`.
             pub jump: Option<Spanned<toml::Value>>,
         }
@@ -44,6 +45,7 @@ macro_rules! with_settings {
                     identity_file: self.identity_file.as_ref(),
                     known_hosts: self.known_hosts.as_ref(),
                     connect_timeout: self.connect_timeout.as_ref(),
+                    keepalive: self.keepalive.as_ref(),
                     jump: self.jump.as_ref(),
                 }
             }
@@ -82,5 +84,6 @@ pub struct RawSettingsRef<'a> {
     pub identity_file: Option<&'a Spanned<toml::Value>>,
     pub known_hosts: Option<&'a Spanned<String>>,
     pub connect_timeout: Option<&'a Spanned<String>>,
+    pub keepalive: Option<&'a Spanned<String>>,
     pub jump: Option<&'a Spanned<toml::Value>>,
 }

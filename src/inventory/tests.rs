@@ -265,3 +265,15 @@ fn durations() {
     assert_eq!(parse_duration("2.5"), Ok(Duration::from_millis(2500)));
     assert!(parse_duration("0").is_err());
 }
+
+#[test]
+fn the_shipped_example_inventory_is_valid() {
+    let inv = parse(include_str!("../../hosts.toml")).unwrap();
+    assert_eq!(inv.groups["web"].len(), 4);
+    assert_eq!(inv.groups["prod"].len(), 6);
+    let db01 = host(&inv, "db01");
+    assert_eq!(
+        (db01.address.as_str(), db01.settings.port),
+        ("127.0.10.21", Some(2222))
+    );
+}

@@ -25,6 +25,8 @@ pub struct Target {
     pub identity_files: Vec<PathBuf>,
     pub known_hosts: PathBuf,
     pub connect_timeout: Duration,
+    /// Keepalive interval, so idle NAT and firewalls keep long, quiet commands connected.
+    pub keepalive: Duration,
     /// Record unknown host keys (`--accept-new`, or ssh_config `StrictHostKeyChecking`).
     pub accept_new: bool,
     /// Jump hosts, first hop first; reached in turn, each verified like any host.

@@ -16,8 +16,6 @@ use std::time::{Duration, Instant};
 const LIBSSH2_ERROR_EAGAIN: i32 = -37;
 /// Wake-ups at least this often to notice Ctrl-C and send keepalives.
 const TICK: Duration = Duration::from_millis(200);
-/// Keepalive interval on idle sessions, so NAT and firewalls keep long commands alive.
-const KEEPALIVE_SECS: u32 = 30;
 
 /// Secrets and agents shared by every host of a run.
 #[derive(Default)]
@@ -149,7 +147,10 @@ impl Connection {
         );
         conn.verify_host_key(target, &kh, known_hosts, target.accept_new)?;
         conn.authenticate(target, credentials, deadline)?;
-        conn.session.set_keepalive(false, KEEPALIVE_SECS);
+        conn.session.set_keepalive(
+            false,
+            target.keepalive.as_secs().clamp(1, u32::MAX as u64) as u32,
+        );
         Ok(conn)
     }
 

@@ -422,3 +422,87 @@ impl Run {
 pub fn write(path: &Path, text: &str) {
     std::fs::write(path, text).expect("write file");
 }
+
+/// A TCP forwarder that cuts any connection on which nothing moved for `idle`, like a NAT or
+/// firewall dropping idle flows.
+pub struct IdleProxy {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl IdleProxy {
+    pub fn start(listen: &str, target: &str, port: u16, idle: std::time::Duration) -> IdleProxy {
+        use std::net::{Shutdown, TcpListener, TcpStream};
+        let listener = TcpListener::bind((listen, port)).expect("proxy address");
+        listener.set_nonblocking(true).unwrap();
+        let target = format!("{target}:{port}");
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            while !flag.load(Ordering::SeqCst) {
+                let Ok((client, _)) = listener.accept() else {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                    continue;
+                };
+                client.set_nonblocking(false).unwrap();
+                let server = TcpStream::connect(&target).unwrap();
+                let start = std::time::Instant::now();
+                let last = Arc::new(std::sync::atomic::AtomicU64::new(0));
+                for (mut from, mut to) in [
+                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                    (server, client),
+                ] {
+                    let last = last.clone();
+                    std::thread::spawn(move || {
+                        from.set_read_timeout(Some(std::time::Duration::from_millis(50)))
+                            .unwrap();
+                        let mut buf = [0u8; 16384];
+                        loop {
+                            match std::io::Read::read(&mut from, &mut buf) {
+                                Ok(0) => break,
+                                Ok(n) => {
+                                    if std::io::Write::write_all(&mut to, &buf[..n]).is_err() {
+                                        break;
+                                    }
+                                    last.store(
+                                        start.elapsed().as_millis() as u64,
+                                        Ordering::SeqCst,
+                                    );
+                                }
+                                Err(e)
+                                    if matches!(
+                                        e.kind(),
+                                        std::io::ErrorKind::WouldBlock
+                                            | std::io::ErrorKind::TimedOut
+                                    ) =>
+                                {
+                                    let quiet = start.elapsed().as_millis() as u64
+                                        - last.load(Ordering::SeqCst);
+                                    if quiet > idle.as_millis() as u64 {
+                                        break;
+                                    }
+                                }
+                                Err(_) => break,
+                            }
+                        }
+                        let _ = from.shutdown(Shutdown::Both);
+                        let _ = to.shutdown(Shutdown::Both);
+                    });
+                }
+            }
+        });
+        IdleProxy {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for IdleProxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
