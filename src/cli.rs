@@ -150,6 +150,24 @@ pub struct Common {
     pub output: OutputArgs,
     #[command(flatten)]
     pub control: ControlArgs,
+    #[command(flatten)]
+    pub privilege: PrivilegeArgs,
+}
+
+/// Commands and transfers through sudo on the hosts.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Privilege")]
+pub struct PrivilegeArgs {
+    /// Run the command (or the transfer) through sudo (as root, or --sudo-user)
+    #[arg(long)]
+    pub sudo: bool,
+    /// Act as this user through sudo (implies --sudo)
+    #[arg(long, value_name = "USER")]
+    pub sudo_user: Option<String>,
+    /// Ask once for the sudo password and give it to sudo on each host through stdin (never in
+    /// process lists, output or the log); without it sudo must not need a password
+    #[arg(long, short = 'K')]
+    pub ask_become_pass: bool,
 }
 
 #[derive(Debug, Args)]
@@ -220,16 +238,6 @@ pub struct RunArgs {
     /// Stop the command after this long (e.g. 30s, 5m); it is killed on the host too
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,
-    /// Run the command through sudo (as root, or --sudo-user)
-    #[arg(long)]
-    pub sudo: bool,
-    /// Run the command as this user through sudo (implies --sudo)
-    #[arg(long, value_name = "USER")]
-    pub sudo_user: Option<String>,
-    /// Ask once for the sudo password and give it to sudo on each host through stdin (never in
-    /// process lists, output or the log); without it sudo must not need a password
-    #[arg(long, short = 'K')]
-    pub ask_become_pass: bool,
     /// The command, run by the login shell on each host
     #[arg(
         required = true,

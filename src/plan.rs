@@ -22,7 +22,6 @@ pub enum Operation {
     Run {
         command: String,
         timeout: Option<Duration>,
-        sudo: Option<Sudo>,
     },
     Push {
         manifest: Manifest,
@@ -71,6 +70,8 @@ pub struct Plan {
     pub dry_run: bool,
     /// Extra connection attempts for hosts that could not be reached.
     pub retry: u32,
+    /// Through sudo on the hosts (`--sudo`, `--sudo-user`, `--ask-become-pass`).
+    pub sudo: Option<Sudo>,
 }
 
 /// `--sudo`, `--sudo-user`, `--ask-become-pass`.
@@ -87,15 +88,7 @@ impl Plan {
             return Err(Error::Usage("the command is empty".into()));
         }
         let timeout = parse_timeout(args.timeout.as_deref())?;
-        let sudo = (args.sudo || args.sudo_user.is_some() || args.ask_become_pass).then(|| Sudo {
-            user: args.sudo_user.clone(),
-            ask_pass: args.ask_become_pass,
-        });
-        let operation = Operation::Run {
-            command,
-            timeout,
-            sudo,
-        };
+        let operation = Operation::Run { command, timeout };
         Plan::new(inv, &args.common, ssh_config, operation)
     }
 
@@ -228,6 +221,13 @@ impl Plan {
             max_fail,
             dry_run: control.dry_run,
             retry: connect.retry,
+            sudo: {
+                let p = &common.privilege;
+                (p.sudo || p.sudo_user.is_some() || p.ask_become_pass).then(|| Sudo {
+                    user: p.sudo_user.clone(),
+                    ask_pass: p.ask_become_pass,
+                })
+            },
         })
     }
 }

@@ -315,3 +315,121 @@ fn keepalives_hold_a_quiet_session_through_an_idle_timeout() {
         run.stdout
     );
 }
+
+/// hostctl with a password on stdin (as -K reads it when stdin is not a terminal).
+fn with_stdin(fleet: &Fleet, args: &[&str], stdin: &str) -> Run {
+    let mut child = fleet
+        .hostctl()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    Run::from(child.wait_with_output().unwrap())
+}
+
+#[test]
+fn a_sudo_password_never_reaches_the_command_when_sudo_does_not_ask() {
+    let fleet = fleet(&["web01"]);
+    // Root needs no password on the fleet: sudo never reads it, and `cat` must not get it.
+    let run = with_stdin(
+        &fleet,
+        &[
+            "run",
+            "-g",
+            "all",
+            "-K",
+            "--sudo",
+            "--json",
+            "cat; echo end",
+        ],
+        "hostctl-fleet\n",
+    );
+    run.code(0);
+    assert_eq!(run.host("web01")["stdout"]["text"], "end\n");
+    assert!(!run.stdout.contains("hostctl-fleet"));
+}
+
+#[test]
+fn push_and_pull_through_sudo() {
+    let fleet = fleet(&["web01"]);
+    fleet.on_host("web01", "mkdir /tmp/etc && chmod 755 /tmp/etc && echo secret > /tmp/etc/shadowy && chmod 600 /tmp/etc/shadowy");
+    let file = fleet.path("app.conf");
+    std::fs::write(&file, "key = value\n").unwrap();
+    let src = file.to_str().unwrap();
+    fleet
+        .run(&["push", "-g", "all", src, "/tmp/etc"])
+        .code(1)
+        .stdout_has("Permission denied");
+    fleet
+        .run(&["push", "-g", "all", "--sudo", src, "/tmp/etc"])
+        .code(0)
+        .stdout_has("=== web01: changed");
+    assert_eq!(
+        fleet.on_host(
+            "web01",
+            "stat -c %U /tmp/etc/app.conf; cat /tmp/etc/app.conf"
+        ),
+        "root\nkey = value\n"
+    );
+    // As another user, with a password: the file arrives intact after the password.
+    fleet.on_host("web01", "mkdir /tmp/nob && chown nobody /tmp/nob");
+    let run = with_stdin(
+        &fleet,
+        &[
+            "push",
+            "-g",
+            "all",
+            "-K",
+            "--sudo-user",
+            "nobody",
+            src,
+            "/tmp/nob",
+        ],
+        "hostctl-fleet\n",
+    );
+    run.code(0);
+    assert_eq!(
+        fleet.on_host(
+            "web01",
+            "stat -c %U /tmp/nob/app.conf; cat /tmp/nob/app.conf"
+        ),
+        "nobody\nkey = value\n"
+    );
+    // A root-only file comes back only through sudo.
+    let out = fleet.path("out");
+    let run = fleet.run(&[
+        "pull",
+        "-g",
+        "all",
+        "--json",
+        "/tmp/etc/shadowy",
+        out.to_str().unwrap(),
+    ]);
+    run.code(1);
+    assert_eq!(
+        run.host("web01")["reason"],
+        "`/tmp/etc/shadowy`: permission denied"
+    );
+    fleet
+        .run(&[
+            "pull",
+            "-g",
+            "all",
+            "--sudo",
+            "/tmp/etc/shadowy",
+            out.to_str().unwrap(),
+        ])
+        .code(0);
+    assert_eq!(
+        std::fs::read_to_string(out.join("web01/shadowy")).unwrap(),
+        "secret\n"
+    );
+}

@@ -1,10 +1,13 @@
 //! The operations hostctl fans out (`run`, ...), and the one path they all take: audit start
 //! record, executor, renderer and audit per event, summary, audit end record, exit status.
 
+pub mod privilege;
 pub mod pull;
 pub mod push;
 pub mod run;
 pub mod transfer;
+
+use privilege::Become;
 
 use crate::audit::record::{End, HostResult, Record, Start};
 use crate::audit::{self, AuditLog};
@@ -23,8 +26,8 @@ pub struct Shared {
     pub credentials: Credentials,
     pub known_hosts: KnownHostsCache,
     pub output_limit: usize,
-    /// `--ask-become-pass`: given to sudo through stdin, never logged.
-    pub become_password: Option<String>,
+    /// sudo on the hosts, for commands and transfers alike.
+    pub privilege: Become,
     /// `--retry`: extra connection attempts.
     pub retry: u32,
 }
@@ -35,17 +38,17 @@ impl Shared {
             true => Some(read_password("SSH password: ", "--ask-pass")?),
             false => None,
         };
-        let become_password = match &plan.operation {
-            Operation::Run {
-                sudo: Some(sudo), ..
-            } if sudo.ask_pass => Some(read_password("sudo password: ", "--ask-become-pass")?),
+        let become_password = match &plan.sudo {
+            Some(sudo) if sudo.ask_pass => {
+                Some(read_password("sudo password: ", "--ask-become-pass")?)
+            }
             _ => None,
         };
         Ok(Shared {
             credentials: Credentials::from_env(password),
             known_hosts: KnownHostsCache::default(),
             output_limit: plan.output_limit,
-            become_password,
+            privilege: Become::new(plan.sudo.clone(), become_password),
             retry: plan.retry,
         })
     }
@@ -68,14 +71,12 @@ fn read_password(prompt: &str, flag: &str) -> Result<String, Error> {
 /// nothing is logged.
 pub fn dry_run(plan: &Plan) -> String {
     let what = match &plan.operation {
-        Operation::Run {
-            command,
-            timeout,
-            sudo,
-        } => {
+        Operation::Run { command, timeout } => {
+            let privilege = privilege::Become::new(plan.sudo.clone(), None);
             format!(
-                "run on the hosts: {}\n",
-                run::remote_command(command, *timeout, sudo.as_ref())
+                "run on the hosts: {}
+",
+                privilege.command(command, *timeout)
             )
         }
         Operation::Push {
@@ -136,15 +137,10 @@ pub fn dry_run(plan: &Plan) -> String {
 /// The job that carries out `plan.operation` on each host.
 pub fn job(plan: &Plan, shared: Arc<Shared>) -> Arc<dyn Job> {
     match plan.operation.clone() {
-        Operation::Run {
-            command,
-            timeout,
-            sudo,
-        } => Arc::new(run::RunJob {
+        Operation::Run { command, timeout } => Arc::new(run::RunJob {
             shared,
             command,
             timeout,
-            sudo,
         }),
         Operation::Push {
             manifest,

@@ -6,6 +6,7 @@
 //! verifies), and the temporary is renamed only when both digests agree.
 
 use super::Shared;
+use super::privilege::Become;
 use super::transfer::{Meter, SHA256_FN, StepError, base, hex, join, reason_from, script};
 use crate::event::{FileReport, HostOutcome, Status, Stream, TransferReport};
 use crate::executor::{HostContext, Job};
@@ -116,7 +117,15 @@ impl PullJob {
                 Found::File { rel, mode } => {
                     let path = local(&rel);
                     let from = remote_of(&rel);
-                    let (n, sha256) = fetch(conn, &from, &path, mode, cx, deadline)?;
+                    let (n, sha256) = fetch(
+                        conn,
+                        &self.shared.privilege,
+                        &from,
+                        &path,
+                        mode,
+                        cx,
+                        deadline,
+                    )?;
                     bytes += n;
                     report.files.push(FileReport {
                         local: path.display().to_string(),
@@ -144,7 +153,7 @@ impl PullJob {
                  else echo other; fi",
                 q(remote)
             );
-            let answer = script(conn, &text, deadline)?;
+            let answer = script(conn, &self.shared.privilege, &text, deadline)?;
             return match answer.trim().split_once(' ') {
                 Some(("file", mode)) => Ok(vec![Found::File {
                     rel: String::new(),
@@ -161,6 +170,7 @@ impl PullJob {
         // GNU find: type, octal mode, path below the start, NUL, link target, NUL.
         let answer = script(
             conn,
+            &self.shared.privilege,
             &format!("find {} -printf '%y %m %P\\0%l\\0'", q(remote)),
             deadline,
         )?;
@@ -200,8 +210,10 @@ fn make_parent(path: &Path) -> Result<(), StepError> {
 }
 
 /// Streams one remote file into `path` through a verified temporary.
+#[allow(clippy::too_many_arguments)]
 fn fetch(
     conn: &Connection,
+    privilege: &Become,
     remote: &str,
     path: &Path,
     mode: u32,
@@ -237,20 +249,27 @@ fn fetch(
         "{SHA256_FN}{{ cat -- {} | tee /dev/fd/3 | h >&2; }} 3>&1",
         q(remote)
     );
-    let exit = conn.exec(&text, deadline, None, &mut |stream, data| match stream {
-        Stream::Stdout => {
-            hasher.update(data);
-            meter.add(data.len() as u64);
-            if write_error.is_none() {
-                write_error = writer.write_all(data).err();
+    let exit = privilege.exec(
+        conn,
+        &text,
+        None,
+        deadline,
+        &mut std::io::empty(),
+        &mut |stream, data| match stream {
+            Stream::Stdout => {
+                hasher.update(data);
+                meter.add(data.len() as u64);
+                if write_error.is_none() {
+                    write_error = writer.write_all(data).err();
+                }
             }
-        }
-        Stream::Stderr => {
-            if stderr.len() < 64 * 1024 {
-                stderr.extend_from_slice(data);
+            Stream::Stderr => {
+                if stderr.len() < 64 * 1024 {
+                    stderr.extend_from_slice(data);
+                }
             }
-        }
-    });
+        },
+    );
     meter.flush();
     let exit = exit?;
     if let Some(e) = write_error {

@@ -123,7 +123,7 @@ impl PushJob {
             }
         }
         if !setup.is_empty() {
-            script(conn, &setup, deadline)?;
+            script(conn, &self.shared.privilege, &setup, deadline)?;
         }
         let mut bytes_out = 0;
         for ((entry, path), now) in placed.iter().zip(&current) {
@@ -167,16 +167,18 @@ impl PushJob {
              elif [ -d \"$(dirname -- \"$r\")\" ]; then echo missing-parent-ok; else echo missing; fi",
             q(&self.remote)
         );
-        Ok(match script(conn, &text, deadline)?.trim() {
-            "dir" => Remote::Dir,
-            "file" => Remote::File,
-            "missing-parent-ok" => Remote::Missing {
-                parent_exists: true,
+        Ok(
+            match script(conn, &self.shared.privilege, &text, deadline)?.trim() {
+                "dir" => Remote::Dir,
+                "file" => Remote::File,
+                "missing-parent-ok" => Remote::Missing {
+                    parent_exists: true,
+                },
+                _ => Remote::Missing {
+                    parent_exists: false,
+                },
             },
-            _ => Remote::Missing {
-                parent_exists: false,
-            },
-        })
+        )
     }
 
     /// Each entry's remote path on this host, given what REMOTE is there.
@@ -249,7 +251,7 @@ impl PushJob {
             for (_, path) in chunk {
                 text.push_str(&format!("c {}\n", q(path)));
             }
-            let answer = script(conn, &text, deadline)?;
+            let answer = script(conn, &self.shared.privilege, &text, deadline)?;
             let mut lines = answer.lines();
             for _ in chunk {
                 let line = lines.next().unwrap_or("none");
@@ -304,11 +306,14 @@ impl PushJob {
             meter: Meter::new(cx),
         };
         let mut err = Vec::new();
-        let exit = conn.exec(&text, deadline, Some(&mut input), &mut |_, data| {
-            if err.len() < 64 * 1024 {
-                err.extend_from_slice(data);
-            }
-        });
+        let exit =
+            self.shared
+                .privilege
+                .exec(conn, &text, None, deadline, &mut input, &mut |_, data| {
+                    if err.len() < 64 * 1024 {
+                        err.extend_from_slice(data);
+                    }
+                });
         input.meter.flush();
         let exit = exit?;
         if exit.code != Some(0) {

@@ -5,10 +5,10 @@
 //! (without a pty, sshd sends it no signal), so the host itself must enforce the limit.
 
 use super::Shared;
+use super::privilege::sudo_failure;
 use crate::event::{Captured, FailureKind, HostOutcome, Status, Stream};
 use crate::executor::{HostContext, Job};
-use crate::plan::Sudo;
-use crate::ssh::{Connection, Target, shell_quote};
+use crate::ssh::{Connection, Target};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -21,63 +21,6 @@ pub struct RunJob {
     pub shared: Arc<Shared>,
     pub command: String,
     pub timeout: Option<Duration>,
-    pub sudo: Option<Sudo>,
-}
-
-impl RunJob {
-    fn remote_command(&self) -> String {
-        remote_command(&self.command, self.timeout, self.sudo.as_ref())
-    }
-}
-
-/// What the host's login shell runs: the command itself, or wrapped as
-/// `[timeout -k 2 T] [sudo -n|-S -p '' [-u USER] --] sh -c 'COMMAND'`.
-pub fn remote_command(command: &str, timeout: Option<Duration>, sudo: Option<&Sudo>) -> String {
-    if timeout.is_none() && sudo.is_none() {
-        return command.to_string();
-    }
-    let mut argv = String::new();
-    if let Some(t) = timeout {
-        // -k: SIGKILL the group if SIGTERM was not enough within 2s.
-        argv.push_str(&format!("timeout -k 2 {:.3} ", t.as_secs_f64()));
-    }
-    if let Some(sudo) = sudo {
-        // -n: fail at once instead of prompting; -S: read the password from stdin.
-        argv.push_str(if sudo.ask_pass {
-            "sudo -S -p '' "
-        } else {
-            "sudo -n "
-        });
-        if let Some(user) = &sudo.user {
-            argv.push_str(&format!("-u {} ", shell_quote(user)));
-        }
-        argv.push_str("-- ");
-    }
-    argv.push_str(&format!("sh -c {}", shell_quote(command)));
-    argv
-}
-
-/// sudo's own complaints, in plain words (it exits 1, like many commands, so its stderr says
-/// which it was).
-fn sudo_failure(stderr: &[u8]) -> Option<String> {
-    let text = String::from_utf8_lossy(stderr);
-    if text.contains("incorrect password") || text.contains("Sorry, try again") {
-        Some("sudo: incorrect password".into())
-    } else if text.contains("a password is required") || text.contains("no password was provided") {
-        Some("sudo: a password is required (use --ask-become-pass)".into())
-    } else if text.contains("is not in the sudoers file")
-        || text.contains("is not allowed to execute")
-    {
-        Some(
-            text.lines()
-                .find(|l| l.contains("sudoers") || l.contains("not allowed"))
-                .unwrap_or("sudo: not allowed")
-                .trim()
-                .to_string(),
-        )
-    } else {
-        None
-    }
 }
 
 impl Job for RunJob {
@@ -90,16 +33,14 @@ impl Job for RunJob {
         let limit = self.shared.output_limit;
         let (mut stdout, mut stderr) = (Captured::with_limit(limit), Captured::with_limit(limit));
         let deadline = self.timeout.map(|t| Instant::now() + t + GRACE);
-        // The sudo password goes through stdin: never in argv, output or the log.
-        let password = match (&self.sudo, &self.shared.become_password) {
-            (Some(s), Some(p)) if s.ask_pass => Some(format!("{p}\n")),
-            _ => None,
-        };
-        let mut input = password.as_deref().map(str::as_bytes);
-        let result = conn.exec(
-            &self.remote_command(),
+        let privilege = &self.shared.privilege;
+        // No input of its own: the command's stdin ends at once (after a sudo password, if any).
+        let result = privilege.exec(
+            &conn,
+            &self.command,
+            self.timeout,
             deadline,
-            input.as_mut().map(|i| i as &mut dyn std::io::Read),
+            &mut std::io::empty(),
             &mut |stream, data| {
                 cx.output(stream, data);
                 match stream {
@@ -119,7 +60,10 @@ impl Job for RunJob {
                 } else if exit.code == Some(0) {
                     Status::Ok
                 } else {
-                    let reason = self.sudo.as_ref().and_then(|_| sudo_failure(&stderr.data));
+                    let reason = privilege
+                        .active()
+                        .then(|| sudo_failure(&stderr.data))
+                        .flatten();
                     Status::Failed {
                         exit_code: exit.code,
                         signal: exit.signal,

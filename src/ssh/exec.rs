@@ -22,6 +22,7 @@ pub struct ExitStatus {
 
 impl Connection {
     /// Runs `command`, feeding it `input` (then EOF) and passing every output chunk to `sink`.
+    /// An input that reads `WouldBlock` is asked again later (it may wait on the output).
     /// Memory stays at a fixed buffer whatever the sizes involved.
     pub fn exec(
         &self,
@@ -50,13 +51,25 @@ impl Connection {
             while !eof_sent {
                 if pending_at == pending.len() && !input_done {
                     pending.resize(CHUNK, 0);
-                    let n = input
+                    let read = input
                         .as_mut()
                         .expect("input present until done")
-                        .read(&mut pending)
-                        .map_err(|e| {
-                            Failure::new(FailureKind::Session, format!("reading local input: {e}"))
-                        })?;
+                        .read(&mut pending);
+                    let n = match read {
+                        Ok(n) => n,
+                        // The input is not ready yet (it waits on what the host says first).
+                        Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                            pending.clear();
+                            pending_at = 0;
+                            break;
+                        }
+                        Err(e) => {
+                            return Err(Failure::new(
+                                FailureKind::Session,
+                                format!("reading local input: {e}"),
+                            ));
+                        }
+                    };
                     pending.truncate(n);
                     pending_at = 0;
                     input_done = n == 0;
