@@ -3,7 +3,6 @@
 
 mod support;
 
-use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use support::{Fleet, Run};
@@ -242,9 +241,8 @@ fn sudo_with_and_without_a_password() {
     );
 
     let with_password = |password: &str| {
-        let mut child = fleet
-            .hostctl()
-            .args([
+        fleet.run_with_stdin(
+            &[
                 "run",
                 "-g",
                 "all",
@@ -253,19 +251,9 @@ fn sudo_with_and_without_a_password() {
                 "nobody",
                 "--json",
                 "whoami",
-            ])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(format!("{password}\n").as_bytes())
-            .unwrap();
-        Run::from(child.wait_with_output().unwrap())
+            ],
+            &format!("{password}\n"),
+        )
     };
     let run = with_password("hostctl-fleet");
     run.code(0);
@@ -316,31 +304,11 @@ fn keepalives_hold_a_quiet_session_through_an_idle_timeout() {
     );
 }
 
-/// hostctl with a password on stdin (as -K reads it when stdin is not a terminal).
-fn with_stdin(fleet: &Fleet, args: &[&str], stdin: &str) -> Run {
-    let mut child = fleet
-        .hostctl()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    Run::from(child.wait_with_output().unwrap())
-}
-
 #[test]
 fn a_sudo_password_never_reaches_the_command_when_sudo_does_not_ask() {
     let fleet = fleet(&["web01"]);
     // Root needs no password on the fleet: sudo never reads it, and `cat` must not get it.
-    let run = with_stdin(
-        &fleet,
+    let run = fleet.run_with_stdin(
         &[
             "run",
             "-g",
@@ -381,8 +349,7 @@ fn push_and_pull_through_sudo() {
     );
     // As another user, with a password: the file arrives intact after the password.
     fleet.on_host("web01", "mkdir /tmp/nob && chown nobody /tmp/nob");
-    let run = with_stdin(
-        &fleet,
+    let run = fleet.run_with_stdin(
         &[
             "push",
             "-g",

@@ -3,7 +3,6 @@
 mod support;
 
 use std::process::Stdio;
-use std::time::{Duration, Instant};
 use support::{Fleet, Run};
 
 fn fleet() -> Fleet {
@@ -140,14 +139,7 @@ fn an_operation_killed_mid_run_shows_as_interrupted() {
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
-    let started = Instant::now();
-    while !fleet.audit().iter().any(|r| r["host"] == "web01") {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "web01 never recorded"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    fleet.wait_for_host_record("web01");
     // While it runs, it is running; once killed, interrupted.
     fleet.run(&["log"]).stdout_has("running: 1 ok");
     child.kill().unwrap();

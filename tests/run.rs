@@ -2,7 +2,6 @@
 
 mod support;
 
-use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use support::{Fleet, Run};
@@ -223,21 +222,11 @@ fn authenticates_with_ssh_agent_and_with_a_password() {
     );
     run.code(0).stdout_has("hostctl\n");
 
-    let mut child = fleet
-        .hostctl()
-        .args(["run", "-g", "db", "--ask-pass", "whoami"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"hostctl-fleet\n")
-        .unwrap();
-    let run = Run::from(child.wait_with_output().unwrap());
+    let run = fleet.run_with_stdin(
+        &["run", "-g", "db", "--ask-pass", "whoami"],
+        "hostctl-fleet
+",
+    );
     run.code(0).stdout_has("=== db01: ok");
     let log = std::fs::read_to_string(
         fleet
@@ -454,14 +443,7 @@ fn sigkill_leaves_the_start_record_and_finished_hosts_on_disk() {
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
-    let started = Instant::now();
-    while !fleet.audit().iter().any(|r| r["host"] == "web01") {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "web01 never recorded"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    fleet.wait_for_host_record("web01");
     child.kill().unwrap();
     child.wait().unwrap();
     let kinds: Vec<String> = fleet

@@ -129,6 +129,34 @@ impl Fleet {
         Run::from(self.hostctl().args(args).output().expect("run hostctl"))
     }
 
+    /// The real binary with `stdin` on its standard input (as --ask-pass and -K read it when
+    /// stdin is not a terminal).
+    pub fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
+        let mut child = self
+            .hostctl()
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run hostctl");
+        std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), stdin.as_bytes())
+            .expect("write stdin");
+        Run::from(child.wait_with_output().expect("hostctl output"))
+    }
+
+    /// Waits until the audit log holds `host`'s result (of a run still in flight).
+    pub fn wait_for_host_record(&self, host: &str) {
+        let started = std::time::Instant::now();
+        while !self.audit().iter().any(|r| r["host"] == host) {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(20),
+                "{host} never recorded"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
     fn listener_pid(&self, host: &str) -> i32 {
         let pid = std::fs::read_to_string(self.path(&format!("hosts/{host}/listener.pid")))
             .expect("listener pid");
