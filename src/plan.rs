@@ -17,34 +17,45 @@ pub enum OutputMode {
     Json,
 }
 
+/// What to do on each host; each job carries its spec as it is.
 #[derive(Debug, Clone)]
 pub enum Operation {
-    Run {
-        command: String,
-        timeout: Option<Duration>,
-    },
-    Push {
-        manifest: Manifest,
-        remote: String,
-        mode: Option<u32>,
-        mkdir: bool,
-        force: bool,
-        timeout: Option<Duration>,
-    },
-    Pull {
-        remotes: Vec<String>,
-        local_dir: PathBuf,
-        recursive: bool,
-        timeout: Option<Duration>,
-    },
+    Run(RunSpec),
+    Push(PushSpec),
+    Pull(PullSpec),
+}
+
+#[derive(Debug, Clone)]
+pub struct RunSpec {
+    pub command: String,
+    pub timeout: Option<Duration>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PushSpec {
+    pub manifest: Manifest,
+    pub remote: String,
+    /// `--mode`; else each file keeps its local mode.
+    pub mode: Option<u32>,
+    pub mkdir: bool,
+    pub force: bool,
+    pub timeout: Option<Duration>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PullSpec {
+    pub remotes: Vec<String>,
+    pub local_dir: PathBuf,
+    pub recursive: bool,
+    pub timeout: Option<Duration>,
 }
 
 impl Operation {
     pub fn name(&self) -> &'static str {
         match self {
-            Operation::Run { .. } => "run",
-            Operation::Push { .. } => "push",
-            Operation::Pull { .. } => "pull",
+            Operation::Run(_) => "run",
+            Operation::Push(_) => "push",
+            Operation::Pull(_) => "pull",
         }
     }
 }
@@ -88,7 +99,7 @@ impl Plan {
             return Err(Error::Usage("the command is empty".into()));
         }
         let timeout = parse_timeout(args.timeout.as_deref())?;
-        let operation = Operation::Run { command, timeout };
+        let operation = Operation::Run(RunSpec { command, timeout });
         Plan::new(inv, &args.common, ssh_config, operation)
     }
 
@@ -124,14 +135,14 @@ impl Plan {
             .transpose()?;
         let timeout = parse_timeout(args.timeout.as_deref())?;
         let manifest = Manifest::build(sources, args.recursive).map_err(Error::Usage)?;
-        let operation = Operation::Push {
+        let operation = Operation::Push(PushSpec {
             manifest,
             remote,
             mode,
             mkdir: args.mkdir,
             force: args.force,
             timeout,
-        };
+        });
         Plan::new(inv, &args.common, ssh_config, operation)
     }
 
@@ -153,12 +164,12 @@ impl Plan {
             )));
         }
         let timeout = parse_timeout(args.timeout.as_deref())?;
-        let operation = Operation::Pull {
+        let operation = Operation::Pull(PullSpec {
             remotes: remotes.to_vec(),
             local_dir,
             recursive: args.recursive,
             timeout,
-        };
+        });
         Plan::new(inv, &args.common, ssh_config, operation)
     }
 

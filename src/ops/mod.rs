@@ -14,7 +14,7 @@ use crate::audit::{self, AuditLog};
 use crate::error::Error;
 use crate::event::{Event, HostEventKind};
 use crate::executor::{Executor, Job};
-use crate::plan::{Operation, Plan};
+use crate::plan::{Operation, Plan, PullSpec, PushSpec, RunSpec};
 use crate::render::{self, Summary};
 use crate::ssh::Credentials;
 use crate::ssh::known_hosts::KnownHostsCache;
@@ -71,7 +71,7 @@ fn read_password(prompt: &str, flag: &str) -> Result<String, Error> {
 /// nothing is logged.
 pub fn dry_run(plan: &Plan) -> String {
     let what = match &plan.operation {
-        Operation::Run { command, timeout } => {
+        Operation::Run(RunSpec { command, timeout }) => {
             let privilege = privilege::Become::new(plan.sudo.clone(), None);
             format!(
                 "run on the hosts: {}
@@ -79,16 +79,16 @@ pub fn dry_run(plan: &Plan) -> String {
                 privilege.command(command, *timeout)
             )
         }
-        Operation::Push {
+        Operation::Push(PushSpec {
             manifest, remote, ..
-        } => format!(
+        }) => format!(
             "push {} entries ({}) to {remote}\n",
             manifest.entries.len(),
             render::bytes(manifest.total_bytes())
         ),
-        Operation::Pull {
+        Operation::Pull(PullSpec {
             remotes, local_dir, ..
-        } => {
+        }) => {
             format!(
                 "pull {} into {}/<host>/\n",
                 remotes.join(" "),
@@ -137,39 +137,9 @@ pub fn dry_run(plan: &Plan) -> String {
 /// The job that carries out `plan.operation` on each host.
 pub fn job(plan: &Plan, shared: Arc<Shared>) -> Arc<dyn Job> {
     match plan.operation.clone() {
-        Operation::Run { command, timeout } => Arc::new(run::RunJob {
-            shared,
-            command,
-            timeout,
-        }),
-        Operation::Push {
-            manifest,
-            remote,
-            mode,
-            mkdir,
-            force,
-            timeout,
-        } => Arc::new(push::PushJob {
-            shared,
-            manifest,
-            remote,
-            mode,
-            mkdir,
-            force,
-            timeout,
-        }),
-        Operation::Pull {
-            remotes,
-            local_dir,
-            recursive,
-            timeout,
-        } => Arc::new(pull::PullJob {
-            shared,
-            remotes,
-            local_dir,
-            recursive,
-            timeout,
-        }),
+        Operation::Run(spec) => Arc::new(run::RunJob { shared, spec }),
+        Operation::Push(spec) => Arc::new(push::PushJob { shared, spec }),
+        Operation::Pull(spec) => Arc::new(pull::PullJob { shared, spec }),
     }
 }
 
@@ -227,10 +197,10 @@ pub fn execute(plan: Plan, job: Arc<dyn Job>, log: &mut AuditLog) -> Result<u8, 
 
 fn start_record(op: &str, plan: &Plan) -> Start {
     let (command, sources, destination) = match &plan.operation {
-        Operation::Run { command, .. } => (Some(command.clone()), Vec::new(), None),
-        Operation::Push {
+        Operation::Run(RunSpec { command, .. }) => (Some(command.clone()), Vec::new(), None),
+        Operation::Push(PushSpec {
             manifest, remote, ..
-        } => {
+        }) => {
             // The sources as given: the entries at the top of each walked tree.
             let roots = manifest.entries.iter().filter(|e| !e.rel.contains('/'));
             (
@@ -239,9 +209,9 @@ fn start_record(op: &str, plan: &Plan) -> Start {
                 Some(remote.clone()),
             )
         }
-        Operation::Pull {
+        Operation::Pull(PullSpec {
             remotes, local_dir, ..
-        } => (None, remotes.clone(), Some(local_dir.display().to_string())),
+        }) => (None, remotes.clone(), Some(local_dir.display().to_string())),
     };
     Start {
         op: op.to_string(),

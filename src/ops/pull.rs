@@ -10,20 +10,18 @@ use super::privilege::Become;
 use super::transfer::{Meter, SHA256_FN, StepError, base, hex, join, reason_from, script};
 use crate::event::{FileReport, HostOutcome, Status, Stream, TransferReport};
 use crate::executor::{HostContext, Job};
+use crate::plan::PullSpec;
 use crate::ssh::{Connection, Target, shell_quote as q};
 use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 pub struct PullJob {
     pub shared: Arc<Shared>,
-    pub remotes: Vec<String>,
-    pub local_dir: PathBuf,
-    pub recursive: bool,
-    pub timeout: Option<Duration>,
+    pub spec: PullSpec,
 }
 
 /// One thing found on the host, relative to the pulled path (`""` is the path itself).
@@ -41,11 +39,11 @@ impl Job for PullJob {
             Ok(c) => c,
             Err(u) => return u.finish(started),
         };
-        let deadline = self.timeout.map(|t| started + t);
-        let host_dir = self.local_dir.join(&target.name);
+        let deadline = self.spec.timeout.map(|t| started + t);
+        let host_dir = self.spec.local_dir.join(&target.name);
         let mut report = TransferReport { files: Vec::new() };
         let mut bytes_in = 0;
-        for remote in &self.remotes {
+        for remote in &self.spec.remotes {
             match self.pull_one(&conn, remote, &host_dir, cx, deadline, &mut report) {
                 Ok(n) => bytes_in += n,
                 Err(e) => {
@@ -146,7 +144,7 @@ impl PullJob {
         remote: &str,
         deadline: Option<Instant>,
     ) -> Result<Vec<Found>, StepError> {
-        if !self.recursive {
+        if !self.spec.recursive {
             let text = format!(
                 "f={}; if [ -d \"$f\" ]; then echo dir; elif [ ! -e \"$f\" ]; then echo none; \
                  elif [ ! -r \"$f\" ]; then echo unreadable; elif [ -f \"$f\" ]; then echo \"file $(stat -c %a -- \"$f\")\"; \

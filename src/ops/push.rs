@@ -8,23 +8,18 @@
 
 use super::Shared;
 use super::transfer::{
-    Counting, Entry, EntryKind, Manifest, Meter, SHA256_FN, StepError, join, parent, script,
-    temp_name,
+    Counting, Entry, EntryKind, Meter, SHA256_FN, StepError, join, parent, script, temp_name,
 };
 use crate::event::{FileReport, HostOutcome, Status, TransferReport};
 use crate::executor::{HostContext, Job};
+use crate::plan::PushSpec;
 use crate::ssh::{Connection, Target, shell_quote as q};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 pub struct PushJob {
     pub shared: Arc<Shared>,
-    pub manifest: Manifest,
-    pub remote: String,
-    pub mode: Option<u32>,
-    pub mkdir: bool,
-    pub force: bool,
-    pub timeout: Option<Duration>,
+    pub spec: PushSpec,
 }
 
 /// Where REMOTE stands on one host.
@@ -52,7 +47,7 @@ impl Job for PushJob {
             Ok(c) => c,
             Err(u) => return u.finish(started),
         };
-        let deadline = self.timeout.map(|t| started + t);
+        let deadline = self.spec.timeout.map(|t| started + t);
         match self.push(&conn, target, cx, deadline) {
             Ok((report, bytes_out)) => {
                 let changed = report.files.iter().any(|f| f.changed);
@@ -86,13 +81,13 @@ impl PushJob {
         let current = self.check(conn, &placed, deadline)?;
         let mut report = TransferReport { files: Vec::new() };
         let mut setup = String::new();
-        if let (Remote::Missing { .. }, true) = (&remote, self.mkdir) {
+        if let (Remote::Missing { .. }, true) = (&remote, self.spec.mkdir) {
             // The directory that will hold the copy: REMOTE's parent when REMOTE names the
             // copy itself (one file, or one directory), else REMOTE.
-            let holder = if self.manifest.sources == 1 {
-                parent(&self.remote)
+            let holder = if self.spec.manifest.sources == 1 {
+                parent(&self.spec.remote)
             } else {
-                &self.remote
+                &self.spec.remote
             };
             setup.push_str(&format!("mkdir -p -- {} || exit 1\n", q(holder)));
         }
@@ -107,7 +102,7 @@ impl PushJob {
                     }
                 }
                 EntryKind::Symlink { target: link } => {
-                    let changed = *now != Current::Link(link.clone()) || self.force;
+                    let changed = *now != Current::Link(link.clone()) || self.spec.force;
                     if changed {
                         setup.push_str(&format!("ln -sfn -- {} {} || exit 1\n", q(link), q(path)));
                     }
@@ -130,10 +125,10 @@ impl PushJob {
             let EntryKind::File { size, mode, sha256 } = &entry.kind else {
                 continue;
             };
-            let mode = format!("{:o}", self.mode.unwrap_or(*mode));
+            let mode = format!("{:o}", self.spec.mode.unwrap_or(*mode));
             let same =
                 matches!(now, Current::File { mode: m, sha256: s } if *m == mode && s == sha256);
-            let changed = self.force || !same;
+            let changed = self.spec.force || !same;
             if changed {
                 match now {
                     Current::Dir => {
@@ -165,7 +160,7 @@ impl PushJob {
         let text = format!(
             "r={}; if [ -d \"$r\" ]; then echo dir; elif [ -e \"$r\" ] || [ -L \"$r\" ]; then echo file; \
              elif [ -d \"$(dirname -- \"$r\")\" ]; then echo missing-parent-ok; else echo missing; fi",
-            q(&self.remote)
+            q(&self.spec.remote)
         );
         Ok(
             match script(conn, &self.shared.privilege, &text, deadline)?.trim() {
@@ -183,49 +178,52 @@ impl PushJob {
 
     /// Each entry's remote path on this host, given what REMOTE is there.
     fn place(&self, remote: &Remote) -> Result<Vec<(Entry, String)>, StepError> {
-        let entries = &self.manifest.entries;
-        let single_file = self.manifest.sources == 1 && !self.manifest.single_dir;
-        let under = |rel: &str| join(&self.remote, rel);
+        let entries = &self.spec.manifest.entries;
+        let single_file = self.spec.manifest.sources == 1 && !self.spec.manifest.single_dir;
+        let under = |rel: &str| join(&self.spec.remote, rel);
         let placed: Vec<(Entry, String)> = match remote {
             Remote::Dir => entries.iter().map(|e| (e.clone(), under(&e.rel))).collect(),
             Remote::File if single_file => entries
                 .iter()
-                .map(|e| (e.clone(), self.remote.clone()))
+                .map(|e| (e.clone(), self.spec.remote.clone()))
                 .collect(),
             Remote::File => {
                 return Err(StepError::Failed(format!(
                     "`{}` is not a directory on the host",
-                    self.remote
+                    self.spec.remote
                 )));
             }
             Remote::Missing { parent_exists } => {
-                if !parent_exists && !self.mkdir {
+                if !parent_exists && !self.spec.mkdir {
                     return Err(StepError::Failed(format!(
                         "remote directory `{}` does not exist (use --mkdir to create it)",
-                        parent(&self.remote)
+                        parent(&self.spec.remote)
                     )));
                 }
                 if single_file {
                     entries
                         .iter()
-                        .map(|e| (e.clone(), self.remote.clone()))
+                        .map(|e| (e.clone(), self.spec.remote.clone()))
                         .collect()
-                } else if self.manifest.single_dir {
+                } else if self.spec.manifest.single_dir {
                     // One directory copied to a REMOTE that does not exist becomes REMOTE itself
                     // (like `cp -r site new`): `site/x` lands at `REMOTE/x`.
                     entries
                         .iter()
                         .map(|e| {
                             let inner = e.rel.split_once('/').map(|(_, rest)| rest);
-                            (e.clone(), inner.map_or_else(|| self.remote.clone(), &under))
+                            (
+                                e.clone(),
+                                inner.map_or_else(|| self.spec.remote.clone(), &under),
+                            )
                         })
                         .collect()
-                } else if self.mkdir {
+                } else if self.spec.mkdir {
                     entries.iter().map(|e| (e.clone(), under(&e.rel))).collect()
                 } else {
                     return Err(StepError::Failed(format!(
                         "remote directory `{}` does not exist (use --mkdir to create it)",
-                        self.remote
+                        self.spec.remote
                     )));
                 }
             }

@@ -8,6 +8,7 @@ use super::Shared;
 use super::privilege::sudo_failure;
 use crate::event::{Captured, FailureKind, HostOutcome, Status, Stream};
 use crate::executor::{HostContext, Job};
+use crate::plan::RunSpec;
 use crate::ssh::{Connection, Target};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,8 +20,7 @@ const TIMED_OUT: i32 = 124;
 
 pub struct RunJob {
     pub shared: Arc<Shared>,
-    pub command: String,
-    pub timeout: Option<Duration>,
+    pub spec: RunSpec,
 }
 
 impl Job for RunJob {
@@ -32,13 +32,13 @@ impl Job for RunJob {
         };
         let limit = self.shared.output_limit;
         let (mut stdout, mut stderr) = (Captured::with_limit(limit), Captured::with_limit(limit));
-        let deadline = self.timeout.map(|t| Instant::now() + t + GRACE);
+        let deadline = self.spec.timeout.map(|t| Instant::now() + t + GRACE);
         let privilege = &self.shared.privilege;
         // No input of its own: the command's stdin ends at once (after a sudo password, if any).
         let result = privilege.exec(
             &conn,
-            &self.command,
-            self.timeout,
+            &self.spec.command,
+            self.spec.timeout,
             deadline,
             &mut std::io::empty(),
             &mut |stream, data| {
@@ -53,10 +53,11 @@ impl Job for RunJob {
         let (status, bytes_in) = match result {
             Ok(exit) => {
                 let timed_out = self
+                    .spec
                     .timeout
                     .is_some_and(|t| exit.code == Some(TIMED_OUT) && elapsed >= t);
                 let status = if timed_out {
-                    timeout_status(self.timeout.expect("checked"))
+                    timeout_status(self.spec.timeout.expect("checked"))
                 } else if exit.code == Some(0) {
                     Status::Ok
                 } else {
@@ -73,7 +74,7 @@ impl Job for RunJob {
                 (status, exit.bytes_in)
             }
             Err(f) if f.kind == FailureKind::Timeout => {
-                (timeout_status(self.timeout.unwrap_or_default()), 0)
+                (timeout_status(self.spec.timeout.unwrap_or_default()), 0)
             }
             Err(f) => (
                 Status::Unreachable {

@@ -3,7 +3,7 @@
 
 use super::{Renderer, Summary, bytes, seconds};
 use crate::event::{Captured, Event, HostEventKind, HostOutcome, Status, Stream};
-use crate::plan::{Operation, Plan};
+use crate::plan::{Operation, Plan, PushSpec};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
@@ -136,9 +136,9 @@ impl BlockRenderer {
     pub fn new(plan: &Plan, gather: bool) -> BlockRenderer {
         let hosts = plan.targets.len();
         let (by_bytes, pull, expected) = match &plan.operation {
-            Operation::Push { manifest, .. } => (true, false, manifest.total_bytes()),
-            Operation::Pull { .. } => (true, true, 0),
-            Operation::Run { .. } => (false, false, 0),
+            Operation::Push(PushSpec { manifest, .. }) => (true, false, manifest.total_bytes()),
+            Operation::Pull(_) => (true, true, 0),
+            Operation::Run(_) => (false, false, 0),
         };
         let progress = std::io::stderr().is_terminal().then(|| {
             let (len, template) = match (by_bytes, pull) {

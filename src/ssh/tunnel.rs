@@ -63,57 +63,49 @@ impl Pending {
     }
 }
 
+/// One direction's step: read when nothing is pending, write what is. `Err` ends the tunnel
+/// (that side closed or failed); `Ok(true)` means bytes moved.
+fn carry(
+    from: &mut impl Read,
+    to: &mut impl Write,
+    pending: &mut Pending,
+    buf: &mut [u8],
+) -> Result<bool, ()> {
+    let mut progressed = false;
+    if pending.is_empty() {
+        match from.read(buf) {
+            Ok(0) => return Err(()),
+            Ok(n) => {
+                pending.fill(&buf[..n]);
+                progressed = true;
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+            Err(_) => return Err(()),
+        }
+    }
+    if !pending.is_empty() {
+        match to.write(&pending.data[pending.at..]) {
+            Ok(n) => {
+                pending.at += n;
+                progressed = true;
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+            Err(_) => return Err(()),
+        }
+    }
+    Ok(progressed)
+}
+
 fn pump(bastion: Connection, mut channel: ssh2::Channel, mut local: UnixStream) {
     let mut buf = vec![0u8; 64 * 1024];
     let (mut up, mut down) = (Pending::default(), Pending::default());
-    loop {
-        let mut progressed = false;
-        // Inner session -> bastion channel.
-        if up.is_empty() {
-            match local.read(&mut buf) {
-                // The inner session is gone: nothing more to carry.
-                Ok(0) => break,
-                Ok(n) => {
-                    up.fill(&buf[..n]);
-                    progressed = true;
-                }
-                Err(e) if e.kind() == ErrorKind::WouldBlock => {}
-                Err(_) => break,
-            }
-        }
-        if !up.is_empty() {
-            match channel.write(&up.data[up.at..]) {
-                Ok(n) => {
-                    up.at += n;
-                    progressed = true;
-                }
-                Err(e) if e.kind() == ErrorKind::WouldBlock => {}
-                Err(_) => break,
-            }
-        }
-        // Bastion channel -> inner session.
-        if down.is_empty() {
-            match channel.read(&mut buf) {
-                // The target closed the connection: let the inner session see EOF.
-                Ok(0) => break,
-                Ok(n) => {
-                    down.fill(&buf[..n]);
-                    progressed = true;
-                }
-                Err(e) if e.kind() == ErrorKind::WouldBlock => {}
-                Err(_) => break,
-            }
-        }
-        if !down.is_empty() {
-            match local.write(&down.data[down.at..]) {
-                Ok(n) => {
-                    down.at += n;
-                    progressed = true;
-                }
-                Err(e) if e.kind() == ErrorKind::WouldBlock => {}
-                Err(_) => break,
-            }
-        }
+    // Inner session -> bastion channel, then back. Either side closing ends the tunnel: the
+    // inner session gone, or the target closed (the inner session then sees EOF).
+    while let Ok(sent) = carry(&mut local, &mut channel, &mut up, &mut buf) {
+        let Ok(received) = carry(&mut channel, &mut local, &mut down, &mut buf) else {
+            break;
+        };
+        let progressed = sent || received;
         if !progressed {
             let mut events = 0;
             if up.is_empty() {
