@@ -215,10 +215,23 @@ impl Fleet {
         let _ = std::fs::remove_file(&key);
         let _ = std::fs::remove_file(key.with_extension("pub"));
         let keep = std::fs::read_to_string(self.path("known_hosts")).unwrap();
+        self.start_again(host, "");
+        // known_hosts keeps only the old key: the client must see a changed key.
+        std::fs::write(self.path("known_hosts"), keep).unwrap();
+    }
+
+    /// Restarts `host`'s sshd with `sshd_config` lines added (e.g. `Ciphers aes128-ctr`).
+    pub fn restart_with(&self, host: &str, sshd_config: &str) {
+        self.kill(host);
+        self.start_again(host, sshd_config);
+    }
+
+    fn start_again(&self, host: &str, sshd_config: &str) {
         let out = Command::new(FLEET)
             .arg("up")
             .arg(self.dir.path())
             .arg(format!("{host}={}", self.address(host)))
+            .env("FLEET_SSHD_EXTRA", sshd_config)
             .output()
             .expect("fleet up");
         assert!(
@@ -226,8 +239,6 @@ impl Fleet {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        // known_hosts keeps only the old key: the client must see a changed key.
-        std::fs::write(self.path("known_hosts"), keep).unwrap();
     }
 
     /// Lines of the audit log (default location: logs/ next to the inventory).

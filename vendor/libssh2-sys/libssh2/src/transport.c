@@ -163,6 +163,17 @@ static int transport_decrypt(LIBSSH2_SESSION *session, unsigned char *source,
             lowerfirstlast = LAST_BLOCK;
         }
 
+        /* hostctl patch: decrypt the whole run of middle blocks that
+           follows in one call (see openssl.c); the first and the last
+           blocks keep their own calls. */
+        if(lowerfirstlast == MIDDLE_BLOCK) {
+            ssize_t run = len - (len % blocksize);
+            if(IS_LAST(firstlast))
+                run -= blocksize * 2;  /* the last block(s) go on their own */
+            if(run > decryptlen)
+                decryptlen = run;
+        }
+
         if(session->remote.crypt->crypt(session, 0, source, decryptlen,
                                         &session->remote.crypt_abstract,
                                         lowerfirstlast)) {
@@ -1187,6 +1198,8 @@ int ssh2_transport_send(LIBSSH2_SESSION *session,
 
     if(encrypted) {
         size_t i;
+        unsigned char *run = NULL;
+        size_t run_len = 0;
 
         /* Calculate MAC hash. Put the output at index packet_length,
            since that size includes the whole packet. The MAC is
@@ -1243,6 +1256,22 @@ int ssh2_transport_send(LIBSSH2_SESSION *session,
                     /* advance the loop counter by the extra amount */
                     i += bsize - session->local.crypt->blocksize;
                 }
+                /* hostctl patch: consecutive middle blocks are contiguous
+                   and need no per-block handling; gather them and encrypt
+                   them in one call (see openssl.c). */
+                if(firstlast == MIDDLE_BLOCK) {
+                    if(!run_len)
+                        run = ptr;
+                    run_len += bsize;
+                    continue;
+                }
+                if(run_len) {
+                    if(session->local.crypt->crypt(session, 0, run, run_len,
+                                               &session->local.crypt_abstract,
+                                                   MIDDLE_BLOCK))
+                        return LIBSSH2_ERROR_ENCRYPT;
+                    run_len = 0;
+                }
                 ssh2_deb((session, LIBSSH2_TRACE_SOCKET,
                           "crypting bytes %lu-%lu", (unsigned long)i,
                           (unsigned long)(i + bsize - 1)));
@@ -1251,6 +1280,11 @@ int ssh2_transport_send(LIBSSH2_SESSION *session,
                                                firstlast))
                     return LIBSSH2_ERROR_ENCRYPT; /* encryption failure */
             }
+            if(run_len &&
+               session->local.crypt->crypt(session, 0, run, run_len,
+                                           &session->local.crypt_abstract,
+                                           MIDDLE_BLOCK))
+                return LIBSSH2_ERROR_ENCRYPT;
 
             /* Call crypt() one last time so it can be filled in with the
                MAC */
