@@ -2,8 +2,8 @@
 //! each other.
 //!
 //! Each file streams into a hidden local temporary while being hashed; the host hashes the very
-//! bytes it sends (`cat | tee /dev/fd/3 | h`, one read, so a growing log file still
-//! verifies), and the temporary is renamed only when both digests agree.
+//! bytes it sends (`tee /dev/fd/3 < file | h`: one read of the file, so a growing log file
+//! still verifies), and the temporary is renamed only when both digests agree.
 
 use super::Shared;
 use super::privilege::Become;
@@ -244,7 +244,7 @@ fn fetch(
     let mut meter = Meter::new(cx);
     let (mut write_error, mut stderr) = (None, Vec::new());
     let text = format!(
-        "{SHA256_FN}{{ cat -- {} | tee /dev/fd/3 | h >&2; }} 3>&1",
+        "{SHA256_FN}{{ tee /dev/fd/3 < {} | h >&2; }} 3>&1",
         q(remote)
     );
     let exit = privilege.exec(
