@@ -264,6 +264,10 @@ pub struct PushArgs {
     /// Copy even to hosts that already hold identical content
     #[arg(long)]
     pub force: bool,
+    /// Flush each file (and its directory) to disk on the host before reporting success, so
+    /// the copy survives a power loss; off by default, as with scp, rsync and cp
+    #[arg(long)]
+    pub fsync: bool,
     /// Stop a host's transfer after this long (e.g. 10m)
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,
@@ -279,6 +283,10 @@ pub struct PullArgs {
     /// Copy directories and their contents
     #[arg(short, long)]
     pub recursive: bool,
+    /// Flush each local copy (and its directory) to disk before reporting success, so it
+    /// survives a power loss; off by default, as with scp, rsync and cp
+    #[arg(long)]
+    pub fsync: bool,
     /// Stop a host's transfer after this long (e.g. 10m)
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,

@@ -39,6 +39,7 @@ pub struct PushSpec {
     pub mode: Option<u32>,
     pub mkdir: bool,
     pub force: bool,
+    pub fsync: bool,
     pub timeout: Option<Duration>,
 }
 
@@ -47,6 +48,7 @@ pub struct PullSpec {
     pub remotes: Vec<String>,
     pub local_dir: PathBuf,
     pub recursive: bool,
+    pub fsync: bool,
     pub timeout: Option<Duration>,
 }
 
@@ -141,6 +143,7 @@ impl Plan {
             mode,
             mkdir: args.mkdir,
             force: args.force,
+            fsync: args.fsync,
             timeout,
         });
         Plan::new(inv, &args.common, ssh_config, operation)
@@ -168,6 +171,7 @@ impl Plan {
             remotes: remotes.to_vec(),
             local_dir,
             recursive: args.recursive,
+            fsync: args.fsync,
             timeout,
         });
         Plan::new(inv, &args.common, ssh_config, operation)

@@ -385,3 +385,51 @@ fn every_offered_cipher_carries_files_intact_both_ways() {
         );
     }
 }
+
+/// --fsync flushes the temporary before the rename and the directory after it, on the host
+/// (seen through a `sync` that logs its arguments, bind-mounted in that host's namespace
+/// only); without it nothing is flushed. Pull --fsync still lands intact copies.
+#[test]
+fn fsync_flushes_file_and_directory_only_when_asked() {
+    let fleet = fleet();
+    fleet.on_host(
+        "web01",
+        "cp /usr/bin/sync /tmp/.real-sync && \
+         printf '#!/bin/sh\\necho \"$@\" >> /tmp/.sync.log\\nexec /tmp/.real-sync \"$@\"\\n' > /tmp/.logging-sync && \
+         chmod 755 /tmp/.logging-sync && mount --bind /tmp/.logging-sync /usr/bin/sync",
+    );
+    let src = local_file(&fleet, "a.txt", b"durable\n", 0o644);
+    fleet.run(&["push", "-g", "web01", &src, "/tmp"]).code(0);
+    assert_eq!(
+        fleet.on_host("web01", "cat /tmp/.sync.log 2>/dev/null; true"),
+        ""
+    );
+    fleet
+        .run(&["push", "-g", "web01", "--fsync", "--force", &src, "/tmp"])
+        .code(0);
+    let log = fleet.on_host("web01", "cat /tmp/.sync.log");
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines.len(), 2, "{log}");
+    assert!(
+        lines[0].starts_with("-- /tmp/.a.txt.") && lines[0].ends_with(".tmp"),
+        "{log}"
+    );
+    assert_eq!(lines[1], "-- /tmp");
+    assert_eq!(fleet.on_host("web01", "cat /tmp/a.txt"), "durable\n");
+
+    let out = fleet.path("pulled");
+    fleet
+        .run(&[
+            "pull",
+            "-g",
+            "web",
+            "--fsync",
+            "/tmp/a.txt",
+            out.to_str().unwrap(),
+        ])
+        .code(1); // web02 has no a.txt
+    assert_eq!(
+        std::fs::read_to_string(out.join("web01/a.txt")).unwrap(),
+        "durable\n"
+    );
+}

@@ -121,6 +121,7 @@ impl PullJob {
                         &from,
                         &path,
                         mode,
+                        self.spec.fsync,
                         cx,
                         deadline,
                     )?;
@@ -215,6 +216,7 @@ fn fetch(
     remote: &str,
     path: &Path,
     mode: u32,
+    fsync: bool,
     cx: &HostContext,
     deadline: Option<Instant>,
 ) -> Result<(u64, String), StepError> {
@@ -292,9 +294,22 @@ fn fetch(
             "{remote}: digest mismatch: host sent {sent}, received {got}"
         )));
     }
-    writer.sync_all().map_err(|e| local_err(&tmp, e))?;
+    if fsync {
+        writer.sync_all().map_err(|e| local_err(&tmp, e))?;
+    }
     std::fs::rename(&tmp, path).map_err(|e| local_err(path, e))?;
     cleanup.keep();
+    if fsync && let Some(dir) = path.parent() {
+        // The rename itself is durable only once the directory is.
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| local_err(dir, e))?;
+    }
     Ok((exit.bytes_in - stderr.len() as u64, got))
 }
 

@@ -231,7 +231,8 @@ impl PushJob {
         Ok(placed)
     }
 
-    /// Digest and mode of every target, in one round trip per 200 entries.
+    /// Digest and mode of every target, in one round trip per 200 entries. With --force the
+    /// digest would not change anything, so the host is spared reading the files.
     fn check(
         &self,
         conn: &Connection,
@@ -239,13 +240,18 @@ impl PushJob {
         deadline: Option<Instant>,
     ) -> Result<Vec<Current>, StepError> {
         let mut out = Vec::with_capacity(placed.len());
+        let digest = if self.spec.force {
+            "-"
+        } else {
+            "$(h < \"$1\")"
+        };
         for chunk in placed.chunks(200) {
             let mut text = String::from(SHA256_FN);
-            text.push_str(
-                "c() { if [ -L \"$1\" ]; then printf 'link %s\\n' \"$(readlink -- \"$1\")\"; \
-                 elif [ -f \"$1\" ]; then printf 'file %s %s\\n' \"$(stat -c %a -- \"$1\")\" \"$(h < \"$1\")\"; \
-                 elif [ -d \"$1\" ]; then echo dir; elif [ -e \"$1\" ]; then echo other; else echo none; fi; }\n",
-            );
+            text.push_str(&format!(
+                "c() {{ if [ -L \"$1\" ]; then printf 'link %s\\n' \"$(readlink -- \"$1\")\"; \
+                 elif [ -f \"$1\" ]; then printf 'file %s %s\\n' \"$(stat -c %a -- \"$1\")\" \"{digest}\"; \
+                 elif [ -d \"$1\" ]; then echo dir; elif [ -e \"$1\" ]; then echo other; else echo none; fi; }}\n",
+            ));
             for (_, path) in chunk {
                 text.push_str(&format!("c {}\n", q(path)));
             }
@@ -284,13 +290,22 @@ impl PushJob {
         deadline: Option<Instant>,
     ) -> Result<u64, StepError> {
         let tmp = temp_name(path, &target.name);
+        // --fsync: the data before the rename, the directory entry after it.
+        let (flush, flush_dir) = if self.spec.fsync {
+            (
+                " && sync -- \"$tmp\"".to_string(),
+                format!(" && sync -- {}", q(parent(path))),
+            )
+        } else {
+            (String::new(), String::new())
+        };
         let text = format!(
             "{SHA256_FN}umask 077; t={t}; tmp={tmp}\n\
              trap 'rm -f -- \"$tmp\"' EXIT HUP INT TERM PIPE\n\
              cat > \"$tmp\" || exit 1\n\
              s=$(h < \"$tmp\") || exit 1\n\
              [ \"$s\" = {sum} ] || {{ echo \"digest mismatch after transfer: expected {sum}, got $s\" >&2; exit 1; }}\n\
-             chmod {mode} \"$tmp\" && mv -f -- \"$tmp\" \"$t\" || exit 1\n\
+             chmod {mode} \"$tmp\"{flush} && mv -f -- \"$tmp\" \"$t\"{flush_dir} || exit 1\n\
              trap - EXIT\n",
             t = q(path),
             tmp = q(&tmp),
