@@ -121,3 +121,86 @@ fn ssh_config_aliases_and_a_two_hop_proxy_jump() {
     ]);
     listed.code(0).stdout_has("(via hop1 -> hop2)");
 }
+
+/// Every host behind a bastion shares one session to it: eight hosts (names for the same inner
+/// sshd) make one login on the bastion, not eight, and each still gets its own answer.
+#[test]
+fn hosts_behind_one_bastion_share_one_session_to_it() {
+    let (fleet, _bastion, gate) = topology();
+    let mut extra = format!("[hosts.gate]\naddress = \"{gate}\"\n\n");
+    let names: Vec<String> = (1..=8).map(|i| format!("deep{i}")).collect();
+    for name in &names {
+        extra.push_str(&format!("[hosts.{name}]\naddress = \"127.0.0.1\"\n\n"));
+    }
+    extra.push_str("[groups.deep]\nhosts = [\"deep[1:8]\"]\njump = \"gate\"\n");
+    fleet.write_inventory(&extra);
+    let run = fleet.run(&["run", "-g", "deep", "--json", "echo $$; hostname"]);
+    run.code(0);
+    let mut shells = std::collections::HashSet::new();
+    for name in &names {
+        let out = run.host(name)["stdout"]["text"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(out.ends_with("inner\n"), "{name}: {out}");
+        shells.insert(out);
+    }
+    assert_eq!(shells.len(), 8, "each host ran its own command");
+    let log = std::fs::read_to_string(fleet.path("hosts/gate/sshd.log")).unwrap();
+    assert_eq!(
+        log.matches("Accepted publickey for hostctl").count(),
+        1,
+        "bastion log:\n{log}"
+    );
+}
+
+/// When the bastion's connection is lost, the host using it fails with a plain reason and the
+/// hosts after it get a new session to the bastion.
+#[test]
+fn a_lost_bastion_session_is_replaced_for_the_hosts_after_it() {
+    let (fleet, bastion, gate) = topology();
+    fleet.write_inventory(&format!(
+        "[hosts.gate]\naddress = \"{gate}\"\n\n[hosts.deep1]\naddress = \"127.0.0.1\"\n\n\
+         [hosts.deep2]\naddress = \"127.0.0.1\"\n\n[groups.deep]\nhosts = [\"deep1\", \"deep2\"]\njump = \"gate\"\n"
+    ));
+    let child = fleet
+        .hostctl()
+        .args([
+            "run",
+            "-g",
+            "deep",
+            "--batch",
+            "1",
+            "--json",
+            "sleep 2; hostname",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Once deep1's command runs (inner's sshd says so), cut the bastion's sshd.
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !std::fs::read_to_string(fleet.path("hosts/inner/sshd.log"))
+        .unwrap_or_default()
+        .contains("Starting session")
+    {
+        assert!(
+            std::time::Instant::now() < until,
+            "no session on the bastion"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    bastion.cut();
+    let run: support::Run = child.wait_with_output().unwrap().into();
+    assert_eq!(run.host("deep1")["status"], "unreachable");
+    assert_eq!(
+        run.host("deep1")["reason"],
+        "the command: connection to 127.0.0.1:2222 via gate was lost"
+    );
+    assert_eq!(run.host("deep2")["status"], "ok");
+    assert_eq!(run.host("deep2")["stdout"]["text"], "inner\n");
+    let logins = std::fs::read_to_string(fleet.path("hosts/gate/sshd.log"))
+        .unwrap()
+        .matches("Accepted publickey for hostctl")
+        .count();
+    assert_eq!(logins, 2);
+}

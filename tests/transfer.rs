@@ -226,6 +226,13 @@ fn a_connection_dropped_mid_transfer_leaves_no_file_and_no_temporary() {
     run.code(4);
     let web02 = run.host("web02");
     assert_eq!(web02["status"], "unreachable", "{web02}");
+    assert_eq!(
+        web02["reason"],
+        format!(
+            "sending input: connection to {}:2222 was lost",
+            fleet.address("web02")
+        )
+    );
     assert_eq!(run.host("web01")["status"], "changed");
     assert_eq!(
         fleet.on_host("web02", "ls -A /tmp"),

@@ -16,8 +16,8 @@ use crate::event::{Event, HostEventKind};
 use crate::executor::{Executor, Job};
 use crate::plan::{Operation, Plan, PullSpec, PushSpec, RunSpec};
 use crate::render::{self, Summary};
-use crate::ssh::Credentials;
 use crate::ssh::known_hosts::KnownHostsCache;
+use crate::ssh::{Bastions, Credentials};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -25,6 +25,8 @@ use std::time::Instant;
 pub struct Shared {
     pub credentials: Credentials,
     pub known_hosts: KnownHostsCache,
+    /// One session per jump host for the whole run, shared by the hosts behind it.
+    pub bastions: Bastions,
     pub output_limit: usize,
     /// sudo on the hosts, for commands and transfers alike.
     pub privilege: Become,
@@ -47,6 +49,7 @@ impl Shared {
         Ok(Shared {
             credentials: Credentials::from_env(password),
             known_hosts: KnownHostsCache::default(),
+            bastions: Bastions::default(),
             output_limit: plan.output_limit,
             privilege: Become::new(plan.sudo.clone(), become_password),
             retry: plan.retry,

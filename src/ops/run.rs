@@ -9,7 +9,7 @@ use super::privilege::sudo_failure;
 use crate::event::{Captured, FailureKind, HostOutcome, Status, Stream};
 use crate::executor::{HostContext, Job};
 use crate::plan::RunSpec;
-use crate::ssh::{Connection, Target};
+use crate::ssh::{Connection, Reach, Target};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -119,12 +119,13 @@ impl Shared {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match Connection::open(
-                target,
-                &self.credentials,
-                &self.known_hosts,
-                cx.abort.clone(),
-            ) {
+            let reach = Reach {
+                credentials: &self.credentials,
+                known_hosts: &self.known_hosts,
+                bastions: &self.bastions,
+                abort: &cx.abort,
+            };
+            match Connection::open(target, &reach) {
                 Ok(conn) => return Ok(conn),
                 Err(f) if f.kind == FailureKind::Connect && attempt <= self.retry => {
                     // Back off 1s, 2s, 3s...; Ctrl-C (abort) cuts the wait short.

@@ -82,12 +82,7 @@ impl Connection {
                             progressed = true;
                         }
                         Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                        Err(e) => {
-                            return Err(Failure::new(
-                                FailureKind::Session,
-                                format!("sending to {}: {e}", self.peer),
-                            ));
-                        }
+                        Err(e) => return Err(self.stream_failure("sending input", e)),
                     }
                 } else {
                     match channel.send_eof() {
@@ -113,12 +108,7 @@ impl Connection {
                         progressed = true;
                     }
                     Err(e) if e.kind() == ErrorKind::WouldBlock => {}
-                    Err(e) => {
-                        return Err(Failure::new(
-                            FailureKind::Session,
-                            format!("reading from {}: {e}", self.peer),
-                        ));
-                    }
+                    Err(e) => return Err(self.stream_failure("the command", e)),
                 }
             }
             if out_eof && err_eof {
@@ -140,5 +130,19 @@ impl Connection {
             bytes_in,
             bytes_out,
         })
+    }
+}
+
+impl Connection {
+    /// A failed channel read or write: a lost connection says so plainly, the rest say what
+    /// libssh2 said.
+    fn stream_failure(&self, what: &str, e: std::io::Error) -> Failure {
+        let reason = match ssh2::Error::last_session_error(&self.session) {
+            Some(ssh) if super::session::is_connection_lost(&ssh) => {
+                format!("{what}: connection to {} was lost", self.peer)
+            }
+            _ => format!("{what} on {}: {e}", self.peer),
+        };
+        Failure::new(FailureKind::Session, reason)
     }
 }

@@ -8,7 +8,8 @@ mod session;
 mod tunnel;
 
 pub use exec::ExitStatus;
-pub use session::{Connection, Credentials};
+pub use session::{Connection, Credentials, Reach};
+pub use tunnel::Bastions;
 
 use crate::event::FailureKind;
 use std::path::PathBuf;

@@ -3,6 +3,7 @@
 //! which polls the socket, so deadlines, Ctrl-C and keepalives work everywhere.
 
 use super::known_hosts::{KnownHostsCache, Verdict, blob_type};
+use super::tunnel::Bastions;
 use super::{Failure, Target};
 use crate::event::FailureKind;
 use ssh2::{ErrorCode, MethodType, Session};
@@ -70,6 +71,15 @@ pub(crate) enum Stop {
     Io(std::io::Error),
 }
 
+/// What opening a session needs besides the target: the run's credentials, known_hosts
+/// cache, shared bastion sessions, and the Ctrl-C flag.
+pub struct Reach<'a> {
+    pub credentials: &'a Credentials,
+    pub known_hosts: &'a KnownHostsCache,
+    pub bastions: &'a Bastions,
+    pub abort: &'a Arc<AtomicBool>,
+}
+
 pub struct Connection {
     // Field order matters: the session is freed before the socket closes.
     pub(crate) session: Session,
@@ -80,32 +90,28 @@ pub struct Connection {
 
 impl Connection {
     /// Connects, verifies the host key and authenticates, all within the connect timeout.
-    pub fn open(
-        target: &Target,
-        credentials: &Credentials,
-        known_hosts: &KnownHostsCache,
-        abort: Arc<AtomicBool>,
-    ) -> Result<Connection, Failure> {
+    pub fn open(target: &Target, reach: &Reach) -> Result<Connection, Failure> {
         let deadline = Instant::now() + target.connect_timeout;
         let socket = match target.jump.split_last() {
-            None => Transport::Tcp(tcp_connect(target, deadline, &abort)?),
+            None => Transport::Tcp(tcp_connect(target, deadline, reach.abort)?),
             Some((last, earlier)) => {
-                // Reach the last hop through the ones before it, then tunnel from there.
+                // The last hop (reached through the ones before it) opens the tunnel.
                 let mut hop = last.clone();
                 hop.jump = earlier.to_vec();
-                let bastion = Connection::open(&hop, credentials, known_hosts, abort.clone())
-                    .map_err(|f| {
-                        Failure::new(f.kind, format!("jump host {}: {}", hop.name, f.reason))
-                    })?;
-                Transport::Unix(super::tunnel::open(
-                    bastion,
+                Transport::Unix(reach.bastions.tunnel(
+                    &hop,
                     &target.address,
                     target.port,
                     deadline,
+                    reach,
                 )?)
             }
         };
-        let peer = format!("{}:{}", target.address, target.port);
+        // Messages about a host behind jump hosts name the route: the cut may be on the way.
+        let mut peer = format!("{}:{}", target.address, target.port);
+        if let Some(last) = target.jump.last() {
+            peer.push_str(&format!(" via {}", last.name));
+        }
         let mut session = Session::new()
             .map_err(|e| Failure::new(FailureKind::Session, format!("libssh2: {e}")))?;
         let clone = socket
@@ -116,7 +122,7 @@ impl Connection {
             Transport::Unix(s) => session.set_tcp_stream(s),
         }
         session.set_blocking(false);
-        let kh = known_hosts.get(&target.known_hosts).map_err(|e| {
+        let kh = reach.known_hosts.get(&target.known_hosts).map_err(|e| {
             Failure::new(
                 FailureKind::HostKey,
                 format!(
@@ -133,7 +139,7 @@ impl Connection {
         let mut conn = Connection {
             session,
             socket,
-            abort,
+            abort: reach.abort.clone(),
             peer,
         };
         conn.handshake(deadline)?;
@@ -145,8 +151,8 @@ impl Connection {
             mac = conn.session.methods(MethodType::MacCs).unwrap_or("?"),
             "handshake done"
         );
-        conn.verify_host_key(target, &kh, known_hosts, target.accept_new)?;
-        conn.authenticate(target, credentials, deadline)?;
+        conn.verify_host_key(target, &kh, reach.known_hosts, target.accept_new)?;
+        conn.authenticate(target, reach.credentials, deadline)?;
         conn.session.set_keepalive(
             false,
             target.keepalive.as_secs().clamp(1, u32::MAX as u64) as u32,
@@ -352,23 +358,19 @@ impl Connection {
         }
     }
 
-    /// Waits on this session's socket and on `other` at once (a tunnel's local end), at most
-    /// `wait`; sends keepalives when due.
+    /// Waits on this session's socket and on `others` at once (a bastion's tunnels), at most
+    /// `wait`; sends keepalives when due. True when the session's socket hung up or failed.
     pub(crate) fn poll_with(
         &self,
-        other: RawFd,
-        other_events: libc::c_short,
+        others: &[(RawFd, libc::c_short)],
         wait: Duration,
-    ) -> std::io::Result<()> {
-        poll_fds(
-            &mut [
-                (self.socket.as_raw_fd(), self.blocked_on()),
-                (other, other_events),
-            ],
-            wait,
-        )?;
+    ) -> std::io::Result<bool> {
+        let mut fds = Vec::with_capacity(others.len() + 1);
+        fds.push((self.socket.as_raw_fd(), self.blocked_on()));
+        fds.extend_from_slice(others);
+        let revents = poll_fds(&mut fds, wait)?;
         let _ = self.session.keepalive_send();
-        Ok(())
+        Ok(revents[0] & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0)
     }
 
     /// Turns a `Stop` into a host failure with a plain reason.
@@ -415,13 +417,17 @@ pub(crate) fn is_eagain(e: &ssh2::Error) -> bool {
 }
 
 fn describe_ssh_error(e: &ssh2::Error, peer: &str, what: &str) -> String {
-    match e.code() {
-        // LIBSSH2_ERROR_SOCKET_RECV / SOCKET_DISCONNECT / SOCKET_SEND
-        ErrorCode::Session(-43) | ErrorCode::Session(-13) | ErrorCode::Session(-7) => {
-            format!("{what}: connection to {peer} was closed")
-        }
-        _ => format!("{what} on {peer} failed: {}", e.message()),
+    if is_connection_lost(e) {
+        format!("{what}: connection to {peer} was closed")
+    } else {
+        format!("{what} on {peer} failed: {}", e.message())
     }
+}
+
+/// libssh2's errors for a session whose socket is gone (not one channel's trouble):
+/// SOCKET_SEND, SOCKET_DISCONNECT, SOCKET_RECV.
+pub(crate) fn is_connection_lost(e: &ssh2::Error) -> bool {
+    matches!(e.code(), ErrorCode::Session(-7 | -13 | -43))
 }
 
 fn prefer_host_key_types(session: &Session, recorded: &[&str]) {
@@ -553,7 +559,11 @@ fn tcp_connect(
     Err(Failure::new(FailureKind::Connect, reason))
 }
 
-fn poll_fds(fds: &mut [(RawFd, libc::c_short)], wait: Duration) -> std::io::Result<()> {
+/// poll(2) over `fds`; the events that came back, in the same order.
+fn poll_fds(
+    fds: &mut [(RawFd, libc::c_short)],
+    wait: Duration,
+) -> std::io::Result<Vec<libc::c_short>> {
     let mut pfds: Vec<libc::pollfd> = fds
         .iter()
         .map(|&(fd, events)| libc::pollfd {
@@ -571,5 +581,5 @@ fn poll_fds(fds: &mut [(RawFd, libc::c_short)], wait: Duration) -> std::io::Resu
             return Err(err);
         }
     }
-    Ok(())
+    Ok(pfds.iter().map(|p| p.revents).collect())
 }

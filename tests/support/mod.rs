@@ -267,6 +267,20 @@ impl Fleet {
 pub struct Bastion {
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
+    /// The per-connection `sshd -i` processes running now.
+    connections: Arc<std::sync::Mutex<Vec<i32>>>,
+}
+
+impl Bastion {
+    /// Cuts every connection the bastion holds (SIGKILL to its sshd processes), as a crash or
+    /// a network cut would. New connections are still accepted.
+    pub fn cut(&self) {
+        for pid in self.connections.lock().unwrap().drain(..) {
+            for p in descendants(pid).into_iter().chain([pid]) {
+                unsafe { libc::kill(p, libc::SIGKILL) };
+            }
+        }
+    }
 }
 
 impl Fleet {
@@ -310,6 +324,8 @@ impl Fleet {
         let log = h.join("sshd.log");
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
+        let connections = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let live = connections.clone();
         let thread = std::thread::spawn(move || {
             let mut children = Vec::new();
             while !flag.load(Ordering::SeqCst) {
@@ -326,6 +342,9 @@ impl Fleet {
                             .stdout(Stdio::from(std::os::fd::OwnedFd::from(out)))
                             .stderr(Stdio::null())
                             .spawn();
+                        if let Ok(c) = &child {
+                            live.lock().unwrap().push(c.id() as i32);
+                        }
                         children.extend(child);
                     }
                     Err(_) => std::thread::sleep(std::time::Duration::from_millis(10)),
@@ -340,6 +359,7 @@ impl Fleet {
         Bastion {
             stop,
             thread: Some(thread),
+            connections,
         }
     }
 }
