@@ -14,6 +14,7 @@ Exit status:
   3    the audit log could not be written
   4    some host unreachable (connect, auth, host key, timeout)
   5    both 1 and 4
+  6    stopped by --max-fail: some hosts were never started (skipped)
   130  interrupted (Ctrl-C)"
     };
 }
@@ -96,6 +97,7 @@ pub enum Command {
         "With -r, directories are created (empty ones too) and symlinks are recreated as symlinks.\n\n",
         exit_codes!()
     ))]
+    #[command(override_usage = "hostctl push [OPTIONS] -g <PATTERN> <LOCAL>... <REMOTE>")]
     Push(PushArgs),
     /// Copy files from every selected host into LOCAL_DIR/<host>/
     #[command(after_help = concat!(
@@ -105,6 +107,7 @@ pub enum Command {
         "local writes are atomic and verified against the host's SHA-256 of what it sent.\n\n",
         exit_codes!()
     ))]
+    #[command(override_usage = "hostctl pull [OPTIONS] -g <PATTERN> <REMOTE>... <LOCAL_DIR>")]
     Pull(PullArgs),
     /// Review the audit log: list operations, show one, verify the chain, prune old files
     #[command(
@@ -233,10 +236,8 @@ pub struct OutputArgs {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    #[command(flatten)]
-    pub common: Common,
     /// Stop the command after this long (e.g. 30s, 5m); it is killed on the host too
-    #[arg(long, value_name = "DURATION")]
+    #[arg(long, value_name = "DURATION", help_heading = "Command")]
     pub timeout: Option<String>,
     /// The command, run by the login shell on each host
     #[arg(
@@ -246,53 +247,58 @@ pub struct RunArgs {
         value_name = "COMMAND"
     )]
     pub command: Vec<String>,
+    // Last: the options every operation shares come after its own, under their headings.
+    #[command(flatten)]
+    pub common: Common,
 }
 
 #[derive(Debug, Args)]
 pub struct PushArgs {
-    #[command(flatten)]
-    pub common: Common,
     /// Copy directories and their contents
-    #[arg(short, long)]
+    #[arg(short, long, help_heading = "Transfer")]
     pub recursive: bool,
     /// File mode on the hosts, octal (default: the local file's mode)
-    #[arg(long, value_name = "OCTAL")]
+    #[arg(long, value_name = "OCTAL", help_heading = "Transfer")]
     pub mode: Option<String>,
     /// Create missing remote directories
-    #[arg(long)]
+    #[arg(long, help_heading = "Transfer")]
     pub mkdir: bool,
     /// Copy even to hosts that already hold identical content
-    #[arg(long)]
+    #[arg(long, help_heading = "Transfer")]
     pub force: bool,
     /// Flush each file (and its directory) to disk on the host before reporting success, so
     /// the copy survives a power loss; off by default, as with scp, rsync and cp
-    #[arg(long)]
+    #[arg(long, help_heading = "Transfer")]
     pub fsync: bool,
     /// Stop a host's transfer after this long (e.g. 10m)
-    #[arg(long, value_name = "DURATION")]
+    #[arg(long, value_name = "DURATION", help_heading = "Transfer")]
     pub timeout: Option<String>,
     /// Local files (and directories with -r), then the remote destination
-    #[arg(required = true, num_args = 2.., value_name = "LOCAL... REMOTE")]
+    #[arg(required = true, num_args = 2.., value_names = ["LOCAL", "REMOTE"])]
     pub paths: Vec<std::path::PathBuf>,
+    // Last: the options every operation shares come after its own, under their headings.
+    #[command(flatten)]
+    pub common: Common,
 }
 
 #[derive(Debug, Args)]
 pub struct PullArgs {
-    #[command(flatten)]
-    pub common: Common,
     /// Copy directories and their contents
-    #[arg(short, long)]
+    #[arg(short, long, help_heading = "Transfer")]
     pub recursive: bool,
     /// Flush each local copy (and its directory) to disk before reporting success, so it
     /// survives a power loss; off by default, as with scp, rsync and cp
-    #[arg(long)]
+    #[arg(long, help_heading = "Transfer")]
     pub fsync: bool,
     /// Stop a host's transfer after this long (e.g. 10m)
-    #[arg(long, value_name = "DURATION")]
+    #[arg(long, value_name = "DURATION", help_heading = "Transfer")]
     pub timeout: Option<String>,
     /// Remote paths, then the local directory (each host gets LOCAL_DIR/<host>/)
-    #[arg(required = true, num_args = 2.., value_name = "REMOTE... LOCAL_DIR")]
+    #[arg(required = true, num_args = 2.., value_names = ["REMOTE", "LOCAL_DIR"])]
     pub paths: Vec<String>,
+    // Last: the options every operation shares come after its own, under their headings.
+    #[command(flatten)]
+    pub common: Common,
 }
 
 #[derive(Debug, Args)]

@@ -110,9 +110,17 @@ fn help_teaches_patterns_and_exit_codes() {
     let run = hostctl(dir.path(), &["run", "--help"]);
     run.code(0)
         .stdout_has("hostctl run -g 'web,db,!web03'")
-        .stdout_has("4    some host unreachable");
+        .stdout_has("4    some host unreachable")
+        .stdout_has("6    stopped by --max-fail");
     let run = hostctl(dir.path(), &["--help"]);
     run.code(0).stdout_has("!NAME to exclude");
+    // Each operation's own options under their own heading, not mixed into the shared ones.
+    let run = hostctl(dir.path(), &["push", "--help"]);
+    run.code(0)
+        .stdout_has("Usage: hostctl push [OPTIONS] -g <PATTERN> <LOCAL>... <REMOTE>")
+        .stdout_has("Transfer:\n  -r, --recursive");
+    let privilege = run.stdout.split("Privilege:").nth(1).unwrap();
+    assert!(!privilege.contains("--fsync"), "{privilege}");
 }
 
 #[test]
