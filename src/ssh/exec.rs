@@ -131,9 +131,7 @@ impl Connection {
             bytes_out,
         })
     }
-}
 
-impl Connection {
     /// A failed channel read or write: a lost connection says so plainly, the rest say what
     /// libssh2 said.
     fn stream_failure(&self, what: &str, e: std::io::Error) -> Failure {
