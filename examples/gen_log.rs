@@ -61,6 +61,7 @@ fn main() {
             hosts: picked.clone(),
             groups: vec!["web".into()],
             command: Some(format!("systemctl restart app{}", i % 50)),
+            input: None,
             sources: vec![],
             destination: None,
         })];

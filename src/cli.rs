@@ -239,6 +239,10 @@ pub struct RunArgs {
     /// Stop the command after this long (e.g. 30s, 5m); it is killed on the host too
     #[arg(long, value_name = "DURATION", help_heading = "Command")]
     pub timeout: Option<String>,
+    /// Give hostctl's standard input to the command on every host (read once, up to 64 MiB;
+    /// after the password lines of --ask-pass and -K when stdin is not a terminal)
+    #[arg(short = 'I', long, help_heading = "Command")]
+    pub stdin: bool,
     /// The command, run by the login shell on each host
     #[arg(
         required = true,

@@ -83,9 +83,9 @@ fn operate(cli: &Cli, plan: plan::Plan) -> Result<u8, Error> {
             .map_err(|e| Error::Usage(format!("--out-dir `{}`: {e}", dir.display())))?;
     }
     let shared = Arc::new(ops::Shared::new(&plan)?);
-    let job = ops::job(&plan, shared);
+    let job = ops::job(&plan, shared.clone());
     let mut log = audit::AuditLog::open(&log_dir(cli))?;
-    ops::execute(plan, job, &mut log)
+    ops::execute(plan, &shared, job, &mut log)
 }
 
 /// `--log-dir`, else `logs/` next to the inventory.

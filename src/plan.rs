@@ -29,6 +29,8 @@ pub enum Operation {
 pub struct RunSpec {
     pub command: String,
     pub timeout: Option<Duration>,
+    /// `-I`: hostctl's stdin goes to the command on every host.
+    pub stdin: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -101,7 +103,11 @@ impl Plan {
             return Err(Error::Usage("the command is empty".into()));
         }
         let timeout = parse_timeout(args.timeout.as_deref())?;
-        let operation = Operation::Run(RunSpec { command, timeout });
+        let operation = Operation::Run(RunSpec {
+            command,
+            timeout,
+            stdin: args.stdin,
+        });
         Plan::new(inv, &args.common, ssh_config, operation)
     }
 

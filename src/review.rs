@@ -239,6 +239,9 @@ fn show(dir: &Path, args: &LogShowArgs) -> Result<u8, Error> {
         value["argv"] = json!(op.start.argv);
         value["cwd"] = json!(op.start.cwd);
         value["inventory"] = json!(op.start.inventory);
+        if let Some(input) = &op.start.input {
+            value["input"] = json!(input);
+        }
         value["results"] = serde_json::to_value(&hosts).expect("json");
         out(&format!("{value}\n"));
         return Ok(0);
@@ -254,6 +257,12 @@ fn show(dir: &Path, args: &LogShowArgs) -> Result<u8, Error> {
     match &s.command {
         Some(c) => text.push_str(&format!("command:   {c}\n")),
         None => text.push_str(&format!("paths:     {}\n", op.what())),
+    }
+    if let Some(input) = &s.input {
+        text.push_str(&format!(
+            "stdin:     {} bytes, sha256 {}\n",
+            input.bytes, input.sha256
+        ));
     }
     text.push_str(&format!(
         "pattern:   {} -> {} hosts: {}\n",

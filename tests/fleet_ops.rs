@@ -400,3 +400,69 @@ fn push_and_pull_through_sudo() {
         "secret\n"
     );
 }
+
+/// `-I`: hostctl's stdin goes to the command on every host, whole. With -K the password line
+/// comes first and never reaches the command; the audit records the input's size and digest.
+#[test]
+fn stdin_goes_to_every_host_and_the_password_line_does_not() {
+    let fleet = fleet(&["web01", "web02"]);
+    let script = "echo \"from $(hostname)\"\nexpr 6 \\* 7\n";
+    let run = fleet.run_with_stdin(&["run", "-g", "all", "-I", "--json", "sh -s"], script);
+    run.code(0);
+    for host in ["web01", "web02"] {
+        assert_eq!(
+            run.host(host)["stdout"]["text"],
+            format!("from {host}\n42\n")
+        );
+    }
+    let start = fleet
+        .audit()
+        .into_iter()
+        .rfind(|r| r["kind"] == "start")
+        .unwrap();
+    assert_eq!(start["input"]["bytes"], script.len());
+    assert_eq!(start["input"]["sha256"], sha256_hex(script.as_bytes()));
+
+    let run = fleet.run_with_stdin(
+        &[
+            "run",
+            "-g",
+            "web01",
+            "-K",
+            "--sudo-user",
+            "nobody",
+            "-I",
+            "--json",
+            "whoami; cat",
+        ],
+        "hostctl-fleet\nline one\nline two\n",
+    );
+    run.code(0);
+    assert_eq!(
+        run.host("web01")["stdout"]["text"],
+        "nobody\nline one\nline two\n"
+    );
+
+    // Without -I the command's stdin is closed: `cat` ends at once.
+    let run = fleet.run_with_stdin(&["run", "-g", "web01", "--json", "cat"], "ignored\n");
+    run.code(0);
+    assert_eq!(run.host("web01")["stdout"]["text"], "");
+}
+
+#[test]
+fn stdin_larger_than_the_limit_is_a_usage_error() {
+    let fleet = fleet(&["web01"]);
+    let big = "x".repeat((64 << 20) + 1);
+    let run = fleet.run_with_stdin(&["run", "-g", "web01", "-I", "cat"], &big);
+    run.code(2).stderr_is(
+        "error: -I/--stdin: more than 64 MiB on stdin; push the file and run it instead\n",
+    );
+}
+
+fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

@@ -9,7 +9,7 @@ pub mod transfer;
 
 use privilege::Become;
 
-use crate::audit::record::{End, HostResult, Record, Start};
+use crate::audit::record::{End, HostResult, InputDigest, Record, Start};
 use crate::audit::{self, AuditLog};
 use crate::error::Error;
 use crate::event::{Event, HostEventKind};
@@ -32,7 +32,18 @@ pub struct Shared {
     pub privilege: Become,
     /// `--retry`: extra connection attempts.
     pub retry: u32,
+    /// `run -I`: what every host's command reads on its stdin.
+    pub input: Option<Input>,
 }
+
+/// hostctl's stdin, read once and given to every host.
+pub struct Input {
+    pub data: Vec<u8>,
+    pub sha256: String,
+}
+
+/// More than this on stdin is a file to push, not input to hand to every host.
+const MAX_INPUT: u64 = 64 << 20;
 
 impl Shared {
     pub fn new(plan: &Plan) -> Result<Shared, Error> {
@@ -46,6 +57,11 @@ impl Shared {
             }
             _ => None,
         };
+        // After the password lines: the rest of stdin is the command's input.
+        let input = match &plan.operation {
+            Operation::Run(RunSpec { stdin: true, .. }) => Some(read_input()?),
+            _ => None,
+        };
         Ok(Shared {
             credentials: Credentials::from_env(password),
             known_hosts: KnownHostsCache::default(),
@@ -53,8 +69,28 @@ impl Shared {
             output_limit: plan.output_limit,
             privilege: Become::new(plan.sudo.clone(), become_password),
             retry: plan.retry,
+            input,
         })
     }
+}
+
+fn read_input() -> Result<Input, Error> {
+    use sha2::Digest;
+    use std::io::Read;
+    let mut data = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(MAX_INPUT + 1)
+        .read_to_end(&mut data)
+        .map_err(|e| Error::Usage(format!("-I/--stdin: cannot read stdin: {e}")))?;
+    if data.len() as u64 > MAX_INPUT {
+        return Err(Error::Usage(format!(
+            "-I/--stdin: more than {} MiB on stdin; push the file and run it instead",
+            MAX_INPUT >> 20
+        )));
+    }
+    let sha256 = crate::ops::transfer::hex(&sha2::Sha256::digest(&data));
+    Ok(Input { data, sha256 })
 }
 
 /// From the terminal without echo; when stdin is not a terminal, its first line (for scripts).
@@ -74,12 +110,20 @@ fn read_password(prompt: &str, flag: &str) -> Result<String, Error> {
 /// nothing is logged.
 pub fn dry_run(plan: &Plan) -> String {
     let what = match &plan.operation {
-        Operation::Run(RunSpec { command, timeout }) => {
+        Operation::Run(RunSpec {
+            command,
+            timeout,
+            stdin,
+        }) => {
             let privilege = privilege::Become::new(plan.sudo.clone(), None);
             format!(
-                "run on the hosts: {}
-",
-                privilege.command(command, *timeout)
+                "run on the hosts: {}\n{}",
+                privilege.command(command, *timeout),
+                if *stdin {
+                    "its stdin: hostctl's stdin (-I)\n"
+                } else {
+                    ""
+                }
             )
         }
         Operation::Push(PushSpec {
@@ -147,9 +191,18 @@ pub fn job(plan: &Plan, shared: Arc<Shared>) -> Arc<dyn Job> {
 }
 
 /// Runs `plan` end to end and returns the exit status.
-pub fn execute(plan: Plan, job: Arc<dyn Job>, log: &mut AuditLog) -> Result<u8, Error> {
+pub fn execute(
+    plan: Plan,
+    shared: &Shared,
+    job: Arc<dyn Job>,
+    log: &mut AuditLog,
+) -> Result<u8, Error> {
     let op = audit::new_op_id();
-    log.append(Record::Start(start_record(&op, &plan)))?;
+    log.append(Record::Start(start_record(
+        &op,
+        &plan,
+        shared.input.as_ref(),
+    )))?;
     let started = Instant::now();
     let mut renderer = render::for_plan(&plan, &op);
     let mut summary = Summary::new(plan.targets.len());
@@ -198,7 +251,7 @@ pub fn execute(plan: Plan, job: Arc<dyn Job>, log: &mut AuditLog) -> Result<u8, 
     Ok(code)
 }
 
-fn start_record(op: &str, plan: &Plan) -> Start {
+fn start_record(op: &str, plan: &Plan, input: Option<&Input>) -> Start {
     let (command, sources, destination) = match &plan.operation {
         Operation::Run(RunSpec { command, .. }) => (Some(command.clone()), Vec::new(), None),
         Operation::Push(PushSpec {
@@ -239,6 +292,10 @@ fn start_record(op: &str, plan: &Plan) -> Start {
             groups
         },
         command,
+        input: input.map(|i| InputDigest {
+            bytes: i.data.len() as u64,
+            sha256: i.sha256.clone(),
+        }),
         sources,
         destination,
     }

@@ -34,13 +34,14 @@ impl Job for RunJob {
         let (mut stdout, mut stderr) = (Captured::with_limit(limit), Captured::with_limit(limit));
         let deadline = self.spec.timeout.map(|t| Instant::now() + t + GRACE);
         let privilege = &self.shared.privilege;
-        // No input of its own: the command's stdin ends at once (after a sudo password, if any).
+        // Without -I the command's stdin ends at once (after a sudo password, if any).
+        let input: &[u8] = self.shared.input.as_ref().map_or(&[], |i| &i.data);
         let result = privilege.exec(
             &conn,
             &self.spec.command,
             self.spec.timeout,
             deadline,
-            &mut std::io::empty(),
+            &mut std::io::Cursor::new(input),
             &mut |stream, data| {
                 cx.output(stream, data);
                 match stream {
