@@ -421,7 +421,7 @@ fn stdin_goes_to_every_host_and_the_password_line_does_not() {
         .rfind(|r| r["kind"] == "start")
         .unwrap();
     assert_eq!(start["input"]["bytes"], script.len());
-    assert_eq!(start["input"]["sha256"], sha256_hex(script.as_bytes()));
+    assert_eq!(start["input"]["sha256"], support::sha256(script.as_bytes()));
 
     let run = fleet.run_with_stdin(
         &[
@@ -457,12 +457,4 @@ fn stdin_larger_than_the_limit_is_a_usage_error() {
     run.code(2).stderr_is(
         "error: -I/--stdin: more than 64 MiB on stdin; push the file and run it instead\n",
     );
-}
-
-fn sha256_hex(data: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(data)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }

@@ -5,7 +5,7 @@ mod support;
 use std::os::unix::fs::PermissionsExt;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
-use support::{Fleet, Run};
+use support::{Fleet, Run, sha256};
 
 fn fleet() -> Fleet {
     let fleet = Fleet::start(&["web01", "web02"]);
@@ -18,14 +18,6 @@ fn local_file(fleet: &Fleet, name: &str, content: &[u8], mode: u32) -> String {
     std::fs::write(&path, content).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
     path.display().to_string()
-}
-
-fn sha256(data: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(data)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 #[test]

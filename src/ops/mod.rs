@@ -36,10 +36,10 @@ pub struct Shared {
     pub input: Option<Input>,
 }
 
-/// hostctl's stdin, read once and given to every host.
+/// hostctl's stdin, read once and given to every host, with what the audit log says of it.
 pub struct Input {
     pub data: Vec<u8>,
-    pub sha256: String,
+    pub digest: InputDigest,
 }
 
 /// More than this on stdin is a file to push, not input to hand to every host.
@@ -89,8 +89,11 @@ fn read_input() -> Result<Input, Error> {
             MAX_INPUT >> 20
         )));
     }
-    let sha256 = crate::ops::transfer::hex(&sha2::Sha256::digest(&data));
-    Ok(Input { data, sha256 })
+    let digest = InputDigest {
+        bytes: data.len() as u64,
+        sha256: transfer::hex(&sha2::Sha256::digest(&data)),
+    };
+    Ok(Input { data, digest })
 }
 
 /// From the terminal without echo; when stdin is not a terminal, its first line (for scripts).
@@ -292,10 +295,7 @@ fn start_record(op: &str, plan: &Plan, input: Option<&Input>) -> Start {
             groups
         },
         command,
-        input: input.map(|i| InputDigest {
-            bytes: i.data.len() as u64,
-            sha256: i.sha256.clone(),
-        }),
+        input: input.map(|i| i.digest.clone()),
         sources,
         destination,
     }

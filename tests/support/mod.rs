@@ -565,3 +565,12 @@ impl Drop for IdleProxy {
         }
     }
 }
+
+/// SHA-256 as lowercase hex, as hostctl reports it.
+pub fn sha256(data: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
