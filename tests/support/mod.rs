@@ -44,9 +44,15 @@ impl Fleet {
             .prefix("fleet-")
             .tempdir_in(fleet_base())
             .expect("fleet dir");
-        // A /24 per fleet: per test process and per fleet within it.
+        // A /24 per fleet: per test process and per fleet within it. HOSTCTL_TEST_NET pins the
+        // second octet, so suites run side by side (other checkouts) never share an address.
         let n = NEXT_NET.fetch_add(1, Ordering::SeqCst);
-        let net = format!("127.{}.{}", 20 + std::process::id() % 200, n % 250 + 1);
+        let octet = std::env::var("HOSTCTL_TEST_NET")
+            .ok()
+            .and_then(|v| v.parse::<u32>().ok())
+            .filter(|o| (2..=254).contains(o))
+            .unwrap_or(20 + std::process::id() % 200);
+        let net = format!("127.{octet}.{}", n % 250 + 1);
         let hosts: Vec<(String, String)> = names
             .iter()
             .enumerate()
