@@ -276,31 +276,40 @@ fn sudo_with_and_without_a_password() {
 #[test]
 fn keepalives_hold_a_quiet_session_through_an_idle_timeout() {
     let fleet = fleet(&["web01"]);
-    // A middlebox that drops connections idle for 2 s, in front of web01.
+    // Margins from this machine's pace right now, not constants: on a loaded machine a plain
+    // command takes longer, keepalives go out later, and the middlebox's idle cut grows with it
+    // (a fixed 2 s cut failed once at load average 33). Keepalives every 1 s stay well inside it.
+    let pace = Instant::now();
+    fleet
+        .run(&["run", "-g", "web01", "--accept-new", "true"])
+        .code(0);
+    let idle = (pace.elapsed() * 4).max(Duration::from_secs(3));
+    let quiet = idle * 2;
+    // A middlebox that drops connections idle for `idle`, in front of web01.
     let proxy = format!("{}.100", fleet.net);
-    let _middlebox =
-        support::IdleProxy::start(&proxy, fleet.address("web01"), 2222, Duration::from_secs(2));
+    let _middlebox = support::IdleProxy::start(&proxy, fleet.address("web01"), 2222, idle);
     fleet.write_inventory(&format!(
-        "[hosts.chatty]\naddress = \"{proxy}\"\nkeepalive = \"1s\"\n\n[hosts.silent]\naddress = \"{proxy}\"\nkeepalive = \"30s\"\n"
+        "[hosts.chatty]\naddress = \"{proxy}\"\nkeepalive = \"1s\"\n\n[hosts.silent]\naddress = \"{proxy}\"\nkeepalive = \"1h\"\n"
     ));
-    // 4 s without output: only keepalives keep the flow alive.
-    let run = fleet.run(&[
-        "run",
-        "-g",
-        "chatty",
-        "--accept-new",
-        "--json",
-        "sleep 4; echo still here",
-    ]);
-    run.code(0);
-    assert_eq!(run.host("chatty")["stdout"]["text"], "still here\n");
-    let run = fleet.run(&["run", "-g", "silent", "--json", "sleep 4; echo still here"]);
-    run.code(4);
+    // Record the proxy's address in known_hosts once, before the two runs race to do it.
+    fleet
+        .run(&["run", "-g", "chatty", "--accept-new", "true"])
+        .code(0);
+    // `quiet` without output: only keepalives keep the flow alive. Both hosts at once.
+    let command = format!("sleep {}; echo still here", quiet.as_secs_f64());
+    let (chatty, silent) = std::thread::scope(|s| {
+        let chatty = s.spawn(|| fleet.run(&["run", "-g", "chatty", "--json", &command]));
+        let silent = s.spawn(|| fleet.run(&["run", "-g", "silent", "--json", &command]));
+        (chatty.join().unwrap(), silent.join().unwrap())
+    });
+    chatty.code(0);
+    assert_eq!(chatty.host("chatty")["stdout"]["text"], "still here\n");
+    silent.code(4);
     assert_eq!(
-        run.host("silent")["status"],
+        silent.host("silent")["status"],
         "unreachable",
         "{}",
-        run.stdout
+        silent.stdout
     );
 }
 

@@ -1,0 +1,53 @@
+//! The test fleet itself: each host is a machine of its own, so every example in the README is
+//! safe to try on the demo and tests can write anywhere on a host.
+
+mod support;
+
+use support::Fleet;
+
+#[test]
+fn a_sudo_push_to_etc_changes_that_one_host_only() {
+    let fleet = Fleet::start(&["web01", "web02"]);
+    let conf = fleet.path("app.conf");
+    support::write(&conf, "listen 8080\n");
+    let marker = format!("/etc/hostctl-fleet-test-{}.conf", std::process::id());
+    fleet
+        .run(&[
+            "push",
+            "-g",
+            "web01",
+            "--sudo",
+            conf.to_str().unwrap(),
+            &marker,
+        ])
+        .code(0);
+    assert_eq!(
+        fleet.on_host("web01", &format!("cat {marker}")),
+        "listen 8080\n"
+    );
+    assert_eq!(
+        fleet.on_host(
+            "web02",
+            &format!("test -e {marker} && echo present || echo absent")
+        ),
+        "absent\n"
+    );
+    assert!(
+        !std::path::Path::new(&marker).exists(),
+        "the push reached the machine running the fleet"
+    );
+}
+
+#[test]
+fn hosts_have_their_own_hostname_and_tmp() {
+    let fleet = Fleet::start(&["web01", "web02"]);
+    fleet.on_host("web01", "echo one > /tmp/mine");
+    assert_eq!(
+        fleet.on_host("web01", "hostname; cat /tmp/mine"),
+        "web01\none\n"
+    );
+    assert_eq!(
+        fleet.on_host("web02", "hostname; cat /tmp/mine 2>/dev/null || echo none"),
+        "web02\nnone\n"
+    );
+}
