@@ -59,8 +59,49 @@ fn a_missing_inventory_says_how_to_point_at_one() {
     run.code(2);
     assert_eq!(
         run.stderr,
-        "error: cannot read inventory `hosts.toml`: No such file or directory (os error 2)\n"
+        format!(
+            "error: no inventory at `hosts.toml` (looked for {}); name one with `-i PATH` or `HOSTCTL_INVENTORY=PATH` (see the README's \"The inventory\")\n",
+            dir.path()
+                .canonicalize()
+                .unwrap()
+                .join("hosts.toml")
+                .display()
+        )
     );
+}
+
+#[test]
+fn inventory_syntax_errors_name_the_key_and_the_fix() {
+    for (text, expected) in [
+        (
+            "[groups.web]\nhosts = [10.0.0.1]\n",
+            "error: hosts.toml:2:14: `groups.web.hosts`: invalid float, expected nothing (names and addresses are strings: quote them, as in `hosts = [\"10.0.0.1\"]`)\n",
+        ),
+        (
+            "[hosts.web01]\naddress = \"a\"\n[hosts.web01]\naddress = \"b\"\n",
+            "error: hosts.toml:3:8: `hosts.web01`: duplicate key: already set on line 1\n",
+        ),
+        (
+            "[hosts.a]\nuser = \"x\"\nport = 2\nuser = \"y\"\n",
+            "error: hosts.toml:4:1: `hosts.a.user`: duplicate key: already set on line 2\n",
+        ),
+        (
+            "[defaults]\nconnect_timeout = true\n",
+            "error: hosts.toml:2:19: `defaults.connect_timeout`: invalid type: boolean `true`, expected a duration like \"10s\" or a number of seconds\n",
+        ),
+    ] {
+        let dir = dir_with(text);
+        hostctl(dir.path(), &["hosts"]).code(2).stderr_is(expected);
+    }
+}
+
+#[test]
+fn durations_take_bare_seconds_in_the_inventory_as_on_the_command_line() {
+    let dir = dir_with("[defaults]\nconnect_timeout = 3\nkeepalive = 2.5\n[hosts.a]\n");
+    let run = hostctl(dir.path(), &["hosts", "--json"]);
+    run.code(0);
+    let hosts: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(hosts[0]["connect_timeout_s"], 3.0, "{}", run.stdout);
 }
 
 #[test]

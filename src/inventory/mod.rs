@@ -61,6 +61,11 @@ pub struct Inventory {
 /// What is wrong with an inventory, and where.
 #[derive(Debug, thiserror::Error)]
 pub enum InventoryError {
+    #[error(
+        "no inventory at `{}` (looked for {}); name one with `-i PATH` or `HOSTCTL_INVENTORY=PATH` (see the README's \"The inventory\")",
+        path.display(), absolute.display()
+    )]
+    NotFound { path: PathBuf, absolute: PathBuf },
     #[error("cannot read inventory `{}`: {source}", path.display())]
     Read {
         path: PathBuf,
@@ -78,9 +83,15 @@ pub enum InventoryError {
 
 impl Inventory {
     pub fn load(path: &Path) -> Result<Inventory, InventoryError> {
-        let text = std::fs::read_to_string(path).map_err(|source| InventoryError::Read {
-            path: path.to_path_buf(),
-            source,
+        let text = std::fs::read_to_string(path).map_err(|source| match source.kind() {
+            std::io::ErrorKind::NotFound => InventoryError::NotFound {
+                path: path.to_path_buf(),
+                absolute: std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
+            },
+            _ => InventoryError::Read {
+                path: path.to_path_buf(),
+                source,
+            },
         })?;
         Inventory::parse(path, &text)
     }
@@ -93,7 +104,12 @@ impl Inventory {
                 let inner = e.into_inner();
                 cx.err(inner.span().unwrap_or(0..0), key, inner.message())
             })?,
-            Err(e) => return Err(cx.err(e.span().unwrap_or(0..0), None, e.message())),
+            Err(e) => {
+                let span = e.span().unwrap_or(0..0);
+                let key = toml_key_at(text, span.start);
+                let message = syntax_message(text, span.start, key.as_deref(), e.message());
+                return Err(cx.err(span, key, message));
+            }
         };
         Resolver::new(cx, &raw)?.resolve()
     }
@@ -101,6 +117,66 @@ impl Inventory {
     pub fn host_names(&self) -> impl Iterator<Item = &str> {
         self.hosts.iter().map(|h| h.name.as_str())
     }
+}
+
+/// The dotted key a TOML syntax error sits in (`groups.web.hosts`), read from the text around
+/// it: the parser reports only a position, and "invalid float" alone does not say where to look.
+fn toml_key_at(text: &str, offset: usize) -> Option<String> {
+    let before = &text[..offset.min(text.len())];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[line_start..]
+        .find('\n')
+        .map_or(text.len(), |i| line_start + i);
+    let mut lines = text[..line_end].lines().rev();
+    let unquote = |k: &str| k.trim().trim_matches(['"', '\'']).to_string();
+    let header = |l: &str| {
+        let l = l.trim();
+        (l.starts_with('[')).then(|| unquote(l.trim_matches(['[', ']'])))
+    };
+    let mut key = None;
+    for line in lines.by_ref() {
+        if let Some(table) = header(line) {
+            return Some(match key {
+                Some(k) => format!("{table}.{k}"),
+                None => table,
+            });
+        }
+        let line = line.trim_start();
+        if key.is_none()
+            && !line.starts_with('#')
+            && let Some((k, _)) = line.split_once('=')
+        {
+            key = Some(unquote(k));
+        }
+    }
+    key
+}
+
+/// The parser's message, with what to do about the two slips people make most.
+fn syntax_message(text: &str, offset: usize, key: Option<&str>, message: &str) -> String {
+    let message = message.trim_end();
+    if message.starts_with("duplicate key") {
+        // The first definition: the earliest line that sits in the same key.
+        let line_of = |at: usize| text[..at].matches('\n').count() + 1;
+        let mut start = 0;
+        for line in text.split_inclusive('\n') {
+            if start >= offset || line_of(start) == line_of(offset) {
+                break;
+            }
+            let content = start + (line.len() - line.trim_start().len());
+            if key.is_some() && toml_key_at(text, content).as_deref() == key {
+                return format!("{message}: already set on line {}", line_of(start));
+            }
+            start += line.len();
+        }
+        return message.to_string();
+    }
+    if message.starts_with("invalid float") || message.starts_with("invalid integer") {
+        return format!(
+            "{message} (names and addresses are strings: quote them, as in `hosts = [\"10.0.0.1\"]`)"
+        );
+    }
+    message.to_string()
 }
 
 /// serde_path_to_error's path minus serde_spanned's private wrapper segments.
@@ -249,7 +325,7 @@ impl Layer {
             });
         }
         if let Some(timeout) = raw.connect_timeout {
-            let value = parse_duration(timeout.get_ref())
+            let value = parse_duration(&timeout.get_ref().0)
                 .map_err(|m| cx.at(timeout, key("connect_timeout"), m))?;
             layer.connect_timeout = Some(Sourced {
                 value,
@@ -257,7 +333,7 @@ impl Layer {
             });
         }
         if let Some(interval) = raw.keepalive {
-            let value = parse_duration(interval.get_ref())
+            let value = parse_duration(&interval.get_ref().0)
                 .map_err(|m| cx.at(interval, key("keepalive"), m))?;
             layer.keepalive = Some(Sourced {
                 value,

@@ -52,7 +52,15 @@ fn resolve_term(inv: &Inventory, term: &str) -> Result<BTreeSet<usize>, PatternE
         let names = range::expand(term).map_err(PatternError)?;
         let mut out = BTreeSet::new();
         for name in &names {
-            out.extend(by_name(inv, name).ok_or_else(|| unknown(inv, name))?);
+            let Some(hosts) = by_name(inv, name) else {
+                return Err(match repadded_range(inv, term) {
+                    Some(fixed) => PatternError(format!(
+                        "unknown group or host `{name}` (did you mean `{fixed}`?)"
+                    )),
+                    None => unknown(inv, name),
+                });
+            };
+            out.extend(hosts);
         }
         return Ok(out);
     }
@@ -98,15 +106,66 @@ fn unknown(inv: &Inventory, name: &str) -> PatternError {
     ))
 }
 
-/// ` (did you mean `web`?)` when a known name is close enough to be the intended one.
+/// ` (did you mean `web`?)` when a known name is close enough to be the intended one. A name
+/// that differs only in zero-padding (`web3` for `web03`) is the best match of all.
 pub fn did_you_mean<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> String {
     let limit = (name.chars().count() / 3).max(2);
+    let unpadded = unpad(name);
     known
-        .map(|k| (strsim::damerau_levenshtein(name, k), k))
-        .filter(|(d, _)| *d <= limit)
+        .map(|k| match unpad(k) == unpadded {
+            true => (0, k),
+            false => (strsim::damerau_levenshtein(name, k) + 1, k),
+        })
+        .filter(|(d, _)| *d <= limit + 1)
         .min()
         .map(|(_, k)| format!(" (did you mean `{k}`?)"))
         .unwrap_or_default()
+}
+
+/// `name` with the leading zeros of every digit run removed: `web03` and `web3` agree.
+fn unpad(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut in_digits = false;
+    let mut chars = name.chars().peekable();
+    while let Some(c) = chars.next() {
+        let leading_zero =
+            c == '0' && !in_digits && chars.peek().is_some_and(|n| n.is_ascii_digit());
+        if !leading_zero {
+            out.push(c);
+            in_digits = c.is_ascii_digit();
+        }
+    }
+    out
+}
+
+/// `web[1:4]` written for hosts named `web01`..`web04`: the same range with its bounds
+/// zero-padded to the width that names only known hosts, if there is one.
+fn repadded_range(inv: &Inventory, term: &str) -> Option<String> {
+    (2..=6).find_map(|width| {
+        let mut fixed = String::new();
+        let mut digits = String::new();
+        let mut inside = false;
+        for c in term.chars().chain(std::iter::once('\0')) {
+            if inside && c.is_ascii_digit() {
+                digits.push(c);
+                continue;
+            }
+            if !digits.is_empty() {
+                fixed.push_str(&format!("{digits:0>width$}"));
+                digits.clear();
+            }
+            match c {
+                '[' => inside = true,
+                ']' => inside = false,
+                _ => {}
+            }
+            if c != '\0' {
+                fixed.push(c);
+            }
+        }
+        let names = range::expand(&fixed).ok()?;
+        (fixed != term && names.iter().all(|n| by_name(inv, n).is_some())).then_some(fixed)
+    })
 }
 
 #[cfg(test)]
@@ -184,6 +243,20 @@ mod tests {
             "unknown group or host `prdo` (did you mean `prod`?)"
         );
         assert_eq!(error("mail"), "unknown group or host `mail`");
+        // Zero-padding is the likeliest slip of all: it wins over every other close name.
+        assert_eq!(
+            error("web3"),
+            "unknown group or host `web3` (did you mean `web03`?)"
+        );
+        assert_eq!(
+            error("web[1:4]"),
+            "unknown group or host `web1` (did you mean `web[01:04]`?)"
+        );
+        // No padding makes web[1:9] name only known hosts: the first unknown name is the hint.
+        assert_eq!(
+            error("web[1:9]"),
+            "unknown group or host `web1` (did you mean `web01`?)"
+        );
         assert_eq!(error("x*"), "`x*` matches no group or host");
         assert_eq!(error("web,,db"), "empty term in pattern `web,,db`");
         assert_eq!(

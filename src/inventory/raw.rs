@@ -31,8 +31,8 @@ macro_rules! with_settings {
             /// A string or a list of strings; checked in `Layer::check`.
             pub identity_file: Option<Spanned<toml::Value>>,
             pub known_hosts: Option<Spanned<String>>,
-            pub connect_timeout: Option<Spanned<String>>,
-            pub keepalive: Option<Spanned<String>>,
+            pub connect_timeout: Option<Spanned<DurationText>>,
+            pub keepalive: Option<Spanned<DurationText>>,
             /// A host or a list of hosts (first hop first); checked in `Layer::check`.
             pub jump: Option<Spanned<toml::Value>>,
         }
@@ -83,7 +83,37 @@ pub struct RawSettingsRef<'a> {
     pub port: Option<&'a Spanned<i64>>,
     pub identity_file: Option<&'a Spanned<toml::Value>>,
     pub known_hosts: Option<&'a Spanned<String>>,
-    pub connect_timeout: Option<&'a Spanned<String>>,
-    pub keepalive: Option<&'a Spanned<String>>,
+    pub connect_timeout: Option<&'a Spanned<DurationText>>,
+    pub keepalive: Option<&'a Spanned<DurationText>>,
     pub jump: Option<&'a Spanned<toml::Value>>,
+}
+
+/// A duration as written: `"10s"`, or a bare number of seconds (`10`, `2.5`), as `--timeout`
+/// and `--connect-timeout` accept on the command line.
+#[derive(Debug)]
+pub struct DurationText(pub String);
+
+impl<'de> Deserialize<'de> for DurationText {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = DurationText;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a duration like \"10s\" or a number of seconds")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<DurationText, E> {
+                Ok(DurationText(v.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<DurationText, E> {
+                Ok(DurationText(v.to_string()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<DurationText, E> {
+                Ok(DurationText(v.to_string()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<DurationText, E> {
+                Ok(DurationText(v.to_string()))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }

@@ -129,7 +129,7 @@ fn relative_paths_are_next_to_the_inventory() {
 fn toml_syntax_errors_name_file_and_line() {
     assert_eq!(
         error("[hosts.a]\naddress = \"x\n"),
-        "hosts.toml:2:13: invalid basic string, expected `\"`"
+        "hosts.toml:2:13: `hosts.a.address`: invalid basic string, expected `\"`"
     );
 }
 
