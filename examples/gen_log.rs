@@ -76,6 +76,7 @@ fn main() {
                 signal: None,
                 reason: None,
                 duration_ms: 120,
+                finished_ms: Some(130 + 10 * k as u64),
                 bytes_in: 40,
                 bytes_out: 0,
                 stdout: Output {

@@ -324,6 +324,22 @@ pub enum LogCommand {
     Verify(JsonArg),
     /// Remove whole daily files older than a cut-off, and record that it was done
     Prune(LogPruneArgs),
+    /// Write one self-contained HTML page: the selected operations, each host's result and
+    /// output, a timeline per operation, and failures per host
+    #[command(
+        after_help = "Examples:\n  hostctl log report -o report.html                 the last 20 operations (-n for more)\n  hostctl log report --since 7d --group web -o web-week.html\n\nThe page needs no server and loads nothing from anywhere: open it in any browser, attach it\nto a ticket or mail it. Output from the hosts is shown as text, never as markup."
+    )]
+    Report(LogReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LogReportArgs {
+    /// Where to write the page
+    #[arg(short = 'o', long, value_name = "FILE", required = true)]
+    pub output: PathBuf,
+    /// Which operations: the same filters as `hostctl log`
+    #[command(flatten)]
+    pub filter: LogListArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

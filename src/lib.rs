@@ -12,6 +12,7 @@ pub mod inventory;
 pub mod ops;
 pub mod plan;
 pub mod render;
+pub mod report;
 pub mod resolve;
 pub mod review;
 pub mod ssh;

@@ -19,6 +19,7 @@ pub fn log(dir: &Path, args: &LogArgs) -> Result<u8, Error> {
         Some(LogCommand::Show(show_args)) => show(dir, show_args),
         Some(LogCommand::Verify(v)) => verify_cmd(dir, v.json),
         Some(LogCommand::Prune(p)) => prune(dir, p),
+        Some(LogCommand::Report(r)) => crate::report::write(dir, r),
     }
 }
 
@@ -92,7 +93,7 @@ fn op_name(k: OpKind) -> &'static str {
     }
 }
 
-fn this_machine() -> String {
+pub fn this_machine() -> String {
     crate::audit::operator()
         .rsplit('@')
         .next()
@@ -100,7 +101,9 @@ fn this_machine() -> String {
         .to_string()
 }
 
-fn list(dir: &Path, args: &LogListArgs) -> Result<u8, Error> {
+/// The operations `args` selects, newest first, as `log` lists them; `full` also reads every
+/// host's whole record (output, transfers), as `show` and `report` need.
+pub fn pick(dir: &Path, args: &LogListArgs, full: bool) -> Result<Vec<Operation>, Error> {
     let now = SystemTime::now();
     let when = |t: &Option<String>, flag: &str| {
         t.as_deref()
@@ -114,12 +117,17 @@ fn list(dir: &Path, args: &LogListArgs) -> Result<u8, Error> {
     };
     let machine = this_machine();
     let query = Query {
+        full_for: full.then_some(""),
         since_date: filter.since.as_deref().and_then(|t| t.get(..10)),
         until_date: filter.until.as_deref().and_then(|t| t.get(..10)),
         limit: args.limit,
-        ..Query::default()
     };
-    let picked = read(dir, &query, |op| filter.keeps(op, &machine))?;
+    read(dir, &query, |op| filter.keeps(op, &machine))
+}
+
+fn list(dir: &Path, args: &LogListArgs) -> Result<u8, Error> {
+    let machine = this_machine();
+    let picked = pick(dir, args, false)?;
     if args.json {
         let mut text = String::new();
         for op in &picked {
@@ -164,7 +172,7 @@ fn clip(s: &str, n: usize) -> String {
 }
 
 /// `3 ok, 1 failed, 1 unreach` or `interrupted: 2 ok`.
-fn result(op: &Operation, machine: &str) -> String {
+pub fn result(op: &Operation, machine: &str) -> String {
     let (ok, failed, unreachable, skipped) = op.counts();
     let mut parts = vec![format!("{ok} ok")];
     if failed > 0 {

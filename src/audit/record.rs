@@ -90,6 +90,10 @@ pub struct HostResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     pub duration_ms: u64,
+    /// When the host finished, since the operation started (so its start is this minus
+    /// `duration_ms`): the report's timeline. Absent in records written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_ms: Option<u64>,
     pub bytes_in: u64,
     pub bytes_out: u64,
     pub stdout: Output,
@@ -146,6 +150,7 @@ impl HostResult {
             signal,
             reason,
             duration_ms: outcome.duration.as_millis() as u64,
+            finished_ms: None,
             bytes_in: outcome.bytes_in,
             bytes_out: outcome.bytes_out,
             stdout: output(&outcome.stdout),

@@ -227,7 +227,8 @@ pub fn execute(
         {
             summary.add(outcome);
             let target = &plan.targets[e.host];
-            let record = HostResult::new(&op, &target.name, &target.address, outcome);
+            let mut record = HostResult::new(&op, &target.name, &target.address, outcome);
+            record.finished_ms = Some(e.elapsed.as_millis() as u64);
             if let Err(err) = log.append(Record::Host(record)) {
                 audit_error.get_or_insert(err);
             }
