@@ -64,6 +64,7 @@ fn main() {
             input: None,
             sources: vec![],
             destination: None,
+            selected_from: vec![],
         })];
         for (k, host) in picked.iter().enumerate() {
             let failed = failing && k == 1;

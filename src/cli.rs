@@ -175,8 +175,21 @@ pub struct PrivilegeArgs {
 
 #[derive(Debug, Args)]
 pub struct Selection {
-    /// Hosts to act on: groups, hosts, globs, ranges; `!x` excludes, `&x` intersects
-    #[arg(short = 'g', long = "group", value_name = "PATTERN", required = true)]
+    /// Hosts to act on: groups, hosts, globs, ranges; `!x` excludes, `&x` intersects;
+    /// `@last:failed` re-selects from the audit log
+    #[arg(
+        short = 'g',
+        long = "group",
+        value_name = "PATTERN",
+        required = true,
+        long_help = "Hosts to act on: comma-separated group or host names, globs (web*), \
+            ranges (web[01:04]); `!x` excludes, `&x` intersects.\n\
+            `@last`, `@mylast` or `@ID` (an operation id prefix from `hostctl log`) select the \
+            hosts of that earlier operation, optionally by status: `@last:failed` (failed, \
+            timeout, unreachable or aborted), `@last:ok`, `@ID:timeout`... `@last` is the newest \
+            operation in this log directory by anyone; `@mylast` the newest by you \
+            (user@machine). Example: -g 'web,&@last:failed'"
+    )]
     pub pattern: String,
 }
 

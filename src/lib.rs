@@ -51,20 +51,16 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         _ => {}
     }
     let inv = Inventory::load(&cli.inventory)?;
+    let log_dir = log_dir(&cli);
+    let sources = plan::Sources {
+        ssh_config: cli.ssh_config.as_deref(),
+        log_dir: &log_dir,
+    };
     match &cli.command {
-        Command::Hosts(args) => hosts(&inv, args, cli.ssh_config.as_deref()),
-        Command::Run(args) => operate(
-            &cli,
-            plan::Plan::run(&inv, args, cli.ssh_config.as_deref())?,
-        ),
-        Command::Push(args) => operate(
-            &cli,
-            plan::Plan::push(&inv, args, cli.ssh_config.as_deref())?,
-        ),
-        Command::Pull(args) => operate(
-            &cli,
-            plan::Plan::pull(&inv, args, cli.ssh_config.as_deref())?,
-        ),
+        Command::Hosts(args) => hosts(&inv, args, &sources),
+        Command::Run(args) => operate(&cli, plan::Plan::run(&inv, args, &sources)?),
+        Command::Push(args) => operate(&cli, plan::Plan::push(&inv, args, &sources)?),
+        Command::Pull(args) => operate(&cli, plan::Plan::pull(&inv, args, &sources)?),
         Command::Log(_) | Command::Completions { .. } | Command::Man => {
             unreachable!("handled above")
         }
@@ -101,9 +97,10 @@ pub fn log_dir(cli: &Cli) -> PathBuf {
 }
 
 /// The hosts a pattern selects, with every setting resolved (inventory, ssh_config, defaults).
-fn hosts(inv: &Inventory, args: &HostsArgs, ssh_config: Option<&Path>) -> Result<u8, Error> {
-    let hosts = plan::select(inv, &args.pattern)?;
-    let resolver = resolve::Resolver::new(inv, ssh_config, None, false)?;
+fn hosts(inv: &Inventory, args: &HostsArgs, sources: &plan::Sources) -> Result<u8, Error> {
+    let from_log = audit::select::FromLog::new(sources.log_dir);
+    let hosts = plan::select(inv, &args.pattern, &from_log)?;
+    let resolver = resolve::Resolver::new(inv, sources.ssh_config, None, false)?;
     let targets = hosts
         .iter()
         .map(|h| resolver.target(h))

@@ -1,6 +1,7 @@
 //! Arguments + inventory -> a checked plan: the hosts, their settings and the operation. Every
 //! usage error is found here, before anything touches the network.
 
+use crate::audit::select::{FromLog, Selected};
 use crate::cli::{Common, PullArgs, PushArgs, RunArgs};
 use crate::error::Error;
 use crate::inventory::{self, Host, Inventory};
@@ -87,6 +88,16 @@ pub struct Plan {
     pub retry: u32,
     /// Through sudo on the hosts (`--sudo`, `--sudo-user`, `--ask-become-pass`).
     pub sudo: Option<Sudo>,
+    /// The pattern's `@` terms and the operations they were read from.
+    pub selected_from: Vec<Selected>,
+}
+
+/// What a plan is made against besides the arguments and the inventory.
+pub struct Sources<'a> {
+    /// `-F`, else ~/.ssh/config if it exists.
+    pub ssh_config: Option<&'a Path>,
+    /// The audit log, which `@last`-style pattern terms read.
+    pub log_dir: &'a Path,
 }
 
 /// `--sudo`, `--sudo-user`, `--ask-become-pass`.
@@ -97,7 +108,7 @@ pub struct Sudo {
 }
 
 impl Plan {
-    pub fn run(inv: &Inventory, args: &RunArgs, ssh_config: Option<&Path>) -> Result<Plan, Error> {
+    pub fn run(inv: &Inventory, args: &RunArgs, env: &Sources) -> Result<Plan, Error> {
         let command = args.command.join(" ");
         if command.trim().is_empty() {
             return Err(Error::Usage("the command is empty".into()));
@@ -108,16 +119,12 @@ impl Plan {
             timeout,
             stdin: args.stdin,
         });
-        Plan::new(inv, &args.common, ssh_config, operation)
+        Plan::new(inv, &args.common, env, operation)
     }
 
     /// Local sources are walked and hashed here: a missing file is a usage error, found before
     /// any host is contacted.
-    pub fn push(
-        inv: &Inventory,
-        args: &PushArgs,
-        ssh_config: Option<&Path>,
-    ) -> Result<Plan, Error> {
+    pub fn push(inv: &Inventory, args: &PushArgs, env: &Sources) -> Result<Plan, Error> {
         let (remote, sources) = args.paths.split_last().expect("clap requires two paths");
         let remote = remote
             .to_str()
@@ -152,14 +159,10 @@ impl Plan {
             fsync: args.fsync,
             timeout,
         });
-        Plan::new(inv, &args.common, ssh_config, operation)
+        Plan::new(inv, &args.common, env, operation)
     }
 
-    pub fn pull(
-        inv: &Inventory,
-        args: &PullArgs,
-        ssh_config: Option<&Path>,
-    ) -> Result<Plan, Error> {
+    pub fn pull(inv: &Inventory, args: &PullArgs, env: &Sources) -> Result<Plan, Error> {
         let (local, remotes) = args.paths.split_last().expect("clap requires two paths");
         if let Some(bad) = remotes.iter().find(|r| r.trim_end_matches('/').is_empty()) {
             return Err(Error::Usage(format!(
@@ -180,13 +183,13 @@ impl Plan {
             fsync: args.fsync,
             timeout,
         });
-        Plan::new(inv, &args.common, ssh_config, operation)
+        Plan::new(inv, &args.common, env, operation)
     }
 
     fn new(
         inv: &Inventory,
         common: &Common,
-        ssh_config: Option<&Path>,
+        env: &Sources,
         operation: Operation,
     ) -> Result<Plan, Error> {
         let (pattern, connect, output, control) = (
@@ -195,7 +198,8 @@ impl Plan {
             &common.output,
             &common.control,
         );
-        let hosts = select(inv, pattern)?;
+        let from_log = FromLog::new(env.log_dir);
+        let hosts = select(inv, pattern, &from_log)?;
         let amount = |text: &Option<String>, flag: &str| {
             text.as_deref()
                 .map(|t| {
@@ -213,7 +217,7 @@ impl Plan {
                     .map_err(|m| Error::Usage(format!("--connect-timeout: {m}")))
             })
             .transpose()?;
-        let resolver = Resolver::new(inv, ssh_config, connect_timeout, connect.accept_new)?;
+        let resolver = Resolver::new(inv, env.ssh_config, connect_timeout, connect.accept_new)?;
         let targets = hosts
             .iter()
             .map(|h| resolver.target(h))
@@ -249,6 +253,7 @@ impl Plan {
                     ask_pass: p.ask_become_pass,
                 })
             },
+            selected_from: from_log.used(),
         })
     }
 }
@@ -274,9 +279,10 @@ fn parse_timeout(text: Option<&str>) -> Result<Option<Duration>, Error> {
         .transpose()
 }
 
-/// The hosts `pattern` selects; selecting none is an error, not a silent no-op.
-pub fn select(inv: &Inventory, pattern: &str) -> Result<Vec<Host>, Error> {
-    let picked = inventory::select(inv, pattern)?;
+/// The hosts `pattern` selects (its `@` terms read from the log); selecting none is an error,
+/// not a silent no-op.
+pub fn select(inv: &Inventory, pattern: &str, from_log: &FromLog) -> Result<Vec<Host>, Error> {
+    let picked = inventory::select_with(inv, pattern, &|term| from_log.resolve(term))?;
     if picked.is_empty() {
         return Err(Error::Usage(format!(
             "pattern `{pattern}` selects no hosts"

@@ -278,6 +278,14 @@ fn show(dir: &Path, args: &LogShowArgs) -> Result<u8, Error> {
         s.hosts.len(),
         clip(&s.hosts.join(", "), 200)
     ));
+    for from in &s.selected_from {
+        text.push_str(&format!(
+            "selected:  `{}` = operation {}: {}\n",
+            from.term,
+            from.op,
+            from.hosts.join(" ")
+        ));
+    }
     text.push_str(&format!("argv:      {}\n", s.argv.join(" ")));
     let duration = op
         .end

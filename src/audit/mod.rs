@@ -9,6 +9,7 @@
 
 pub mod read;
 pub mod record;
+pub mod select;
 pub mod verify;
 
 use record::{GENESIS, Line, Record};

@@ -69,6 +69,9 @@ pub struct Start {
     pub sources: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination: Option<String>,
+    /// The pattern's `@` terms (`@last:failed`): which operation each was read from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub selected_from: Vec<super::select::Selected>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -9,7 +9,7 @@ mod pattern;
 pub mod range;
 mod raw;
 
-pub use pattern::{PatternError, select};
+pub use pattern::{AtTerms, PatternError, did_you_mean, select, select_with};
 
 use raw::{RawInventory, RawSettingsRef};
 use std::collections::{BTreeMap, HashMap};

@@ -11,8 +11,24 @@ use std::collections::BTreeSet;
 #[error("{0}")]
 pub struct PatternError(pub String);
 
+/// Resolves an `@` term (given without its `@`) to host names: hosts picked from the audit log.
+pub type AtTerms<'a> = &'a dyn Fn(&str) -> Result<Vec<String>, String>;
+
 /// The hosts `pattern` selects, as indexes into `inv.hosts`, in inventory (natural) order.
 pub fn select(inv: &Inventory, pattern: &str) -> Result<Vec<usize>, PatternError> {
+    select_with(inv, pattern, &|term| {
+        Err(format!(
+            "`@{term}` selects from the audit log, which is not read here"
+        ))
+    })
+}
+
+/// `select`, with `@` terms (`@last:failed`) resolved by `at`.
+pub fn select_with(
+    inv: &Inventory,
+    pattern: &str,
+    at: AtTerms,
+) -> Result<Vec<usize>, PatternError> {
     let mut union: Option<BTreeSet<usize>> = None;
     let mut intersect: Vec<BTreeSet<usize>> = Vec::new();
     let mut exclude = BTreeSet::new();
@@ -26,7 +42,10 @@ pub fn select(inv: &Inventory, pattern: &str) -> Result<Vec<usize>, PatternError
         if body.is_empty() {
             return Err(PatternError(format!("empty term in pattern `{pattern}`")));
         }
-        let hosts = resolve_term(inv, body)?;
+        let hosts = match body.strip_prefix('@') {
+            Some(term) => from_log(inv, term, at)?,
+            None => resolve_term(inv, body)?,
+        };
         match op {
             '!' => exclude.extend(hosts),
             '&' => intersect.push(hosts),
@@ -39,6 +58,24 @@ pub fn select(inv: &Inventory, pattern: &str) -> Result<Vec<usize>, PatternError
     }
     selected.retain(|h| !exclude.contains(h));
     Ok(selected.into_iter().collect())
+}
+
+/// The hosts an `@` term names, each of which the inventory must still have.
+fn from_log(inv: &Inventory, term: &str, at: AtTerms) -> Result<BTreeSet<usize>, PatternError> {
+    let mut out = BTreeSet::new();
+    for name in at(term).map_err(PatternError)? {
+        let i = inv
+            .hosts
+            .iter()
+            .position(|h| h.name == name)
+            .ok_or_else(|| {
+                PatternError(format!(
+                    "`@{term}` names host `{name}`, which the inventory no longer has"
+                ))
+            })?;
+        out.insert(i);
+    }
+    Ok(out)
 }
 
 fn resolve_term(inv: &Inventory, term: &str) -> Result<BTreeSet<usize>, PatternError> {

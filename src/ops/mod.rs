@@ -153,6 +153,14 @@ pub fn dry_run(plan: &Plan) -> String {
         if plan.targets.len() == 1 { "" } else { "s" },
         plan.pattern
     );
+    for s in &plan.selected_from {
+        out.push_str(&format!(
+            "`{}` = operation {}: {}\n",
+            s.term,
+            s.op,
+            s.hosts.join(" ")
+        ));
+    }
     out.push_str(&format!(
         "forks {}, batch {}, max-fail {}, retry {}\n",
         plan.forks,
@@ -299,5 +307,6 @@ fn start_record(op: &str, plan: &Plan, input: Option<&Input>) -> Start {
         input: input.map(|i| i.digest.clone()),
         sources,
         destination,
+        selected_from: plan.selected_from.clone(),
     }
 }

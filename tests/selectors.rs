@@ -1,0 +1,152 @@
+//! `@last:failed` and friends: hosts picked by how an earlier operation went, read from the
+//! audit log at plan time, against real sshd hosts.
+
+mod support;
+
+use support::Fleet;
+
+/// web01 ok, web02 fails, web03 down: one operation with three outcomes. Returns its id.
+fn mixed_run(fleet: &Fleet) -> String {
+    fleet.kill("web03");
+    fleet
+        .run(&[
+            "run",
+            "-g",
+            "all",
+            "--accept-new",
+            "case $(hostname) in web02) exit 1;; esac",
+        ])
+        .code(5);
+    let audit = fleet.audit();
+    let start = audit.iter().rev().find(|r| r["kind"] == "start").unwrap();
+    start["op"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn at_last_failed_reruns_exactly_where_it_went_wrong() {
+    let fleet = Fleet::start(&["web01", "web02", "web03"]);
+    let op = mixed_run(&fleet);
+
+    // --dry-run shows what the term picked and where from; it contacts nothing.
+    let dry = fleet.run(&["run", "-g", "@last:failed", "--dry-run", "true"]);
+    dry.code(0);
+    assert!(
+        dry.stdout
+            .contains(&format!("`@last:failed` = operation {op}: web02 web03\n")),
+        "{}",
+        dry.stdout
+    );
+    assert!(
+        dry.stdout
+            .contains("dry run: run on 2 hosts (pattern `@last:failed`)")
+    );
+
+    // Combined with other terms: web hosts that failed last time, minus the one still down.
+    let rerun = fleet.run(&[
+        "run",
+        "-g",
+        "@last:failed,!web03",
+        "--json",
+        "hostname; false",
+    ]);
+    rerun.code(1);
+    assert_eq!(rerun.host("web02")["stdout"]["text"], "web02\n");
+    assert_eq!(
+        rerun.json().iter().filter(|v| v["type"] == "host").count(),
+        1
+    );
+    let start = fleet
+        .audit()
+        .into_iter()
+        .rev()
+        .find(|r| r["kind"] == "start")
+        .unwrap();
+    assert_eq!(
+        start["selected_from"],
+        serde_json::json!([{"term": "@last:failed", "op": op, "hosts": ["web02", "web03"]}])
+    );
+
+    let show = fleet.run(&["log", "show", start["op"].as_str().unwrap()]);
+    show.code(0).stdout_has(&format!(
+        "selected:  `@last:failed` = operation {op}: web02 web03\n"
+    ));
+
+    // An id prefix reaches back past the newest operation; statuses select exactly.
+    let by_id = |term: &str| {
+        let run = fleet.run(&["hosts", "-g", term]);
+        run.code(0);
+        run.stdout
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split_whitespace().next())
+            .filter(|n| n.starts_with("web"))
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(by_id(&format!("@{op}:ok")), ["web01"]);
+    assert_eq!(
+        by_id(&format!("@{}:unreachable", &op[..op.len() - 2])),
+        ["web03"]
+    );
+    assert_eq!(by_id(&format!("@{op}")), ["web01", "web02", "web03"]);
+    assert_eq!(by_id("@last"), ["web02"]);
+    assert_eq!(by_id("@mylast:failed"), ["web02"]);
+    assert_eq!(by_id("all,&@last"), ["web02"]);
+}
+
+#[test]
+fn at_terms_that_select_nothing_or_name_nothing_are_clear_errors() {
+    let fleet = Fleet::start(&["web01", "web02", "web03"]);
+    fleet.write_inventory("[groups.web]\nhosts = [\"web01\", \"web02\", \"web03\"]\n");
+    // No log yet.
+    fleet
+        .run(&["run", "-g", "@last:failed", "true"])
+        .code(2)
+        .stderr_is(&format!(
+            "error: `@last:failed` needs the audit log, and there is none at `{}` (set --log-dir or HOSTCTL_LOG_DIR)\n",
+            fleet.path("logs").display()
+        ));
+    let op = mixed_run(&fleet);
+    for (pattern, message) in [
+        (
+            "@last:timeout".to_string(),
+            format!(
+                "error: `@last:timeout` selects no hosts: operation {op} (case $(hostname) in web02) exit 1;; esac) had 1 ok, 1 failed, 1 unreachable\n"
+            ),
+        ),
+        (
+            "@last:faild".to_string(),
+            "error: unknown status `faild` in `@last:faild` (did you mean `failed`?) (one of: ok, changed, unchanged, failed, timeout, unreachable, aborted, skipped, unrecorded)\n".to_string(),
+        ),
+        (
+            "@ffffffff".to_string(),
+            format!(
+                "error: `@ffffffff`: no operation `ffffffff` in the log at `{}` (see `hostctl log`)\n",
+                fleet.path("logs").display()
+            ),
+        ),
+        (
+            "@yesterday".to_string(),
+            "error: `@yesterday`: say `@last`, `@mylast` or `@` and an operation id (see `hostctl log`), then `:STATUS` if you like\n".to_string(),
+        ),
+    ] {
+        fleet.run(&["run", "-g", &pattern, "true"]).code(2).stderr_is(&message);
+    }
+    // A host the log names but the inventory lost.
+    fleet.write_inventory("");
+    let text = std::fs::read_to_string(fleet.inventory())
+        .unwrap()
+        .replace("[hosts.web02]", "[hosts.web02-renamed]");
+    support::write(&fleet.inventory(), &text);
+    fleet
+        .run(&["run", "-g", "@last:failed", "true"])
+        .code(2)
+        .stderr_is("error: `@last:failed` names host `web02`, which the inventory no longer has\n");
+    // None of these wrote an operation.
+    let starts = fleet
+        .audit()
+        .iter()
+        .filter(|r| r["kind"] == "start")
+        .count();
+    assert_eq!(starts, 1);
+}
