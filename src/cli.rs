@@ -343,6 +343,26 @@ pub enum LogCommand {
         after_help = "Examples:\n  hostctl log report -o report.html                 the last 20 operations (-n for more)\n  hostctl log report --since 7d --group web -o web-week.html\n\nThe page needs no server and loads nothing from anywhere: open it in any browser, attach it\nto a ticket or mail it. Output from the hosts is shown as text, never as markup."
     )]
     Report(LogReportArgs),
+    /// Per host, what changed between two operations' results and captured output; exit 0
+    /// when nothing did, 1 when something did
+    #[command(
+        after_help = "Examples:\n  hostctl run -g web 'sha256sum /etc/app/*.conf'      (today, and again tomorrow)\n  hostctl log diff 1a21a0 1a2f33                      what changed on each host\n  hostctl log diff 1a21a0 1a2f33 --host web03 --json\n\nIds are unique prefixes, as `hostctl log` lists them. The log keeps the first 64 KiB of each\nhost's output; the diff covers that part and says so when output was cut."
+    )]
+    Diff(LogDiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LogDiffArgs {
+    /// The earlier operation (id prefix)
+    pub first: String,
+    /// The later operation (id prefix)
+    pub second: String,
+    /// Only this host
+    #[arg(long, value_name = "NAME")]
+    pub host: Option<String>,
+    /// JSON lines: one object per host, then a summary
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

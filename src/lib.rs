@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod cli;
+pub mod diff;
 pub mod error;
 pub mod event;
 pub mod executor;

@@ -20,6 +20,7 @@ pub fn log(dir: &Path, args: &LogArgs) -> Result<u8, Error> {
         Some(LogCommand::Verify(v)) => verify_cmd(dir, v.json),
         Some(LogCommand::Prune(p)) => prune(dir, p),
         Some(LogCommand::Report(r)) => crate::report::write(dir, r),
+        Some(LogCommand::Diff(d)) => crate::diff::log_diff(dir, d),
     }
 }
 
