@@ -7,9 +7,13 @@
 //! record it finished writing. Files rotate through tracing-appender's rolling appender, which
 //! writes straight to the file (no background thread, nothing to lose on exit).
 
+pub mod forward;
+mod journald;
 pub mod read;
 pub mod record;
 pub mod select;
+mod spool;
+mod syslog;
 pub mod verify;
 
 use record::{GENESIS, Line, Record};
@@ -41,6 +45,8 @@ pub struct AuditLog {
     dir: PathBuf,
     appender: RollingFileAppender,
     lock: File,
+    /// Where each record also goes (`forward.rs`).
+    forward: Option<forward::Forwarder>,
 }
 
 impl AuditLog {
@@ -66,7 +72,21 @@ impl AuditLog {
             dir: dir.to_path_buf(),
             appender,
             lock,
+            forward: None,
         })
+    }
+
+    /// From now on, every record written also goes to the forwarder's destinations.
+    pub fn forward_to(&mut self, forwarder: forward::Forwarder) {
+        self.forward = Some(forwarder);
+    }
+
+    pub fn forwarder(&self) -> Option<&forward::Forwarder> {
+        self.forward.as_ref()
+    }
+
+    pub fn take_forwarder(&mut self) -> Option<forward::Forwarder> {
+        self.forward.take()
     }
 
     pub fn dir(&self) -> &Path {
@@ -131,6 +151,9 @@ impl AuditLog {
         std::fs::write(&tmp, format!("{hash}\n"))
             .and_then(|()| std::fs::rename(&tmp, self.dir.join(HEAD)))
             .map_err(|e| self.write_err(e))?;
+        if let Some(forward) = &mut self.forward {
+            forward.push(&line, &text, &hash);
+        }
         Ok(hash)
     }
 
