@@ -155,6 +155,25 @@ pub struct Common {
     pub control: ControlArgs,
     #[command(flatten)]
     pub privilege: PrivilegeArgs,
+    #[command(flatten)]
+    pub audit: AuditArgs,
+}
+
+/// Where the audit records also go (added to the inventory's `[audit]`).
+#[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Audit")]
+pub struct AuditArgs {
+    /// Also send every audit record to URL: syslog+udp://HOST:PORT, syslog+tcp://HOST:PORT,
+    /// syslog+tls://HOST:PORT or journald (repeatable)
+    #[arg(long = "audit-forward", value_name = "URL")]
+    pub forward: Vec<String>,
+    /// Contact no host until the start record reached every destination, and start no more
+    /// hosts once a record cannot be delivered (exit 3)
+    #[arg(long = "audit-required")]
+    pub required: bool,
+    /// CA certificates (PEM) that syslog+tls collectors must chain to
+    #[arg(long = "audit-ca", value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
 }
 
 /// Commands and transfers through sudo on the hosts.
@@ -335,6 +354,12 @@ pub enum LogCommand {
     Show(LogShowArgs),
     /// Check the hash chain; exit 0 when intact, 1 when a record was edited, removed or reordered
     Verify(JsonArg),
+    /// Send what the forwarding spools still hold, in order, and report what is pending;
+    /// exit 0 when nothing is left, 3 when some destination is still unreachable
+    #[command(
+        after_help = "Examples:\n  hostctl log forward                                  every spool under the log directory\n  hostctl log forward --audit-forward syslog+tcp://logs:514\n\nRecords wait in a spool per destination (under the log directory, in forward/) while a\ncollector is down; each operation also sends them first, before its own."
+    )]
+    Forward(LogForwardArgs),
     /// Remove whole daily files older than a cut-off, and record that it was done
     Prune(LogPruneArgs),
     /// Write one self-contained HTML page: the selected operations, each host's result and
@@ -349,6 +374,19 @@ pub enum LogCommand {
         after_help = "Examples:\n  hostctl run -g web 'sha256sum /etc/app/*.conf'      (today, and again tomorrow)\n  hostctl log diff 1a21a0 1a2f33                      what changed on each host\n  hostctl log diff 1a21a0 1a2f33 --host web03 --json\n\nIds are unique prefixes, as `hostctl log` lists them. The log keeps the first 64 KiB of each\nhost's output; the diff covers that part and says so when output was cut."
     )]
     Diff(LogDiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LogForwardArgs {
+    /// Only these destinations (repeatable) [default: every spool]
+    #[arg(long = "audit-forward", value_name = "URL")]
+    pub forward: Vec<String>,
+    /// CA certificates (PEM) for syslog+tls [default: the one each spool was made with]
+    #[arg(long = "audit-ca", value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// One JSON object per destination
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -4,7 +4,9 @@
 use crate::audit::read::{Operation, Query, newest};
 use crate::audit::record::HostResult;
 use crate::audit::{AuditLog, verify};
-use crate::cli::{LogArgs, LogCommand, LogListArgs, LogPruneArgs, LogShowArgs, OpKind};
+use crate::cli::{
+    LogArgs, LogCommand, LogForwardArgs, LogListArgs, LogPruneArgs, LogShowArgs, OpKind,
+};
 use crate::error::Error;
 use crate::render::{bytes, seconds};
 use serde_json::json;
@@ -18,6 +20,7 @@ pub fn log(dir: &Path, args: &LogArgs) -> Result<u8, Error> {
         Some(LogCommand::List(list_args)) => list(dir, list_args),
         Some(LogCommand::Show(show_args)) => show(dir, show_args),
         Some(LogCommand::Verify(v)) => verify_cmd(dir, v.json),
+        Some(LogCommand::Forward(f)) => forward_cmd(dir, f),
         Some(LogCommand::Prune(p)) => prune(dir, p),
         Some(LogCommand::Report(r)) => crate::report::write(dir, r),
         Some(LogCommand::Diff(d)) => crate::diff::log_diff(dir, d),
@@ -404,6 +407,60 @@ fn verify_cmd(dir: &Path, json_out: bool) -> Result<u8, Error> {
     }
     out(&text);
     Ok(code)
+}
+
+/// `log forward`: every spool (or the named destinations'), delivered in order now.
+fn forward_cmd(dir: &Path, args: &LogForwardArgs) -> Result<u8, Error> {
+    use crate::audit::forward::{self, Destination};
+    if !dir.is_dir() {
+        return Err(Error::Usage(format!("no audit log at `{}`", dir.display())));
+    }
+    let spools = forward::spools(dir)?;
+    let mut targets: Vec<(Destination, Option<std::path::PathBuf>)> = Vec::new();
+    if args.forward.is_empty() {
+        targets.extend(spools.into_iter().map(|(_, c)| (c.destination, c.ca_file)));
+    } else {
+        for url in &args.forward {
+            let dest = Destination::parse(url)
+                .map_err(|m| Error::Usage(format!("--audit-forward: {m}")))?;
+            let ca = spools
+                .iter()
+                .find(|(_, c)| c.destination == dest)
+                .and_then(|(_, c)| c.ca_file.clone());
+            targets.push((dest, ca));
+        }
+    }
+    let mut text = String::new();
+    let mut left = false;
+    for (dest, ca) in &targets {
+        let ca = args.ca_file.as_deref().or(ca.as_deref());
+        let d = forward::drain_now(dir, dest, ca);
+        left |= d.pending > 0 || d.error.is_some();
+        if args.json {
+            text.push_str(&serde_json::to_string(&d).expect("json"));
+            text.push('\n');
+            continue;
+        }
+        text.push_str(&format!(
+            "{}: sent {} record{}",
+            d.url,
+            d.sent,
+            if d.sent == 1 { "" } else { "s" }
+        ));
+        match (&d.error, d.pending) {
+            (None, 0) => text.push_str(", nothing pending\n"),
+            (error, n) => text.push_str(&format!(
+                ", {n} pending ({}){}\n",
+                bytes(d.pending_bytes),
+                error.as_ref().map(|e| format!(": {e}")).unwrap_or_default()
+            )),
+        }
+    }
+    if targets.is_empty() && !args.json {
+        text.push_str("no forwarding spool: nothing pending\n");
+    }
+    out(&text);
+    Ok(if left { 3 } else { 0 })
 }
 
 fn prune(dir: &Path, args: &LogPruneArgs) -> Result<u8, Error> {

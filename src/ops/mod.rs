@@ -215,6 +215,26 @@ pub fn execute(
         shared.input.as_ref(),
     )))?;
     let started = Instant::now();
+    if let Err(source) = audit::forward::confirmed(log) {
+        // `--audit-required`: not one host before the start record is safe elsewhere.
+        let hosts = plan.targets.len();
+        log.append(Record::End(End {
+            op: op.clone(),
+            ok: 0,
+            failed: 0,
+            unreachable: 0,
+            skipped: hosts,
+            interrupted: false,
+            exit_code: 3,
+            duration_ms: started.elapsed().as_millis() as u64,
+        }))?;
+        let _ = audit::forward::conclude(log);
+        return Err(Error::ForwardRequired {
+            source,
+            hosts,
+            not_started: hosts,
+        });
+    }
     let mut renderer = render::for_plan(&plan, &op);
     let mut summary = Summary::new(plan.targets.len());
     let mut audit_error = None;
@@ -257,9 +277,11 @@ pub fn execute(
         exit_code: code as i32,
         duration_ms: summary.elapsed.as_millis() as u64,
     }))?;
+    let forwarded = audit::forward::conclude(log);
     if let Some(err) = audit_error {
         return Err(err.into());
     }
+    forwarded?;
     Ok(code)
 }
 
