@@ -103,23 +103,24 @@ pub fn log_dir(cli: &Cli) -> PathBuf {
 fn hosts(inv: &Inventory, args: &HostsArgs, ssh_config: Option<&Path>) -> Result<u8, Error> {
     let hosts = plan::select(inv, &args.pattern)?;
     let resolver = resolve::Resolver::new(inv, ssh_config, None, false)?;
-    let targets = hosts
+    let routes = hosts
         .iter()
-        .map(|h| resolver.target(h))
+        .map(|h| resolver.route(h))
         .collect::<Result<Vec<_>, Error>>()?;
+    let targets: Vec<&ssh::Target> = routes.iter().map(|(t, _)| t).collect();
     let via = |t: &ssh::Target| t.jump.iter().map(|j| j.name.clone()).collect::<Vec<_>>();
     let mut out = std::io::stdout().lock();
     if args.json {
         let list: Vec<serde_json::Value> = hosts
             .iter()
-            .zip(&targets)
-            .map(|(h, t)| {
-                serde_json::json!({
-                    "name": t.name, "address": t.address, "port": t.port, "user": t.user,
-                    "identity_files": t.identity_files, "known_hosts": t.known_hosts,
-                    "connect_timeout_s": t.connect_timeout.as_secs_f64(), "jump": via(t),
-                    "groups": h.groups,
-                })
+            .zip(&routes)
+            .map(|(h, (t, specs))| {
+                let mut entry = target_json(t);
+                entry["jump"] = serde_json::json!(via(t));
+                entry["proxy_jump"] = serde_json::json!(specs);
+                entry["hops"] = t.jump.iter().map(target_json).collect();
+                entry["groups"] = serde_json::json!(h.groups);
+                entry
             })
             .collect();
         let mut text = serde_json::to_string_pretty(&list).expect("hosts serialize");
@@ -143,7 +144,7 @@ fn hosts(inv: &Inventory, args: &HostsArgs, ssh_config: Option<&Path>) -> Result
         "{:name_w$}  {:addr_w$}  {:>5}  {:12}  GROUPS\n",
         "HOST", "ADDRESS", "PORT", "USER"
     );
-    for (h, t) in hosts.iter().zip(&targets) {
+    for (h, t) in hosts.iter().zip(targets.iter().copied()) {
         let jump = via(t);
         let jump = if jump.is_empty() {
             String::new()
@@ -166,4 +167,15 @@ fn hosts(inv: &Inventory, args: &HostsArgs, ssh_config: Option<&Path>) -> Result
     ));
     let _ = out.write_all(text.as_bytes());
     Ok(0)
+}
+
+/// Every setting hostctl resolved for one host (or one jump host), as `hosts --json` shows it.
+fn target_json(t: &ssh::Target) -> serde_json::Value {
+    serde_json::json!({
+        "name": t.name, "address": t.address, "port": t.port, "user": t.user,
+        "identity_files": t.identity_files, "known_hosts": t.known_hosts,
+        "connect_timeout_s": t.connect_timeout.as_secs_f64(),
+        "keepalive_s": t.keepalive.as_secs_f64(),
+        "strict_host_key_checking": if t.accept_new { "accept-new" } else { "yes" },
+    })
 }

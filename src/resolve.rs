@@ -58,6 +58,11 @@ impl<'a> Resolver<'a> {
     }
 
     pub fn target(&self, host: &Host) -> Result<Target, Error> {
+        Ok(self.route(host)?.0)
+    }
+
+    /// The target, and its jump hosts as written (`[user@]host[:port]` or inventory names).
+    pub fn route(&self, host: &Host) -> Result<(Target, Vec<String>), Error> {
         let s = &host.settings;
         let params = self.query(&host.address);
         let address = match (&host.explicit_address, &params.host_name) {
@@ -69,11 +74,12 @@ impl<'a> Resolver<'a> {
             .clone()
             .or_else(|| params.proxy_jump.clone())
             .unwrap_or_default();
+        let jump_specs: Vec<String> = jump_specs.into_iter().filter(|h| h != "none").collect();
         let mut jump = Vec::new();
-        for spec in jump_specs.iter().filter(|h| h.as_str() != "none") {
+        for spec in &jump_specs {
             jump.push(self.hop(spec, &host.name)?);
         }
-        Ok(Target {
+        let target = Target {
             name: host.name.clone(),
             port: s.port.or(params.port).unwrap_or(22),
             user: s
@@ -103,7 +109,8 @@ impl<'a> Resolver<'a> {
             accept_new: self.accept_new || accepts_new(&params),
             address,
             jump,
-        })
+        };
+        Ok((target, jump_specs))
     }
 
     /// One jump host: an inventory host (with all its settings), or `[user@]host[:port]`
