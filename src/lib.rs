@@ -15,6 +15,7 @@ pub mod render;
 pub mod resolve;
 pub mod review;
 pub mod ssh;
+pub mod ssh_config;
 mod wildcard;
 
 use cli::{Cli, Command, HostsArgs};
@@ -107,21 +108,29 @@ fn hosts(inv: &Inventory, args: &HostsArgs, ssh_config: Option<&Path>) -> Result
         .iter()
         .map(|h| resolver.route(h))
         .collect::<Result<Vec<_>, Error>>()?;
-    let targets: Vec<&ssh::Target> = routes.iter().map(|(t, _)| t).collect();
+    let targets: Vec<&ssh::Target> = routes.iter().map(|r| &r.target).collect();
     let via = |t: &ssh::Target| t.jump.iter().map(|j| j.name.clone()).collect::<Vec<_>>();
     let mut out = std::io::stdout().lock();
     if args.json {
         let list: Vec<serde_json::Value> = hosts
             .iter()
             .zip(&routes)
-            .map(|(h, (t, specs))| {
-                let mut entry = target_json(t);
-                entry["jump"] = serde_json::json!(via(t));
-                entry["proxy_jump"] = serde_json::json!(specs);
-                entry["hops"] = t.jump.iter().map(target_json).collect();
-                entry["groups"] = serde_json::json!(h.groups);
-                entry
-            })
+            .map(
+                |(
+                    h,
+                    resolve::Route {
+                        target: t,
+                        jump_specs: specs,
+                    },
+                )| {
+                    let mut entry = target_json(t);
+                    entry["jump"] = serde_json::json!(via(t));
+                    entry["proxy_jump"] = serde_json::json!(specs);
+                    entry["hops"] = t.jump.iter().map(target_json).collect();
+                    entry["groups"] = serde_json::json!(h.groups);
+                    entry
+                },
+            )
             .collect();
         let mut text = serde_json::to_string_pretty(&list).expect("hosts serialize");
         text.push('\n');
