@@ -437,4 +437,35 @@ mod tests {
         assert!(t.jump.is_empty() && !t.accept_new);
         assert_eq!(t.connect_timeout, Duration::from_secs(10));
     }
+
+    #[test]
+    fn host_patterns_see_the_inventory_name_and_match_host_its_address() {
+        let inv = "[hosts.web1]\naddress = \"192.0.2.1\"\n";
+        let cfg =
+            "Host web1\n  User by-name\n  HostName ignored\nMatch host 192.0.2.*\n  Port 2200\n";
+        let t = resolve(inv, cfg, "web1").unwrap();
+        assert_eq!(
+            (t.address.as_str(), t.user.as_str(), t.port),
+            ("192.0.2.1", "by-name", 2200)
+        );
+    }
+
+    #[test]
+    fn a_first_hops_own_jump_hosts_come_first() {
+        let inv = "[hosts.inner]\njump = [\"b\", \"c\"]\n[hosts.b]\njump = [\"a\"]\n[hosts.a]\n[hosts.c]\n";
+        let t = resolve(inv, "", "inner").unwrap();
+        let names: Vec<&str> = t.jump.iter().map(|j| j.name.as_str()).collect();
+        assert_eq!(names, ["a", "b", "c"]);
+        assert!(t.jump.iter().all(|j| j.jump.is_empty()));
+        // A later hop's own jump hosts would be bypassed: an inventory that sets them is wrong.
+        let inv = "[hosts.inner]\njump = [\"c\", \"b\"]\n[hosts.b]\njump = [\"a\"]\n[hosts.a]\n[hosts.c]\n";
+        let err = resolve(inv, "", "inner").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "jump host `b` (for `inner`) has jump hosts of its own; list the whole chain on `inner` instead"
+        );
+        // A ProxyJump loop ends in an error, not a hang.
+        let err = resolve("[hosts.x]\n", "Host *\n  ProxyJump gw\n", "x").unwrap_err();
+        assert!(err.to_string().contains("nest more than 16 deep"), "{err}");
+    }
 }
