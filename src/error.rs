@@ -3,6 +3,7 @@
 
 use crate::audit::AuditError;
 use crate::inventory::{InventoryError, PatternError};
+use crate::resolve::ResolveError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -10,6 +11,8 @@ pub enum Error {
     Inventory(#[from] InventoryError),
     #[error(transparent)]
     Pattern(#[from] PatternError),
+    #[error(transparent)]
+    Resolve(#[from] ResolveError),
     #[error("{0}")]
     Usage(String),
     #[error("audit log: {0}")]
