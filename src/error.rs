@@ -16,6 +16,23 @@ pub enum Error {
     Audit(#[from] AuditError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error("{}", misplaced(.0))]
+    OptionAfterCommand(crate::cli::Misplaced),
+}
+
+fn misplaced(m: &crate::cli::Misplaced) -> String {
+    let list: Vec<String> = m.options.iter().map(|o| format!("`{o}`")).collect();
+    let (list, is) = match list.len() {
+        1 => (list[0].clone(), "is also an option of hostctl"),
+        _ => (list.join(", "), "are also options of hostctl"),
+    };
+    format!(
+        "{list} after the command {is}; nothing was run\n  \
+         as hostctl's option:      {}\n  \
+         as part of the command:   {}\n\
+         put the option before the command, or after `--` to pass it to the remote command",
+        m.as_options, m.as_command
+    )
 }
 
 impl Error {

@@ -141,3 +141,50 @@ fn completions_and_man_page_come_from_the_same_definitions() {
         .stdout_has(".TH hostctl 1")
         .stdout_has("Exit status:");
 }
+
+/// An option of hostctl's typed after the command could mean either; it is refused before
+/// anything is contacted or logged, and the message shows both readings and the fix.
+#[test]
+fn a_hostctl_option_after_the_command_is_refused_with_both_readings() {
+    let dir = dir_with(INVENTORY);
+    hostctl(
+        dir.path(),
+        &["run", "-g", "web", "echo would-restart", "--dry-run"],
+    )
+    .code(2)
+    .stderr_is(concat!(
+        "error: `--dry-run` after the command is also an option of hostctl; nothing was run\n",
+        "  as hostctl's option:      hostctl run -g web --dry-run 'echo would-restart'\n",
+        "  as part of the command:   hostctl run -g web -- 'echo would-restart' --dry-run\n",
+        "put the option before the command, or after `--` to pass it to the remote command\n",
+    ));
+    hostctl(dir.path(), &["run", "-g", "web", "rm", "-r", "x", "--timeout", "1s", "-b"])
+        .code(2)
+        .stderr_is(concat!(
+            "error: `--timeout 1s`, `-b` after the command are also options of hostctl; nothing was run\n",
+            "  as hostctl's option:      hostctl run -g web --timeout 1s -b rm -r x\n",
+            "  as part of the command:   hostctl run -g web -- rm -r x --timeout 1s -b\n",
+            "put the option before the command, or after `--` to pass it to the remote command\n",
+        ));
+    let run = hostctl(
+        dir.path(),
+        &["run", "-g", "web", "tail", "-f", "/var/log/syslog"],
+    );
+    run.code(2);
+    assert!(
+        run.stderr.starts_with(
+            "error: `-f /var/log/syslog` after the command is also an option of hostctl"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !dir.path().join("logs").exists(),
+        "a refused run must not start an audit record"
+    );
+    // `run --help` states the rule.
+    hostctl(dir.path(), &["run", "--help"])
+        .code(0)
+        .stdout_has("A word after COMMAND that is also one of hostctl's")
+        .stdout_has("everything after `--` goes to the command untouched");
+}

@@ -459,3 +459,41 @@ fn sigkill_leaves_the_start_record_and_finished_hosts_on_disk() {
         .collect();
     assert_eq!(kinds, ["start ", "host web01"]);
 }
+
+/// After `--`, hostctl's own options are the command's: they reach the host untouched, and so
+/// does a `--` that comes after the command started.
+#[test]
+fn options_after_dashdash_reach_the_command() {
+    let fleet = fleet();
+    let run = fleet.run(&[
+        "run",
+        "-g",
+        "web01",
+        "--json",
+        "--",
+        "echo",
+        "x",
+        "--dry-run",
+        "-b",
+        "--timeout",
+        "1s",
+    ]);
+    run.code(0);
+    assert_eq!(
+        run.host("web01")["stdout"]["text"],
+        "x --dry-run -b --timeout 1s\n"
+    );
+    let run = fleet.run(&[
+        "run",
+        "-g",
+        "web01",
+        "--json",
+        "echo",
+        "a",
+        "--",
+        "-f",
+        "--dry-run",
+    ]);
+    run.code(0);
+    assert_eq!(run.host("web01")["stdout"]["text"], "a -- -f --dry-run\n");
+}
