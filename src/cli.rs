@@ -3,22 +3,12 @@
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
-/// A literal, so it can be `concat!`ed into each subcommand's help.
-macro_rules! exit_codes {
-    () => {
-        "\
-Exit status:
-  0    every host ok
-  1    the command failed (non-zero exit) on some host
-  2    usage, inventory or pattern error: nothing was contacted
-  3    the audit log could not be written
-  4    some host unreachable (connect, auth, host key, timeout)
-  5    both 1 and 4
-  6    stopped by --max-fail: some hosts were never started (skipped)
-  130  interrupted (Ctrl-C)"
-    };
+use crate::status::Exit;
+
+/// Each operation's examples and notes, then the exit status table.
+fn with_exit_status(text: &str) -> String {
+    format!("{text}\n\n{}", Exit::help())
 }
-const EXIT_CODES: &str = exit_codes!();
 
 #[derive(Debug, Parser)]
 #[command(
@@ -30,8 +20,8 @@ const EXIT_CODES: &str = exit_codes!();
         Hosts and groups come from an inventory (hosts.toml). Select hosts with -g PATTERN: \
         comma-separated group or host names, globs (web*), ranges (web[01:04]), !NAME to \
         exclude, &NAME to intersect. Example: -g 'web,db,!web03'.",
-    after_help = EXIT_CODES,
-    after_long_help = EXIT_CODES
+    after_help = Exit::help(),
+    after_long_help = Exit::help()
 )]
 pub struct Cli {
     /// Inventory file
@@ -76,7 +66,7 @@ pub enum Command {
     Hosts(HostsArgs),
     /// Run a shell command on every selected host
     #[command(
-        after_help = concat!(
+        after_help = with_exit_status(concat!(
             "Examples:\n  hostctl run -g web uptime\n",
             "  hostctl run -g 'web,db,!web03' -f 100 --timeout 30s -- df -h /\n",
             "  hostctl run -g db --json 'systemctl is-active postgresql' | jq .\n",
@@ -84,13 +74,12 @@ pub enum Command {
             "hostctl's options go before COMMAND. A word after COMMAND that is also one of hostctl's\n",
             "options (--dry-run, --timeout 5s, -b, -f 10, -h, ...) is refused with exit 2, because it\n",
             "could mean either, and nothing runs. To give it to the command, put `--` before the\n",
-            "command: everything after `--` goes to the command untouched.\n\n",
-            exit_codes!()
-        )
+            "command: everything after `--` goes to the command untouched.",
+        ))
     )]
     Run(RunArgs),
     /// Copy local files to every selected host (atomic and verified on each host)
-    #[command(after_help = concat!(
+    #[command(after_help = with_exit_status(concat!(
         "Examples:\n  hostctl push -g db backup.sh /usr/local/bin\n",
         "  hostctl push -g web --mode 0640 --mkdir app.conf /etc/app/app.conf\n",
         "  hostctl push -g web -r ./site /srv/www\n\n",
@@ -99,19 +88,17 @@ pub enum Command {
         "sources, with --mkdir). Each file is written to a hidden temporary next to its target,\n",
         "checked against the local SHA-256, then renamed: an interrupted copy never leaves a partial\n",
         "file at the target name. Hosts that already hold identical content report `unchanged`.\n",
-        "With -r, directories are created (empty ones too) and symlinks are recreated as symlinks.\n\n",
-        exit_codes!()
-    ))]
+        "With -r, directories are created (empty ones too) and symlinks are recreated as symlinks.",
+    )))]
     #[command(override_usage = "hostctl push [OPTIONS] -g <PATTERN> <LOCAL>... <REMOTE>")]
     Push(PushArgs),
     /// Copy files from every selected host into LOCAL_DIR/<host>/
-    #[command(after_help = concat!(
+    #[command(after_help = with_exit_status(concat!(
         "Examples:\n  hostctl pull -g db /var/log/postgresql/postgresql.log ./logs-db\n",
         "  hostctl pull -g web -r /etc/nginx ./nginx-configs\n\n",
         "Each host's copy lands in LOCAL_DIR/<host>/<name>, so hosts never overwrite each other;\n",
-        "local writes are atomic and verified against the host's SHA-256 of what it sent.\n\n",
-        exit_codes!()
-    ))]
+        "local writes are atomic and verified against the host's SHA-256 of what it sent.",
+    )))]
     #[command(override_usage = "hostctl pull [OPTIONS] -g <PATTERN> <REMOTE>... <LOCAL_DIR>")]
     Pull(PullArgs),
     /// Review the audit log: list operations, show one, verify the chain, prune old files

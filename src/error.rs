@@ -3,6 +3,7 @@
 
 use crate::audit::AuditError;
 use crate::inventory::{InventoryError, PatternError};
+use crate::status::Exit;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -39,8 +40,9 @@ impl Error {
     /// The process exit status for this error.
     pub fn code(&self) -> u8 {
         match self {
-            Error::Audit(_) => 3,
-            _ => 2,
+            Error::Audit(_) => Exit::Audit,
+            _ => Exit::Usage,
         }
+        .code()
     }
 }

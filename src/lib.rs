@@ -15,6 +15,7 @@ pub mod render;
 pub mod resolve;
 pub mod review;
 pub mod ssh;
+pub mod status;
 mod wildcard;
 
 use cli::{Cli, Command, HostsArgs};

@@ -7,6 +7,7 @@ use crate::audit::{AuditLog, verify};
 use crate::cli::{LogArgs, LogCommand, LogListArgs, LogPruneArgs, LogShowArgs, OpKind};
 use crate::error::Error;
 use crate::render::{bytes, seconds};
+use crate::status::Exit;
 use serde_json::json;
 use std::io::Write;
 use std::path::Path;
@@ -356,7 +357,11 @@ fn verify_cmd(dir: &Path, json_out: bool) -> Result<u8, Error> {
         return Err(Error::Usage(format!("no audit log at `{}`", dir.display())));
     }
     let report = verify::verify(dir)?;
-    let code = if report.problem.is_some() { 1 } else { 0 };
+    let code = match report.problem {
+        Some(_) => Exit::NotIntact,
+        None => Exit::Ok,
+    }
+    .code();
     if json_out {
         let mut value = serde_json::to_value(&report).expect("json");
         value["intact"] = json!(code == 0);

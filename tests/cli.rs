@@ -114,6 +114,17 @@ fn help_teaches_patterns_and_exit_codes() {
         .stdout_has("6    stopped by --max-fail");
     let run = hostctl(dir.path(), &["--help"]);
     run.code(0).stdout_has("!NAME to exclude");
+    // The exit status block is the one table in the code, in every help that shows it.
+    for args in [
+        &["--help"][..],
+        &["run", "--help"],
+        &["push", "--help"],
+        &["pull", "-h"],
+    ] {
+        hostctl(dir.path(), args)
+            .code(0)
+            .stdout_has(&format!("{}\n", hostctl::status::Exit::help()));
+    }
     // Each operation's own options under their own heading, not mixed into the shared ones.
     let run = hostctl(dir.path(), &["push", "--help"]);
     run.code(0)

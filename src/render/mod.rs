@@ -11,6 +11,7 @@ pub use text::{BlockRenderer, StreamRenderer};
 
 use crate::event::{Bucket, Event, HostOutcome};
 use crate::plan::{OutputMode, Plan};
+use crate::status::Exit;
 use std::time::Duration;
 
 pub trait Renderer {
@@ -61,21 +62,24 @@ impl Summary {
         }
     }
 
-    /// 0 ok; 1 some command failed; 4 some host unreachable; 5 both; 6 stopped by --max-fail;
-    /// 130 interrupted.
-    pub fn exit_code(&self) -> u8 {
+    /// The exit status these results add up to.
+    pub fn exit(&self) -> Exit {
         if self.interrupted {
-            return 130;
+            return Exit::Interrupted;
         }
         if self.stopped {
-            return 6;
+            return Exit::Stopped;
         }
         match (self.failed > 0, self.unreachable > 0) {
-            (false, false) => 0,
-            (true, false) => 1,
-            (false, true) => 4,
-            (true, true) => 5,
+            (false, false) => Exit::Ok,
+            (true, false) => Exit::Failed,
+            (false, true) => Exit::Unreachable,
+            (true, true) => Exit::FailedAndUnreachable,
         }
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        self.exit().code()
     }
 
     /// `6 hosts: 4 ok, 1 failed, 1 unreachable in 2.31s`
