@@ -337,7 +337,8 @@ pub struct LogListArgs {
     /// Only this kind of operation
     #[arg(long, value_enum)]
     pub op: Option<OpKind>,
-    /// Only operations where some host failed, was unreachable, or that never finished
+    /// Only operations where some host failed, timed out, was unreachable or aborted, or that
+    /// never finished
     #[arg(long)]
     pub failed: bool,
     /// Started at or after: 2h, 3d, 2026-11-24, 2026-11-24T08:00:00Z

@@ -5,7 +5,7 @@
 //! Ctrl-C once: no new hosts start (they end `skipped`), running ones finish. Twice (or
 //! SIGTERM): running hosts are aborted at their next wake-up.
 
-use crate::event::{Bucket, Event, HostEvent, HostEventKind, HostOutcome, Status, Stream};
+use crate::event::{Event, HostEvent, HostEventKind, HostOutcome, Status, Stream};
 use crate::ssh::Target;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -57,7 +57,7 @@ pub struct Executor {
     pub live_output: bool,
     /// Rolling batches: each starts after the previous one finished.
     pub batch: Option<usize>,
-    /// No new host starts once this many failed or were unreachable.
+    /// No new host starts once this many failed, timed out or were unreachable.
     pub max_fail: Option<usize>,
 }
 
@@ -140,10 +140,7 @@ impl Executor {
                                 };
                                 cx.send(HostEventKind::Started);
                                 let outcome = job.run(&targets[host], &mut cx);
-                                if matches!(
-                                    outcome.status.bucket(),
-                                    Bucket::Failed | Bucket::Unreachable
-                                ) {
+                                if outcome.status.kind().is_failure() {
                                     failures.fetch_add(1, Ordering::SeqCst);
                                 }
                                 cx.send(HostEventKind::Finished(Box::new(outcome)));

@@ -33,7 +33,7 @@ fn runs_on_one_group_and_each_host_answers_for_itself() {
     run.code(0)
         .stdout_has("=== web01: ok, exit 0, ")
         .stdout_has("=== web02: ok, exit 0, ")
-        .stdout_has("2 hosts: 2 ok, 0 failed, 0 unreachable in ");
+        .stdout_has("2 hosts: 2 ok in ");
     // Each block holds that host's own hostname (its own UTS namespace), never another's.
     for block in run.stdout.split("=== ").skip(1) {
         let (header, body) = block.split_once('\n').unwrap();
@@ -60,7 +60,7 @@ fn a_failing_command_exits_1_and_is_counted() {
     let run = fleet.run(&["run", "-g", "web", "test $(hostname) = web01 || exit 3"]);
     run.code(1)
         .stdout_has("=== web02: FAILED, exit 3, ")
-        .stdout_has("2 hosts: 1 ok, 1 failed, 0 unreachable in ");
+        .stdout_has("2 hosts: 1 ok, 1 failed in ");
 }
 
 #[test]
@@ -266,7 +266,7 @@ fn a_command_timeout_is_reported_and_the_command_is_stopped_on_the_host() {
         "--json",
         "sleep 317; echo never",
     ]);
-    run.code(4);
+    run.code(1);
     assert!(
         started.elapsed() < Duration::from_secs(8),
         "took {:?}",
@@ -278,8 +278,55 @@ fn a_command_timeout_is_reported_and_the_command_is_stopped_on_the_host() {
         host["reason"],
         "command timed out after 1s (stopped on the host)"
     );
+    let summary = run.json().pop().unwrap();
+    assert_eq!(
+        (summary["timeout"].as_u64(), summary["unreachable"].as_u64()),
+        (Some(1), Some(0))
+    );
     let left = fleet.on_host("web01", "pgrep -f 'slee[p] 317' || true");
     assert_eq!(left, "", "sleep still running on the host");
+}
+
+/// A timed-out command is `timeout` everywhere, never `unreachable` (the host answered) nor
+/// `failed, killed by signal KILL` (a command that ignores SIGTERM is KILLed 2 s later).
+#[test]
+fn a_timeout_is_a_timeout_in_every_output_even_when_sigterm_is_ignored() {
+    let fleet = fleet();
+    let secs = 3000 + std::process::id() % 997;
+    let command = format!("echo started; trap '' TERM; sleep {secs}");
+    let run = fleet.run(&["run", "-g", "web", "--timeout", "1s", &command]);
+    run.code(1)
+        .stdout_has("=== web01: TIMEOUT, ")
+        .stdout_has(": command timed out after 1s (stopped on the host)\nstarted\n")
+        .stdout_has("2 hosts: 2 timeout in ");
+    let left = fleet.on_host(
+        "web01",
+        &format!("pgrep -x sleep -a | grep -w {secs} || true"),
+    );
+    assert_eq!(left, "", "sleep still running on the host");
+    let records = fleet.audit();
+    let web02 = records.iter().find(|r| r["host"] == "web02").unwrap();
+    assert_eq!(web02["status"], "timeout");
+    assert_eq!(web02["stdout"]["text"], "started\n");
+    let end = records.last().unwrap();
+    assert_eq!(
+        (
+            end["timeout"].as_u64(),
+            end["unreachable"].as_u64(),
+            end["failed"].as_u64(),
+            end["exit_code"].as_i64()
+        ),
+        (Some(2), Some(0), Some(0), Some(1))
+    );
+    fleet.run(&["log"]).code(0).stdout_has("2 timeout ");
+    let id = end["op"].as_str().unwrap();
+    fleet
+        .run(&["log", "show", id, "--host", "web01"])
+        .code(0)
+        .stdout_has("result:    2 timeout, exit 1 in ")
+        .stdout_has("=== web01: TIMEOUT, ");
+    let listed = fleet.run(&["log", "--json", "--failed"]);
+    assert_eq!(listed.json()[0]["timeout"], 2);
 }
 
 #[test]
@@ -416,8 +463,7 @@ fn ctrl_c_stops_new_hosts_records_the_end_and_exits_130() {
     std::thread::sleep(Duration::from_millis(700));
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let run = Run::from(child.wait_with_output().unwrap());
-    run.code(130)
-        .stdout_has("3 hosts: 1 ok, 0 failed, 0 unreachable, 2 skipped in ");
+    run.code(130).stdout_has("3 hosts: 1 ok, 2 skipped in ");
     assert!(
         run.stderr.contains("interrupted: starting no more hosts"),
         "{}",

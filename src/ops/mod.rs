@@ -240,10 +240,7 @@ pub fn execute(
     let code = summary.exit_code();
     log.append(Record::End(End {
         op: op.clone(),
-        ok: summary.ok,
-        failed: summary.failed,
-        unreachable: summary.unreachable,
-        skipped: summary.skipped,
+        counts: summary.counts,
         interrupted: summary.interrupted,
         exit_code: code as i32,
         duration_ms: summary.elapsed.as_millis() as u64,

@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 const GRACE: Duration = Duration::from_secs(5);
 /// Exit status of coreutils `timeout` when it had to stop the command.
 const TIMED_OUT: i32 = 124;
+/// What a shell reports for a child killed by SIGKILL.
+const KILLED: i32 = 128 + 9;
 
 pub struct RunJob {
     pub shared: Arc<Shared>,
@@ -53,10 +55,12 @@ impl Job for RunJob {
         let elapsed = started.elapsed();
         let (status, bytes_in) = match result {
             Ok(exit) => {
-                let timed_out = self
-                    .spec
-                    .timeout
-                    .is_some_and(|t| exit.code == Some(TIMED_OUT) && elapsed >= t);
+                // `timeout` exits 124 when the command ended on SIGTERM; a command that ignored
+                // it is KILLed with its whole group, `timeout` included (or its shell says 137).
+                let stopped = exit.code == Some(TIMED_OUT)
+                    || exit.code == Some(KILLED)
+                    || exit.signal.as_deref() == Some("KILL");
+                let timed_out = self.spec.timeout.is_some_and(|t| stopped && elapsed >= t);
                 let status = if timed_out {
                     timeout_status(self.spec.timeout.expect("checked"))
                 } else if exit.code == Some(0) {
@@ -77,13 +81,7 @@ impl Job for RunJob {
             Err(f) if f.kind == FailureKind::Timeout => {
                 (timeout_status(self.spec.timeout.unwrap_or_default()), 0)
             }
-            Err(f) => (
-                Status::Unreachable {
-                    kind: f.kind,
-                    reason: f.reason,
-                },
-                0,
-            ),
+            Err(f) => (Status::lost(f.kind, f.reason), 0),
         };
         drop(conn);
         let mut outcome = HostOutcome::new(status, elapsed);
@@ -95,8 +93,7 @@ impl Job for RunJob {
 }
 
 fn timeout_status(limit: Duration) -> Status {
-    Status::Unreachable {
-        kind: FailureKind::Timeout,
+    Status::Timeout {
         reason: format!(
             "command timed out after {} (stopped on the host)",
             humantime::format_duration(limit)
@@ -141,10 +138,7 @@ impl Shared {
                     if attempt > 1 {
                         f.reason = format!("{} (after {attempt} attempts)", f.reason);
                     }
-                    return Err(Unreachable(Status::Unreachable {
-                        kind: f.kind,
-                        reason: f.reason,
-                    }));
+                    return Err(Unreachable(Status::lost(f.kind, f.reason)));
                 }
             }
         }

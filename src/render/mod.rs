@@ -9,9 +9,9 @@ pub use json::JsonRenderer;
 pub use outdir::OutDir;
 pub use text::{BlockRenderer, StreamRenderer};
 
-use crate::event::{Bucket, Event, HostOutcome};
+use crate::event::{Event, HostOutcome};
 use crate::plan::{OutputMode, Plan};
-use crate::status::Exit;
+use crate::status::{Counts, Exit};
 use std::time::Duration;
 
 pub trait Renderer {
@@ -27,15 +27,11 @@ pub fn for_plan(plan: &Plan, op_id: &str) -> Box<dyn Renderer> {
     }
 }
 
-/// Counts per bucket, and the exit status they add up to.
+/// Hosts per status, and the exit status they add up to.
 #[derive(Debug, Default, Clone)]
 pub struct Summary {
     pub hosts: usize,
-    pub ok: usize,
-    pub unchanged: usize,
-    pub failed: usize,
-    pub unreachable: usize,
-    pub skipped: usize,
+    pub counts: Counts,
     pub interrupted: bool,
     /// `--max-fail` stopped the run: some hosts were never started.
     pub stopped: bool,
@@ -51,53 +47,25 @@ impl Summary {
     }
 
     pub fn add(&mut self, outcome: &HostOutcome) {
-        match outcome.status.bucket() {
-            Bucket::Ok => self.ok += 1,
-            Bucket::Failed => self.failed += 1,
-            Bucket::Unreachable => self.unreachable += 1,
-            Bucket::Skipped => self.skipped += 1,
-        }
-        if outcome.status == crate::event::Status::Unchanged {
-            self.unchanged += 1;
-        }
+        self.counts.add(outcome.status.kind());
     }
 
     /// The exit status these results add up to.
     pub fn exit(&self) -> Exit {
-        if self.interrupted {
-            return Exit::Interrupted;
-        }
-        if self.stopped {
-            return Exit::Stopped;
-        }
-        match (self.failed > 0, self.unreachable > 0) {
-            (false, false) => Exit::Ok,
-            (true, false) => Exit::Failed,
-            (false, true) => Exit::Unreachable,
-            (true, true) => Exit::FailedAndUnreachable,
-        }
+        Exit::for_run(&self.counts, self.interrupted, self.stopped)
     }
 
     pub fn exit_code(&self) -> u8 {
         self.exit().code()
     }
 
-    /// `6 hosts: 4 ok, 1 failed, 1 unreachable in 2.31s`
+    /// `6 hosts: 4 ok, 1 failed, 1 unreachable in 2.31s`: each status that is not zero.
     pub fn line(&self) -> String {
-        let mut parts = vec![format!("{} ok", self.ok)];
-        if self.unchanged > 0 {
-            parts[0] = format!("{} ok ({} unchanged)", self.ok, self.unchanged);
-        }
-        parts.push(format!("{} failed", self.failed));
-        parts.push(format!("{} unreachable", self.unreachable));
-        if self.skipped > 0 {
-            parts.push(format!("{} skipped", self.skipped));
-        }
         let mut line = format!(
             "{} host{}: {} in {}",
             self.hosts,
             if self.hosts == 1 { "" } else { "s" },
-            parts.join(", "),
+            self.counts.describe(),
             seconds(self.elapsed)
         );
         if self.interrupted {
@@ -132,32 +100,27 @@ pub fn bytes(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn exit_codes_follow_the_buckets() {
-        let mut s = Summary::new(3);
-        assert_eq!(s.exit_code(), 0);
-        s.failed = 1;
-        assert_eq!(s.exit_code(), 1);
-        s.unreachable = 1;
-        assert_eq!(s.exit_code(), 5);
-        s.failed = 0;
-        assert_eq!(s.exit_code(), 4);
-        s.interrupted = true;
-        assert_eq!(s.exit_code(), 130);
-    }
+    use crate::status::HostStatus;
 
     #[test]
     fn summary_line_and_sizes() {
-        let s = Summary {
+        let mut s = Summary {
             hosts: 6,
-            ok: 4,
-            failed: 1,
-            unreachable: 1,
             elapsed: Duration::from_millis(2310),
             ..Summary::default()
         };
+        for status in [HostStatus::Ok; 4] {
+            s.counts.add(status);
+        }
+        s.counts.add(HostStatus::Failed);
+        s.counts.add(HostStatus::Unreachable);
         assert_eq!(s.line(), "6 hosts: 4 ok, 1 failed, 1 unreachable in 2.31s");
+        s.interrupted = true;
+        s.counts.add(HostStatus::Aborted);
+        assert_eq!(
+            s.line(),
+            "6 hosts: 4 ok, 1 failed, 1 unreachable, 1 aborted in 2.31s (interrupted)"
+        );
         assert_eq!(bytes(512), "512 B");
         assert_eq!(bytes(3 << 20), "3.0 MiB");
     }
