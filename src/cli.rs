@@ -74,7 +74,10 @@ pub enum Command {
             "hostctl's options go before COMMAND. A word after COMMAND that is also one of hostctl's\n",
             "options (--dry-run, --timeout 5s, -b, -f 10, -h, ...) is refused with exit 2, because it\n",
             "could mean either, and nothing runs. To give it to the command, put `--` before the\n",
-            "command: everything after `--` goes to the command untouched.",
+            "command: everything after `--` goes to the command untouched.\n\n",
+            "Ctrl-C once: no more hosts start (they are `skipped`), running ones finish. Ctrl-C\n",
+            "again, or SIGTERM: the command is stopped on the running hosts (SIGTERM to its process\n",
+            "group there, KILL 2 s later), and they are reported `aborted`.",
         ))
     )]
     Run(RunArgs),
@@ -228,7 +231,8 @@ pub struct OutputArgs {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Stop the command after this long (e.g. 30s, 5m); it is killed on the host too
+    /// Stop the command after this long (e.g. 30s, 5m): SIGTERM to its process group on the
+    /// host, KILL 2 s later; the host is reported `timeout`
     #[arg(long, value_name = "DURATION", help_heading = "Command")]
     pub timeout: Option<String>,
     /// Give hostctl's standard input to the command on every host (read once, up to 64 MiB;

@@ -14,7 +14,8 @@ pub enum Stream {
 #[derive(Debug)]
 pub enum Event {
     Host(HostEvent),
-    /// Ctrl-C: the first stops new hosts from starting, the second aborts running ones.
+    /// Ctrl-C: the first stops new hosts from starting, the second (or SIGTERM) aborts running
+    /// ones.
     Interrupted {
         abort: bool,
     },

@@ -2,8 +2,10 @@
 //! blocking thread (an `ssh2::Session` never crosses threads), and hands every event to one
 //! callback on the calling thread. It never prints.
 //!
-//! Ctrl-C once: no new hosts start (they end `skipped`), running ones finish. Twice (or
-//! SIGTERM): running hosts are aborted at their next wake-up.
+//! Ctrl-C once: no new hosts start (they end `skipped`), running ones finish. Twice, or one
+//! SIGTERM (a supervisor wants hostctl gone, not a wait for running hosts): the abort flag is
+//! set, and each running job stops at its next wake-up and ends its work on the host (`run`
+//! stops the command's process group there) before it reports `aborted`.
 
 use crate::event::{Event, HostEvent, HostEventKind, HostOutcome, Status, Stream};
 use crate::ssh::Target;

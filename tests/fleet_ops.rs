@@ -163,9 +163,11 @@ fn dry_run_contacts_nothing() {
     ]);
     run.code(0)
         .stdout_has("dry run: run on 2 hosts (pattern `all`)\n")
+        .stdout_has("run on the hosts: systemctl restart app\n")
         .stdout_has(
-            "run on the hosts: timeout -k 2 5.000 sudo -n -- sh -c 'systemctl restart app'\n",
+            "exact remote command: sudo -n -- sh -c 'hostctl_cmd='\\''systemctl restart app'\\''; ",
         )
+        .stdout_has("exec timeout -k 2 5.000 sh -c \"$hostctl_cmd\"'\n")
         .stdout_has(&format!(
             "  web01  hostctl@{}:2222  keys ",
             fleet.address("web01")

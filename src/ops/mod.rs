@@ -113,16 +113,14 @@ fn read_password(prompt: &str, flag: &str) -> Result<String, Error> {
 /// nothing is logged.
 pub fn dry_run(plan: &Plan) -> String {
     let what = match &plan.operation {
-        Operation::Run(RunSpec {
-            command,
-            timeout,
-            stdin,
-        }) => {
+        Operation::Run(spec) => {
             let privilege = privilege::Become::new(plan.sudo.clone(), None);
+            let script = run::script(spec, "hostctl-pgid-RUN", &privilege);
             format!(
-                "run on the hosts: {}\n{}",
-                privilege.command(command, *timeout),
-                if *stdin {
+                "run on the hosts: {}\nexact remote command: {}\n{}",
+                spec.command,
+                privilege.command(&script, None),
+                if spec.stdin {
                     "its stdin: hostctl's stdin (-I)\n"
                 } else {
                     ""
@@ -187,7 +185,7 @@ pub fn dry_run(plan: &Plan) -> String {
 /// The job that carries out `plan.operation` on each host.
 pub fn job(plan: &Plan, shared: Arc<Shared>) -> Arc<dyn Job> {
     match plan.operation.clone() {
-        Operation::Run(spec) => Arc::new(run::RunJob { shared, spec }),
+        Operation::Run(spec) => Arc::new(run::RunJob::new(shared, spec)),
         Operation::Push(spec) => Arc::new(push::PushJob { shared, spec }),
         Operation::Pull(spec) => Arc::new(pull::PullJob { shared, spec }),
     }

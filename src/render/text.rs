@@ -111,7 +111,7 @@ fn write_stdout(bytes: &[u8]) {
 
 fn interrupt_note(abort: bool) -> &'static str {
     if abort {
-        "hostctl: aborting running hosts\n"
+        "hostctl: aborting: stopping the command on the running hosts\n"
     } else {
         "hostctl: interrupted: starting no more hosts, waiting for running ones (Ctrl-C again to abort them)\n"
     }
