@@ -201,7 +201,9 @@ pub struct ControlArgs {
     /// Rolling execution: N hosts (or N%) at a time, each batch after the previous one finished
     #[arg(long, value_name = "N|N%")]
     pub batch: Option<String>,
-    /// Stop starting hosts (and batches) once N hosts (or N%) failed; the rest are `skipped`
+    /// Stop starting hosts (and batches) once N hosts (or N%) failed, timed out or were
+    /// unreachable; the rest are `skipped`. Hosts already running are never stopped, so when
+    /// all start at once (-f and --batch at least the host count) it cannot act, and says so
     #[arg(long, value_name = "N|N%")]
     pub max_fail: Option<String>,
     /// Print what would run where, and contact nothing

@@ -69,9 +69,18 @@ pub struct RunEnd {
     pub interrupted: bool,
     /// `--max-fail` was reached and hosts were skipped.
     pub stopped: bool,
+    /// `--max-fail`'s count was reached, whether or not any host was left to skip.
+    pub max_fail_reached: bool,
 }
 
 impl Executor {
+    /// Whether `--max-fail` can stop anything on `hosts` hosts: only when some host starts
+    /// after another finished (fewer forks, or smaller batches, than hosts). It never stops a
+    /// host that already runs: a half-applied change can be worse than a finished one.
+    pub fn max_fail_can_act(&self, hosts: usize) -> bool {
+        self.forks.max(1).min(self.batch.unwrap_or(hosts)) < hosts
+    }
+
     pub fn execute(
         &self,
         targets: Arc<Vec<Target>>,
@@ -188,6 +197,7 @@ impl Executor {
             Ok(RunEnd {
                 interrupted: interrupts > 0,
                 stopped: stopped.load(Ordering::SeqCst),
+                max_fail_reached: max_fail.is_some_and(|m| failures.load(Ordering::SeqCst) >= m),
             })
         })
     }

@@ -158,6 +158,18 @@ pub fn dry_run(plan: &Plan) -> String {
         plan.max_fail.map_or("none".into(), |m| m.to_string()),
         plan.retry
     ));
+    let executor = Executor {
+        forks: plan.forks,
+        live_output: false,
+        batch: plan.batch,
+        max_fail: plan.max_fail,
+    };
+    if let Some(limit) = plan
+        .max_fail
+        .filter(|_| !executor.max_fail_can_act(plan.targets.len()))
+    {
+        out.push_str(&format!("note: {}\n", max_fail_idle(limit, plan)));
+    }
     for t in &plan.targets {
         let keys = if t.identity_files.is_empty() {
             "agent, ~/.ssh/id_*".to_string()
@@ -205,15 +217,22 @@ pub fn execute(
         shared.input.as_ref(),
     )))?;
     let started = Instant::now();
-    let mut renderer = render::for_plan(&plan, &op);
-    let mut summary = Summary::new(plan.targets.len());
-    let mut audit_error = None;
     let executor = Executor {
         forks: plan.forks,
         live_output: plan.output == crate::plan::OutputMode::Stream || plan.out_dir.is_some(),
         batch: plan.batch,
         max_fail: plan.max_fail,
     };
+    if let Some(limit) = plan
+        .max_fail
+        .filter(|_| !executor.max_fail_can_act(plan.targets.len()))
+    {
+        render::note(&max_fail_idle(limit, &plan));
+    }
+    let mut renderer = render::for_plan(&plan, &op);
+    let mut summary = Summary::new(plan.targets.len());
+    summary.max_fail = plan.max_fail;
+    let mut audit_error = None;
     let mut out_dir = plan.out_dir.as_deref().map(render::OutDir::new);
     let end = executor.execute(Arc::new(plan.targets.clone()), job, |event| {
         renderer.event(&plan, &event);
@@ -233,6 +252,7 @@ pub fn execute(
     })?;
     summary.interrupted = end.interrupted;
     summary.stopped = end.stopped;
+    summary.max_fail_reached = end.max_fail_reached;
     summary.elapsed = started.elapsed();
     renderer.finish(&plan, &summary);
     let code = summary.exit_code();
@@ -247,6 +267,18 @@ pub fn execute(
         return Err(err.into());
     }
     Ok(code)
+}
+
+/// Why `--max-fail` will stop nothing in this run, and how to make it act.
+fn max_fail_idle(limit: usize, plan: &Plan) -> String {
+    format!(
+        "--max-fail {limit} cannot stop anything here: all {} hosts start at once (-f {}{}), \
+         and hosts already running are never stopped; use --batch or a smaller -f to stage the rollout",
+        plan.targets.len(),
+        plan.forks,
+        plan.batch
+            .map_or(String::new(), |b| format!(", --batch {b}"))
+    )
 }
 
 fn start_record(op: &str, plan: &Plan, input: Option<&Input>) -> Start {

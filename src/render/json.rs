@@ -71,6 +71,7 @@ impl Renderer for JsonRenderer {
         }
         summary["interrupted"] = json!(s.interrupted);
         summary["stopped"] = json!(s.stopped);
+        summary["max_fail_reached"] = json!(s.max_fail_reached);
         summary["exit_code"] = json!(s.exit_code());
         summary["duration_s"] = json!(s.elapsed.as_secs_f64());
         line(summary);

@@ -35,6 +35,10 @@ pub struct Summary {
     pub interrupted: bool,
     /// `--max-fail` stopped the run: some hosts were never started.
     pub stopped: bool,
+    /// `--max-fail`'s limit, and whether that many hosts did not succeed (even when no host
+    /// was left to stop).
+    pub max_fail: Option<usize>,
+    pub max_fail_reached: bool,
     pub elapsed: Duration,
 }
 
@@ -72,9 +76,19 @@ impl Summary {
             line.push_str(" (interrupted)");
         } else if self.stopped {
             line.push_str(" (stopped by --max-fail)");
+        } else if let Some(limit) = self.max_fail.filter(|_| self.max_fail_reached) {
+            line.push_str(&format!(
+                " (--max-fail {limit} reached when every host had started: nothing was stopped)"
+            ));
         }
         line
     }
+}
+
+/// A note for the operator on stderr, outside the results (so `--json` stays clean).
+pub fn note(text: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "hostctl: note: {text}");
 }
 
 pub fn seconds(d: Duration) -> String {
