@@ -4,6 +4,7 @@
 use crate::audit::AuditError;
 use crate::inventory::{InventoryError, PatternError};
 use crate::resolve::ResolveError;
+use crate::status::Exit;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -19,14 +20,32 @@ pub enum Error {
     Audit(#[from] AuditError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error("{}", misplaced(.0))]
+    OptionAfterCommand(crate::cli::Misplaced),
+}
+
+fn misplaced(m: &crate::cli::Misplaced) -> String {
+    let list: Vec<String> = m.options.iter().map(|o| format!("`{o}`")).collect();
+    let (list, is) = match list.len() {
+        1 => (list[0].clone(), "is also an option of hostctl"),
+        _ => (list.join(", "), "are also options of hostctl"),
+    };
+    format!(
+        "{list} after the command {is}; nothing was run\n  \
+         as hostctl's option:      {}\n  \
+         as part of the command:   {}\n\
+         put the option before the command, or after `--` to pass it to the remote command",
+        m.as_options, m.as_command
+    )
 }
 
 impl Error {
     /// The process exit status for this error.
     pub fn code(&self) -> u8 {
         match self {
-            Error::Audit(_) => 3,
-            _ => 2,
+            Error::Audit(_) => Exit::Audit,
+            _ => Exit::Usage,
         }
+        .code()
     }
 }

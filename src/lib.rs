@@ -18,6 +18,7 @@ pub mod resolve;
 pub mod review;
 pub mod ssh;
 pub mod ssh_config;
+pub mod status;
 mod wildcard;
 
 use cli::{Cli, Command, HostsArgs};

@@ -17,9 +17,9 @@ pub fn header(name: &str, outcome: &HostOutcome) -> String {
 fn header_with(name: &str, outcome: &HostOutcome, duration: Option<std::time::Duration>) -> String {
     let status = &outcome.status;
     let mut h = format!("=== {name}: ");
-    h.push_str(&match status {
-        Status::Ok | Status::Changed | Status::Unchanged => status.name().to_string(),
-        _ => status.name().to_uppercase(),
+    h.push_str(&match status.kind().succeeded() {
+        true => status.name().to_string(),
+        false => status.name().to_uppercase(),
     });
     if let Some(code) = status
         .exit_code()
@@ -111,7 +111,7 @@ fn write_stdout(bytes: &[u8]) {
 
 fn interrupt_note(abort: bool) -> &'static str {
     if abort {
-        "hostctl: aborting running hosts\n"
+        "hostctl: aborting: stopping the command on the running hosts\n"
     } else {
         "hostctl: interrupted: starting no more hosts, waiting for running ones (Ctrl-C again to abort them)\n"
     }
@@ -202,7 +202,7 @@ impl Renderer for BlockRenderer {
                         None => self.print(&block(&plan.targets[e.host].name, outcome, self.pull)),
                     }
                     self.done += 1;
-                    if outcome.status.bucket() != crate::event::Bucket::Ok {
+                    if !outcome.status.kind().succeeded() {
                         self.failures += 1;
                     }
                     if let Some(bar) = &self.progress {

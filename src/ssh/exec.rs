@@ -132,6 +132,12 @@ impl Connection {
         })
     }
 
+    /// After the run was aborted: lets this connection do one more short exchange (stopping
+    /// the command on the host). Its waits end at their deadline, no longer at the abort.
+    pub fn ignore_abort(&mut self) {
+        self.abort = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    }
+
     /// A failed channel read or write: a lost connection says so plainly, the rest say what
     /// libssh2 said.
     fn stream_failure(&self, what: &str, e: std::io::Error) -> Failure {
