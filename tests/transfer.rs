@@ -588,3 +588,21 @@ fn pull_permission_errors_name_the_path_and_suggest_sudo() {
         "ok\n"
     );
 }
+
+/// REMOTE's last component names the copy in LOCAL_DIR/<host>/: `.` or `..` would name a
+/// directory above it, so such a REMOTE is a usage error, before any host is contacted.
+#[test]
+fn pull_refuses_a_remote_named_dot_or_dotdot() {
+    let fleet = fleet();
+    let out = fleet.path("out");
+    for remote in ["/tmp/..", "/tmp/x/.", "..", "."] {
+        fleet
+            .run(&["pull", "-g", "web01", remote, out.to_str().unwrap()])
+            .code(2)
+            .stderr_is(&format!(
+                "error: cannot pull `{remote}`: its last component is `.` or `..`; name the directory itself\n"
+            ));
+    }
+    assert!(!out.exists());
+    assert!(!fleet.path("logs").exists());
+}
