@@ -253,7 +253,10 @@ fn listed_names_that_leave_the_pulled_directory_are_refused() {
 #[test]
 fn a_host_that_sends_more_than_it_listed_is_cut_off() {
     let fleet = fleet();
-    fleet.on_host("web01", "mkdir /tmp/s && printf 12345 > /tmp/s/small");
+    fleet.on_host(
+        "web01",
+        "mkdir /tmp/s && printf 12345 > /tmp/s/small && printf 123 > /tmp/s/tiny",
+    );
     // The liar adds 64 MiB to whatever it passes on, to the digest too: only the size gives
     // it away.
     lying(
@@ -263,19 +266,21 @@ fn a_host_that_sends_more_than_it_listed_is_cut_off() {
         "{ cat; head -c 67108864 /dev/zero; } | $REAL \"$@\"",
     );
     let out = fleet.path("out");
-    for args in [&["-r", "/tmp/s"][..], &["/tmp/s/small"][..]] {
+    // The session goes on after a cut: the second file is asked for, and cut off in turn.
+    let small = "`/tmp/s/small`: the host sent more than the 5 bytes it listed; cut off at 5";
+    let tiny = "`/tmp/s/tiny`: the host sent more than the 3 bytes it listed; cut off at 3";
+    for (args, reason, most) in [
+        (&["-r", "/tmp/s"][..], format!("{small}; {tiny}"), 8),
+        (&["/tmp/s/small"][..], small.to_string(), 5),
+    ] {
         let mut all = vec!["pull", "-g", "web01", "--json", "--timeout", "60s"];
         all.extend_from_slice(args);
         all.push(out.to_str().unwrap());
         let run = fleet.run(&all);
         run.code(1);
         let host = run.host("web01");
-        assert_eq!(
-            host["reason"],
-            "`/tmp/s/small`: the host sent more than the 5 bytes it listed; cut off at 5",
-            "{host}"
-        );
-        assert!(host["bytes_in"].as_u64().unwrap() <= 5, "{host}");
+        assert_eq!(host["reason"], reason.as_str(), "{host}");
+        assert!(host["bytes_in"].as_u64().unwrap() <= most, "{host}");
     }
     let leftovers = tree(&out.join("web01"));
     assert!(leftovers.iter().all(|p| p == "s/"), "{leftovers:?}");
