@@ -100,7 +100,13 @@ pub enum Command {
         "Examples:\n  hostctl pull -g db /var/log/postgresql/postgresql.log ./logs-db\n",
         "  hostctl pull -g web -r /etc/nginx ./nginx-configs\n\n",
         "Each host's copy lands in LOCAL_DIR/<host>/<name>, so hosts never overwrite each other;\n",
-        "local writes are atomic and verified against the host's SHA-256 of what it sent.",
+        "local writes are atomic and verified against the host's SHA-256 of what it sent. Files
+",
+        "already identical locally are left alone (`unchanged`). Nothing a host sends is written
+",
+        "outside LOCAL_DIR/<host>/: no symlink there is followed, names with `..` are refused, and
+",
+        "a host is cut off at the size it listed.",
     )))]
     #[command(override_usage = "hostctl pull [OPTIONS] -g <PATTERN> <REMOTE>... <LOCAL_DIR>")]
     Pull(PullArgs),

@@ -394,7 +394,7 @@ fn push_and_pull_through_sudo() {
     run.code(1);
     assert_eq!(
         run.host("web01")["reason"],
-        "`/tmp/etc/shadowy`: permission denied"
+        "permission denied reading /tmp/etc/shadowy (try --sudo)"
     );
     fleet
         .run(&[

@@ -91,14 +91,16 @@ fn block_with(
     if let Some(note) = truncation_note("stdout", &outcome.stdout) {
         out.extend_from_slice(note.as_bytes());
     }
-    if !outcome.stderr.data.is_empty() {
+    // A pull's stderr is what the host's tools said, raw: the header gives the reason in the
+    // operator's words, and -v and the audit log keep the raw text.
+    if !outcome.stderr.data.is_empty() && !pull {
         out.extend_from_slice(format!("--- {name} stderr\n").as_bytes());
         out.extend_from_slice(&outcome.stderr.data);
         if !outcome.stderr.data.ends_with(b"\n") {
             out.push(b'\n');
         }
     }
-    if let Some(note) = truncation_note("stderr", &outcome.stderr) {
+    if let Some(note) = truncation_note("stderr", &outcome.stderr).filter(|_| !pull) {
         out.extend_from_slice(note.as_bytes());
     }
     out
