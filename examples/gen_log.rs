@@ -91,10 +91,11 @@ fn main() {
         }
         records.push(Record::End(End {
             op: op.clone(),
-            ok: if failing { 2 } else { 3 },
-            failed: usize::from(failing),
-            unreachable: 0,
-            skipped: 0,
+            counts: hostctl::status::Counts {
+                ok: if failing { 2 } else { 3 },
+                failed: usize::from(failing),
+                ..Default::default()
+            },
             interrupted: false,
             exit_code: i32::from(failing),
             duration_ms: 150,

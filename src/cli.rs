@@ -3,22 +3,12 @@
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
-/// A literal, so it can be `concat!`ed into each subcommand's help.
-macro_rules! exit_codes {
-    () => {
-        "\
-Exit status:
-  0    every host ok
-  1    the command failed (non-zero exit) on some host
-  2    usage, inventory or pattern error: nothing was contacted
-  3    the audit log could not be written
-  4    some host unreachable (connect, auth, host key, timeout)
-  5    both 1 and 4
-  6    stopped by --max-fail: some hosts were never started (skipped)
-  130  interrupted (Ctrl-C)"
-    };
+use crate::status::Exit;
+
+/// Each operation's examples and notes, then the exit status table.
+fn with_exit_status(text: &str) -> String {
+    format!("{text}\n\n{}", Exit::help())
 }
-const EXIT_CODES: &str = exit_codes!();
 
 #[derive(Debug, Parser)]
 #[command(
@@ -30,8 +20,8 @@ const EXIT_CODES: &str = exit_codes!();
         Hosts and groups come from an inventory (hosts.toml). Select hosts with -g PATTERN: \
         comma-separated group or host names, globs (web*), ranges (web[01:04]), !NAME to \
         exclude, &NAME to intersect. Example: -g 'web,db,!web03'.",
-    after_help = EXIT_CODES,
-    after_long_help = EXIT_CODES
+    after_help = Exit::help(),
+    after_long_help = Exit::help()
 )]
 pub struct Cli {
     /// Inventory file
@@ -76,16 +66,23 @@ pub enum Command {
     Hosts(HostsArgs),
     /// Run a shell command on every selected host
     #[command(
-        after_help = concat!(
+        after_help = with_exit_status(concat!(
             "Examples:\n  hostctl run -g web uptime\n",
             "  hostctl run -g 'web,db,!web03' -f 100 --timeout 30s -- df -h /\n",
-            "  hostctl run -g db --json 'systemctl is-active postgresql' | jq .\n\n",
-            exit_codes!()
-        )
+            "  hostctl run -g db --json 'systemctl is-active postgresql' | jq .\n",
+            "  hostctl run -g web -- tail -n 5 /var/log/syslog\n\n",
+            "hostctl's options go before COMMAND. A word after COMMAND that is also one of hostctl's\n",
+            "options (--dry-run, --timeout 5s, -b, -f 10, -h, ...) is refused with exit 2, because it\n",
+            "could mean either, and nothing runs. To give it to the command, put `--` before the\n",
+            "command: everything after `--` goes to the command untouched.\n\n",
+            "Ctrl-C once: no more hosts start (they are `skipped`), running ones finish. Ctrl-C\n",
+            "again, or SIGTERM: the command is stopped on the running hosts (SIGTERM to its process\n",
+            "group there, KILL 2 s later), and they are reported `aborted`.",
+        ))
     )]
     Run(RunArgs),
     /// Copy local files to every selected host (atomic and verified on each host)
-    #[command(after_help = concat!(
+    #[command(after_help = with_exit_status(concat!(
         "Examples:\n  hostctl push -g db backup.sh /usr/local/bin\n",
         "  hostctl push -g web --mode 0640 --mkdir app.conf /etc/app/app.conf\n",
         "  hostctl push -g web -r ./site /srv/www\n\n",
@@ -94,19 +91,23 @@ pub enum Command {
         "sources, with --mkdir). Each file is written to a hidden temporary next to its target,\n",
         "checked against the local SHA-256, then renamed: an interrupted copy never leaves a partial\n",
         "file at the target name. Hosts that already hold identical content report `unchanged`.\n",
-        "With -r, directories are created (empty ones too) and symlinks are recreated as symlinks.\n\n",
-        exit_codes!()
-    ))]
+        "With -r, directories are created (empty ones too) and symlinks are recreated as symlinks.",
+    )))]
     #[command(override_usage = "hostctl push [OPTIONS] -g <PATTERN> <LOCAL>... <REMOTE>")]
     Push(PushArgs),
     /// Copy files from every selected host into LOCAL_DIR/<host>/
-    #[command(after_help = concat!(
+    #[command(after_help = with_exit_status(concat!(
         "Examples:\n  hostctl pull -g db /var/log/postgresql/postgresql.log ./logs-db\n",
         "  hostctl pull -g web -r /etc/nginx ./nginx-configs\n\n",
         "Each host's copy lands in LOCAL_DIR/<host>/<name>, so hosts never overwrite each other;\n",
-        "local writes are atomic and verified against the host's SHA-256 of what it sent.\n\n",
-        exit_codes!()
-    ))]
+        "local writes are atomic and verified against the host's SHA-256 of what it sent. Files
+",
+        "already identical locally are left alone (`unchanged`). Nothing a host sends is written
+",
+        "outside LOCAL_DIR/<host>/: no symlink there is followed, names with `..` are refused, and
+",
+        "a host is cut off at the size it listed.",
+    )))]
     #[command(override_usage = "hostctl pull [OPTIONS] -g <PATTERN> <REMOTE>... <LOCAL_DIR>")]
     Pull(PullArgs),
     /// Review the audit log: list operations, show one, verify the chain, prune old files
@@ -238,7 +239,9 @@ pub struct ControlArgs {
     /// Rolling execution: N hosts (or N%) at a time, each batch after the previous one finished
     #[arg(long, value_name = "N|N%")]
     pub batch: Option<String>,
-    /// Stop starting hosts (and batches) once N hosts (or N%) failed; the rest are `skipped`
+    /// Stop starting hosts (and batches) once N hosts (or N%) failed, timed out or were
+    /// unreachable; the rest are `skipped`. Hosts already running are never stopped, so when
+    /// all start at once (-f and --batch at least the host count) it cannot act, and says so
     #[arg(long, value_name = "N|N%")]
     pub max_fail: Option<String>,
     /// Print what would run where, and contact nothing
@@ -268,14 +271,16 @@ pub struct OutputArgs {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Stop the command after this long (e.g. 30s, 5m); it is killed on the host too
+    /// Stop the command after this long (e.g. 30s, 5m): SIGTERM to its process group on the
+    /// host, KILL 2 s later; the host is reported `timeout`
     #[arg(long, value_name = "DURATION", help_heading = "Command")]
     pub timeout: Option<String>,
     /// Give hostctl's standard input to the command on every host (read once, up to 64 MiB;
     /// after the password lines of --ask-pass and -K when stdin is not a terminal)
     #[arg(short = 'I', long, help_heading = "Command")]
     pub stdin: bool,
-    /// The command, run by the login shell on each host
+    /// The command, run by the login shell on each host. hostctl's options go before it; an
+    /// option of hostctl's typed after it is refused. After `--`, nothing is read as an option
     #[arg(
         required = true,
         trailing_var_arg = true,
@@ -431,7 +436,8 @@ pub struct LogListArgs {
     /// Only this kind of operation
     #[arg(long, value_enum)]
     pub op: Option<OpKind>,
-    /// Only operations where some host failed, was unreachable, or that never finished
+    /// Only operations where some host failed, timed out, was unreachable or aborted, or that
+    /// never finished
     #[arg(long)]
     pub failed: bool,
     /// Started at or after: 2h, 3d, 2026-11-24, 2026-11-24T08:00:00Z
@@ -478,4 +484,214 @@ pub struct LogPruneArgs {
     /// Remove daily files entirely older than this (e.g. 90d)
     #[arg(long, value_name = "AGE", required = true)]
     pub older_than: String,
+}
+
+/// What hostctl makes of a word after `run`'s COMMAND that is also one of its own options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Misplaced {
+    /// The options as typed, each with its value when it takes one (`--timeout 1s`).
+    pub options: Vec<String>,
+    /// The command line read with them as hostctl's options.
+    pub as_options: String,
+    /// The command line read with them as part of the command (after `--`).
+    pub as_command: String,
+}
+
+/// An option `run` accepts (its own, the shared ones and the global ones).
+struct OptionSpec {
+    long: Option<String>,
+    short: Option<char>,
+    takes_value: bool,
+}
+
+fn run_options() -> Vec<OptionSpec> {
+    let mut cli = <Cli as clap::CommandFactory>::command();
+    // Building propagates the global options and adds --help to each subcommand.
+    cli.build();
+    let run = cli.find_subcommand("run").expect("run subcommand");
+    run.get_arguments()
+        .filter(|a| !a.is_positional())
+        .map(|a| OptionSpec {
+            long: a.get_long().map(String::from),
+            short: a.get_short(),
+            takes_value: a.get_action().takes_values(),
+        })
+        .collect()
+}
+
+/// How many words `word` (and the ones after it) make as one of `options`, as clap would
+/// read them in option position: 0 when it is not one of them. Short clusters count only when
+/// every letter is an option (`-bv`), up to one that takes the rest as its value (`-f10`).
+fn option_words(word: &str, next: Option<&str>, options: &[OptionSpec]) -> usize {
+    let value_words = |takes_value: bool, attached: bool| {
+        if takes_value && !attached && next.is_some_and(|n| n != "--") {
+            2
+        } else {
+            1
+        }
+    };
+    if let Some(long) = word.strip_prefix("--") {
+        let (name, attached) = match long.split_once('=') {
+            Some((name, _)) => (name, true),
+            None => (long, false),
+        };
+        return options
+            .iter()
+            .find(|o| !name.is_empty() && o.long.as_deref() == Some(name))
+            .map_or(0, |o| value_words(o.takes_value, attached));
+    }
+    let Some(cluster) = word.strip_prefix('-').filter(|c| !c.is_empty()) else {
+        return 0;
+    };
+    for (at, c) in cluster.char_indices() {
+        let Some(o) = options.iter().find(|o| o.short == Some(c)) else {
+            return 0;
+        };
+        if o.takes_value {
+            return value_words(true, at + c.len_utf8() < cluster.len());
+        }
+    }
+    1
+}
+
+/// `word` as a shell would need it typed, for showing a command line back to the operator.
+fn shell_word(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+/// `run`'s rule for options after COMMAND: refused when one of them is hostctl's own, unless the
+/// command came after `--`. `argv` is the command line as typed (program name first) and
+/// `command` what clap collected as COMMAND, always the tail of `argv` (clap drops a `--` only
+/// when it comes before the command).
+pub fn misplaced_options(argv: &[String], command: &[String]) -> Option<Misplaced> {
+    let start = argv.len().checked_sub(command.len())?;
+    if argv[start..] != *command || (start > 0 && argv[start - 1] == "--") {
+        return None;
+    }
+    let options = run_options();
+    // A `--` inside the command belongs to the command, and so does everything after it.
+    let end = command
+        .iter()
+        .position(|w| w == "--")
+        .unwrap_or(command.len());
+    let (mut moved, mut kept, mut found) = (Vec::new(), Vec::new(), Vec::new());
+    let mut i = 0;
+    while i < command.len() {
+        let words = if i < end {
+            let next = command.get(i + 1).filter(|_| i + 1 < end);
+            option_words(&command[i], next.map(String::as_str), &options)
+        } else {
+            0
+        };
+        if words == 0 {
+            kept.push(shell_word(&command[i]));
+            i += 1;
+            continue;
+        }
+        let typed: Vec<String> = command[i..i + words]
+            .iter()
+            .map(|w| shell_word(w))
+            .collect();
+        found.push(typed.join(" "));
+        moved.extend(typed);
+        i += words;
+    }
+    if found.is_empty() {
+        return None;
+    }
+    let before: Vec<String> = argv[1..start].iter().map(|w| shell_word(w)).collect();
+    let line = |parts: &[&[String]]| {
+        let words: Vec<&str> = parts
+            .iter()
+            .flat_map(|p| p.iter().map(String::as_str))
+            .collect();
+        format!("hostctl {}", words.join(" "))
+    };
+    let typed: Vec<String> = command.iter().map(|w| shell_word(w)).collect();
+    Some(Misplaced {
+        options: found,
+        as_options: line(&[&before, &moved, &kept]),
+        as_command: line(&[&before, &["--".to_string()], &typed]),
+    })
+}
+
+/// Refuses a `run` whose COMMAND is followed by one of hostctl's own options (see
+/// [`misplaced_options`]); nothing else is checked here.
+pub fn refuse_misplaced_options(cli: &Cli, argv: &[String]) -> Result<(), crate::error::Error> {
+    match &cli.command {
+        Command::Run(args) => match misplaced_options(argv, &args.command) {
+            Some(m) => Err(crate::error::Error::OptionAfterCommand(m)),
+            None => Ok(()),
+        },
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(line: &str) -> Option<Misplaced> {
+        let argv: Vec<String> = line.split(' ').map(String::from).collect();
+        let cli = <Cli as clap::Parser>::try_parse_from(&argv).expect("parses");
+        let Command::Run(args) = &cli.command else {
+            panic!("not run")
+        };
+        misplaced_options(&argv, &args.command)
+    }
+
+    #[test]
+    fn hostctl_options_after_the_command_are_found_with_their_values() {
+        let m = check("hostctl run -g web echo x --timeout 5s -bv --forks=3 -f10").unwrap();
+        assert_eq!(m.options, ["--timeout 5s", "-bv", "--forks=3", "-f10"]);
+        assert_eq!(
+            m.as_options,
+            "hostctl run -g web --timeout 5s -bv --forks=3 -f10 echo x"
+        );
+        assert_eq!(
+            m.as_command,
+            "hostctl run -g web -- echo x --timeout 5s -bv --forks=3 -f10"
+        );
+        // Global options and --help count too.
+        assert_eq!(
+            check("hostctl run -g web grep -i x").unwrap().options,
+            ["-i x"]
+        );
+        assert_eq!(check("hostctl run -g web df -h").unwrap().options, ["-h"]);
+    }
+
+    #[test]
+    fn the_command_own_options_and_anything_after_dashdash_pass() {
+        for line in [
+            "hostctl run -g web ls -la",
+            "hostctl run -g web rm -rf /tmp/x",
+            "hostctl run -g web kill -9 1",
+            "hostctl run -g web -- tail -f /var/log/syslog --dry-run",
+            "hostctl run -g web git checkout -- -b",
+            "hostctl run -g web echo --dry-runs -bx -",
+        ] {
+            assert_eq!(check(line), None, "{line}");
+        }
+    }
+
+    #[test]
+    fn readings_quote_what_the_shell_would_need() {
+        let argv: Vec<String> = ["hostctl", "run", "-g", "web01", "echo it's", "--dry-run"]
+            .map(String::from)
+            .into();
+        let m = misplaced_options(&argv, &argv[4..]).unwrap();
+        assert_eq!(
+            m.as_options,
+            r"hostctl run -g web01 --dry-run 'echo it'\''s'"
+        );
+        assert_eq!(
+            m.as_command,
+            r"hostctl run -g web01 -- 'echo it'\''s' --dry-run"
+        );
+    }
 }

@@ -4,6 +4,8 @@
 use crate::audit::AuditError;
 use crate::audit::forward::ForwardError;
 use crate::inventory::{InventoryError, PatternError};
+use crate::resolve::ResolveError;
+use crate::status::Exit;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -11,6 +13,8 @@ pub enum Error {
     Inventory(#[from] InventoryError),
     #[error(transparent)]
     Pattern(#[from] PatternError),
+    #[error(transparent)]
+    Resolve(#[from] ResolveError),
     #[error("{0}")]
     Usage(String),
     #[error("audit log: {0}")]
@@ -27,14 +31,32 @@ pub enum Error {
         hosts: usize,
         not_started: usize,
     },
+    #[error("{}", misplaced(.0))]
+    OptionAfterCommand(crate::cli::Misplaced),
+}
+
+fn misplaced(m: &crate::cli::Misplaced) -> String {
+    let list: Vec<String> = m.options.iter().map(|o| format!("`{o}`")).collect();
+    let (list, is) = match list.len() {
+        1 => (list[0].clone(), "is also an option of hostctl"),
+        _ => (list.join(", "), "are also options of hostctl"),
+    };
+    format!(
+        "{list} after the command {is}; nothing was run\n  \
+         as hostctl's option:      {}\n  \
+         as part of the command:   {}\n\
+         put the option before the command, or after `--` to pass it to the remote command",
+        m.as_options, m.as_command
+    )
 }
 
 impl Error {
     /// The process exit status for this error.
     pub fn code(&self) -> u8 {
         match self {
-            Error::Audit(_) | Error::Forward(_) | Error::ForwardRequired { .. } => 3,
-            _ => 2,
+            Error::Audit(_) | Error::Forward(_) | Error::ForwardRequired { .. } => Exit::Audit,
+            _ => Exit::Usage,
         }
+        .code()
     }
 }

@@ -1,6 +1,7 @@
 //! The one vocabulary the executor, the renderers and the audit log share: what happened to
 //! which host, and when.
 
+use crate::status::HostStatus;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,7 +14,8 @@ pub enum Stream {
 #[derive(Debug)]
 pub enum Event {
     Host(HostEvent),
-    /// Ctrl-C: the first stops new hosts from starting, the second aborts running ones.
+    /// Ctrl-C: the first stops new hosts from starting, the second (or SIGTERM) aborts running
+    /// ones.
     Interrupted {
         abort: bool,
     },
@@ -70,6 +72,8 @@ impl HostOutcome {
     }
 }
 
+/// How one host ended, with what there is to say about it. `kind()` gives its name in the one
+/// vocabulary (`status::HostStatus`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Status {
     /// Command exited 0.
@@ -84,45 +88,51 @@ pub enum Status {
         signal: Option<String>,
         reason: Option<String>,
     },
-    /// Could not connect, authenticate, verify the host key, or finish in time.
+    /// Stopped by `--timeout`.
+    Timeout { reason: String },
+    /// Could not connect, authenticate or verify the host key, or the connection was lost. A
+    /// `kind` of `Timeout` or `Interrupted` names a timeout or an abort (see `Status::lost`).
     Unreachable { kind: FailureKind, reason: String },
-    /// Never started (interrupted before its turn).
+    /// Stopped by a second Ctrl-C or SIGTERM.
+    Aborted { reason: String },
+    /// Never started (interrupted, or `--max-fail` reached, before its turn).
     Skipped { reason: String },
 }
 
-/// Which of the summary's buckets a status counts in; also the exit-status vocabulary.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Bucket {
-    Ok,
-    Failed,
-    Unreachable,
-    Skipped,
-}
-
 impl Status {
-    pub fn bucket(&self) -> Bucket {
+    /// A host whose session ended without a result: timed out, aborted, or unreachable.
+    pub fn lost(kind: FailureKind, reason: String) -> Status {
+        match kind {
+            FailureKind::Timeout => Status::Timeout { reason },
+            FailureKind::Interrupted => Status::Aborted { reason },
+            _ => Status::Unreachable { kind, reason },
+        }
+    }
+
+    pub fn kind(&self) -> HostStatus {
         match self {
-            Status::Ok | Status::Changed | Status::Unchanged => Bucket::Ok,
-            Status::Failed { .. } => Bucket::Failed,
-            Status::Unreachable { .. } => Bucket::Unreachable,
-            Status::Skipped { .. } => Bucket::Skipped,
+            Status::Ok => HostStatus::Ok,
+            Status::Changed => HostStatus::Changed,
+            Status::Unchanged => HostStatus::Unchanged,
+            Status::Failed { .. } => HostStatus::Failed,
+            Status::Timeout { .. }
+            | Status::Unreachable {
+                kind: FailureKind::Timeout,
+                ..
+            } => HostStatus::Timeout,
+            Status::Aborted { .. }
+            | Status::Unreachable {
+                kind: FailureKind::Interrupted,
+                ..
+            } => HostStatus::Aborted,
+            Status::Unreachable { .. } => HostStatus::Unreachable,
+            Status::Skipped { .. } => HostStatus::Skipped,
         }
     }
 
     /// Short name used in output and the audit log.
     pub fn name(&self) -> &'static str {
-        match self {
-            Status::Ok => "ok",
-            Status::Changed => "changed",
-            Status::Unchanged => "unchanged",
-            Status::Failed { .. } => "failed",
-            Status::Unreachable {
-                kind: FailureKind::Timeout,
-                ..
-            } => "timeout",
-            Status::Unreachable { .. } => "unreachable",
-            Status::Skipped { .. } => "skipped",
-        }
+        self.kind().name()
     }
 
     pub fn exit_code(&self) -> Option<i32> {
@@ -142,7 +152,10 @@ impl Status {
             Status::Failed {
                 signal: Some(s), ..
             } => Some(format!("killed by signal {s}")),
-            Status::Unreachable { reason, .. } | Status::Skipped { reason } => Some(reason.clone()),
+            Status::Timeout { reason }
+            | Status::Unreachable { reason, .. }
+            | Status::Aborted { reason }
+            | Status::Skipped { reason } => Some(reason.clone()),
             _ => None,
         }
     }

@@ -2,10 +2,12 @@
 //! blocking thread (an `ssh2::Session` never crosses threads), and hands every event to one
 //! callback on the calling thread. It never prints.
 //!
-//! Ctrl-C once: no new hosts start (they end `skipped`), running ones finish. Twice (or
-//! SIGTERM): running hosts are aborted at their next wake-up.
+//! Ctrl-C once: no new hosts start (they end `skipped`), running ones finish. Twice, or one
+//! SIGTERM (a supervisor wants hostctl gone, not a wait for running hosts): the abort flag is
+//! set, and each running job stops at its next wake-up and ends its work on the host (`run`
+//! stops the command's process group there) before it reports `aborted`.
 
-use crate::event::{Bucket, Event, HostEvent, HostEventKind, HostOutcome, Status, Stream};
+use crate::event::{Event, HostEvent, HostEventKind, HostOutcome, Status, Stream};
 use crate::ssh::Target;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -57,7 +59,7 @@ pub struct Executor {
     pub live_output: bool,
     /// Rolling batches: each starts after the previous one finished.
     pub batch: Option<usize>,
-    /// No new host starts once this many failed or were unreachable.
+    /// No new host starts once this many failed, timed out or were unreachable.
     pub max_fail: Option<usize>,
 }
 
@@ -67,9 +69,18 @@ pub struct RunEnd {
     pub interrupted: bool,
     /// `--max-fail` was reached and hosts were skipped.
     pub stopped: bool,
+    /// `--max-fail`'s count was reached, whether or not any host was left to skip.
+    pub max_fail_reached: bool,
 }
 
 impl Executor {
+    /// Whether `--max-fail` can stop anything on `hosts` hosts: only when some host starts
+    /// after another finished (fewer forks, or smaller batches, than hosts). It never stops a
+    /// host that already runs: a half-applied change can be worse than a finished one.
+    pub fn max_fail_can_act(&self, hosts: usize) -> bool {
+        self.forks.max(1).min(self.batch.unwrap_or(hosts)) < hosts
+    }
+
     pub fn execute(
         &self,
         targets: Arc<Vec<Target>>,
@@ -140,10 +151,7 @@ impl Executor {
                                 };
                                 cx.send(HostEventKind::Started);
                                 let outcome = job.run(&targets[host], &mut cx);
-                                if matches!(
-                                    outcome.status.bucket(),
-                                    Bucket::Failed | Bucket::Unreachable
-                                ) {
+                                if outcome.status.kind().is_failure() {
                                     failures.fetch_add(1, Ordering::SeqCst);
                                 }
                                 cx.send(HostEventKind::Finished(Box::new(outcome)));
@@ -189,6 +197,7 @@ impl Executor {
             Ok(RunEnd {
                 interrupted: interrupts > 0,
                 stopped: stopped.load(Ordering::SeqCst),
+                max_fail_reached: max_fail.is_some_and(|m| failures.load(Ordering::SeqCst) >= m),
             })
         })
     }

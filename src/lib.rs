@@ -17,6 +17,8 @@ pub mod report;
 pub mod resolve;
 pub mod review;
 pub mod ssh;
+pub mod ssh_config;
+pub mod status;
 mod wildcard;
 
 use cli::{Cli, Command, HostsArgs};
@@ -108,24 +110,33 @@ fn hosts(inv: &Inventory, args: &HostsArgs, sources: &plan::Sources) -> Result<u
     let from_log = audit::select::FromLog::new(sources.log_dir);
     let hosts = plan::select(inv, &args.pattern, &from_log)?;
     let resolver = resolve::Resolver::new(inv, sources.ssh_config, None, false)?;
-    let targets = hosts
+    let routes = hosts
         .iter()
-        .map(|h| resolver.target(h))
+        .map(|h| resolver.route(h))
         .collect::<Result<Vec<_>, Error>>()?;
+    let targets: Vec<&ssh::Target> = routes.iter().map(|r| &r.target).collect();
     let via = |t: &ssh::Target| t.jump.iter().map(|j| j.name.clone()).collect::<Vec<_>>();
     let mut out = std::io::stdout().lock();
     if args.json {
         let list: Vec<serde_json::Value> = hosts
             .iter()
-            .zip(&targets)
-            .map(|(h, t)| {
-                serde_json::json!({
-                    "name": t.name, "address": t.address, "port": t.port, "user": t.user,
-                    "identity_files": t.identity_files, "known_hosts": t.known_hosts,
-                    "connect_timeout_s": t.connect_timeout.as_secs_f64(), "jump": via(t),
-                    "groups": h.groups,
-                })
-            })
+            .zip(&routes)
+            .map(
+                |(
+                    h,
+                    resolve::Route {
+                        target: t,
+                        jump_specs: specs,
+                    },
+                )| {
+                    let mut entry = target_json(t);
+                    entry["jump"] = serde_json::json!(via(t));
+                    entry["proxy_jump"] = serde_json::json!(specs);
+                    entry["hops"] = t.jump.iter().map(target_json).collect();
+                    entry["groups"] = serde_json::json!(h.groups);
+                    entry
+                },
+            )
             .collect();
         let mut text = serde_json::to_string_pretty(&list).expect("hosts serialize");
         text.push('\n');
@@ -148,7 +159,7 @@ fn hosts(inv: &Inventory, args: &HostsArgs, sources: &plan::Sources) -> Result<u
         "{:name_w$}  {:addr_w$}  {:>5}  {:12}  GROUPS\n",
         "HOST", "ADDRESS", "PORT", "USER"
     );
-    for (h, t) in hosts.iter().zip(&targets) {
+    for (h, t) in hosts.iter().zip(targets.iter().copied()) {
         let jump = via(t);
         let jump = if jump.is_empty() {
             String::new()
@@ -171,4 +182,15 @@ fn hosts(inv: &Inventory, args: &HostsArgs, sources: &plan::Sources) -> Result<u
     ));
     let _ = out.write_all(text.as_bytes());
     Ok(0)
+}
+
+/// Every setting hostctl resolved for one host (or one jump host), as `hosts --json` shows it.
+fn target_json(t: &ssh::Target) -> serde_json::Value {
+    serde_json::json!({
+        "name": t.name, "address": t.address, "port": t.port, "user": t.user,
+        "identity_files": t.identity_files, "known_hosts": t.known_hosts,
+        "connect_timeout_s": t.connect_timeout.as_secs_f64(),
+        "keepalive_s": t.keepalive.as_secs_f64(),
+        "strict_host_key_checking": if t.accept_new { "accept-new" } else { "yes" },
+    })
 }

@@ -4,7 +4,11 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let cli = hostctl::cli::Cli::parse();
     init_diagnostics(cli.verbose);
-    match hostctl::run(cli) {
+    // As typed, to check what follows `run`'s command (clap has already read it).
+    let argv: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into())
+        .collect();
+    match hostctl::cli::refuse_misplaced_options(&cli, &argv).and_then(|()| hostctl::run(cli)) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("error: {e}");

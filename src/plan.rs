@@ -171,6 +171,15 @@ impl Plan {
                 "cannot pull `{bad}`: name a file or directory below /"
             )));
         }
+        // The last component names the local copy: it must be a name of its own.
+        if let Some(bad) = remotes
+            .iter()
+            .find(|r| matches!(crate::ops::transfer::base(r), "." | ".."))
+        {
+            return Err(Error::Usage(format!(
+                "cannot pull `{bad}`: its last component is `.` or `..`; name the directory itself"
+            )));
+        }
         let local_dir = PathBuf::from(local);
         if local_dir.exists() && !local_dir.is_dir() {
             return Err(Error::Usage(format!(

@@ -2,29 +2,104 @@
 //!
 //! Precedence, per setting, first found wins: the command line (`--connect-timeout`,
 //! `--accept-new`); the inventory (host, then nearest group, then `[defaults]`); `~/.ssh/config`
-//! (or `-F FILE`); the built-in defaults. From ssh_config hostctl reads `Host` patterns,
-//! `HostName` (when the inventory gives no explicit `address`), `User`, `Port`, `IdentityFile`,
-//! `ProxyJump`, `ConnectTimeout`, `ServerAliveInterval`, `UserKnownHostsFile` and
-//! `StrictHostKeyChecking`
-//! (`accept-new`, and `no`, which hostctl treats as `accept-new`: it never connects on a key it
-//! has neither checked nor recorded).
+//! (or `-F FILE`); the built-in defaults. The inventory plays the part of ssh's command line:
+//! its values are decided before the config is read, so `Match user` and `Match host` see them
+//! and the config's own values for them do not apply. `Host` patterns and `Match originalhost`
+//! see the inventory name, as they would see `NAME` in `ssh NAME`. What ssh_config may say
+//! and how it is read: `crate::ssh_config`.
 
 use crate::error::Error;
-use crate::inventory::{Host, Inventory, expand_home, home_dir, local_user};
+use crate::inventory::{Host, Inventory, Settings, home_dir, local_user};
 use crate::ssh::Target;
-use ssh2_config::{ParseRule, SshConfig};
+use crate::ssh_config::{
+    self, HostConfig, Query, Sourced, SshConfig, SshConfigError, Strict, expand,
+};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+/// Why a host's settings could not be decided.
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    #[error(transparent)]
+    Config(#[from] SshConfigError),
+    #[error("jump host `{spec}` (for `{host}`): expected `[user@]host[:port]`")]
+    BadJump { spec: String, host: String },
+    #[error(
+        "jump host `{spec}` (for `{host}`) has jump hosts of its own; list the whole chain on `{host}` instead"
+    )]
+    NestedJump { spec: String, host: String },
+    #[error(
+        "jump hosts for `{host}` nest more than {MAX_DEPTH} deep; does a ProxyJump lead back to itself?"
+    )]
+    TooDeep { host: String },
+}
+
+/// How deep a first hop's own jump hosts may nest.
+const MAX_DEPTH: usize = 16;
 
 pub struct Resolver<'a> {
     inv: &'a Inventory,
     ssh: Option<SshConfig>,
     connect_timeout: Option<Duration>,
     accept_new: bool,
+    local: Local,
+}
+
+/// A host's target and its jump hosts as written, in the order they are reached.
+pub struct Route {
+    pub target: Target,
+    pub jump_specs: Vec<String>,
+}
+
+/// This machine, as ssh_config tokens name it.
+struct Local {
+    /// `%u`, and the remote user when nothing sets one.
+    user: String,
+    /// `%d`, and `~`: $HOME, where hostctl also finds `~/.ssh/config`.
+    home: PathBuf,
+    /// `%i`.
+    uid: String,
+    /// `%l` and `%L`.
+    host: String,
+    short_host: String,
+}
+
+impl Local {
+    fn new() -> Local {
+        let mut buf = [0u8; 256];
+        // SAFETY: gethostname writes at most `buf.len()` bytes into our buffer.
+        let host = if unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) } == 0 {
+            let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+            String::from_utf8_lossy(&buf[..end]).into_owned()
+        } else {
+            String::new()
+        };
+        Local {
+            user: local_user(),
+            home: home_dir(),
+            // SAFETY: getuid cannot fail.
+            uid: unsafe { libc::getuid() }.to_string(),
+            short_host: host.split('.').next().unwrap_or("").to_string(),
+            host,
+        }
+    }
+}
+
+/// One host (or jump host) to resolve, with what is decided before the config is read.
+struct Request<'s> {
+    name: &'s str,
+    /// The inventory's `address`.
+    address: Option<&'s str>,
+    settings: &'s Settings,
+    /// From a jump host spec, as ssh passes them to the ssh that reaches that hop.
+    user: Option<String>,
+    port: Option<u16>,
+    /// Reached through the hop before it (`-J`): its own ProxyJump does not apply.
+    later_hop: bool,
 }
 
 impl<'a> Resolver<'a> {
-    /// `config`: `-F FILE`, else `~/.ssh/config` when it exists.
+    /// `config`: `-F FILE` (`none` for no config), else `~/.ssh/config` when it exists.
     pub fn new(
         inv: &'a Inventory,
         config: Option<&Path>,
@@ -32,159 +107,280 @@ impl<'a> Resolver<'a> {
         accept_new: bool,
     ) -> Result<Resolver<'a>, Error> {
         let default = home_dir().join(".ssh/config");
-        let path = match config {
-            Some(p) => Some(p.to_path_buf()),
-            None => default.exists().then_some(default),
-        };
-        let ssh = match path {
-            None => None,
-            Some(path) => {
-                let file = std::fs::File::open(&path).map_err(|e| {
-                    Error::Usage(format!("cannot read ssh config `{}`: {e}", path.display()))
-                })?;
-                let rules = ParseRule::ALLOW_UNKNOWN_FIELDS | ParseRule::ALLOW_UNSUPPORTED_FIELDS;
-                let parsed = SshConfig::default()
-                    .parse(&mut std::io::BufReader::new(file), rules)
-                    .map_err(|e| Error::Usage(format!("ssh config `{}`: {e}", path.display())))?;
-                Some(parsed)
+        let ssh = match config {
+            Some(p) if p.as_os_str().eq_ignore_ascii_case("none") => None,
+            Some(p) => Some(SshConfig::load(p, false).map_err(ResolveError::from)?),
+            None if default.exists() => {
+                Some(SshConfig::load(&default, true).map_err(ResolveError::from)?)
             }
+            None => None,
         };
         Ok(Resolver {
             inv,
             ssh,
             connect_timeout,
             accept_new,
+            local: Local::new(),
         })
     }
 
     pub fn target(&self, host: &Host) -> Result<Target, Error> {
-        let s = &host.settings;
-        let params = self.query(&host.address);
-        let address = match (&host.explicit_address, &params.host_name) {
-            (false, Some(real)) => real.clone(),
-            _ => host.address.clone(),
+        Ok(self.route(host)?.target)
+    }
+
+    /// The target, and its jump hosts as written (`[user@]host[:port]` or inventory names).
+    pub fn route(&self, host: &Host) -> Result<Route, Error> {
+        let request = Request {
+            name: &host.name,
+            address: host.explicit_address.then_some(host.address.as_str()),
+            settings: &host.settings,
+            user: None,
+            port: None,
+            later_hop: false,
         };
-        let jump_specs = s
-            .jump
-            .clone()
-            .or_else(|| params.proxy_jump.clone())
-            .unwrap_or_default();
+        Ok(self.build(&request, 0)?)
+    }
+
+    fn build(&self, req: &Request, depth: usize) -> Result<Route, ResolveError> {
+        let s = req.settings;
+        let query = Query {
+            host: req.name,
+            local_user: &self.local.user,
+            given_host_name: req.address,
+            given_user: req.user.as_deref().or(s.user.as_deref()),
+            given_port: req.port.or(s.port),
+            given_proxy: s.jump.is_some() || req.later_hop,
+            given_known_hosts: s.known_hosts.is_some(),
+            given_identity_files: s.identity_files.is_some(),
+        };
+        let cfg = match &self.ssh {
+            Some(config) => config.evaluate(&query)?,
+            None => HostConfig::default(),
+        };
+        let user = query
+            .given_user
+            .map(String::from)
+            .or(cfg.user.map(|u| u.value))
+            .unwrap_or_else(|| self.local.user.clone());
+        let port = query.given_port.or(cfg.port.map(|p| p.value)).unwrap_or(22);
+        let address = match (req.address, &cfg.host_name) {
+            (Some(a), _) => a.to_string(),
+            (None, Some(h)) => lowercase_name(&h.value),
+            (None, None) => lowercase_name(req.name),
+        };
+        let port_text = port.to_string();
+        let l = &self.local;
+        let hash = connection_hash(&[&l.host, &address, &port_text, &user]);
+        let home = l.home.to_string_lossy();
+        let tokens: [(char, &str); 11] = [
+            ('C', &hash),
+            ('L', &l.short_host),
+            ('d', &home),
+            ('h', &address),
+            ('i', &l.uid),
+            ('k', req.name),
+            ('l', &l.host),
+            ('n', req.name),
+            ('p', &port_text),
+            ('r', &user),
+            ('u', &l.user),
+        ];
+        let identity_files = match &s.identity_files {
+            Some(files) => files.clone(),
+            None => self.identity_files(&cfg.identity_files, &tokens, req.name)?,
+        };
+        let known_hosts = match (&s.known_hosts, &cfg.known_hosts) {
+            (Some(k), _) => k.clone(),
+            (None, Some(k)) => PathBuf::from(self.path(k, "UserKnownHostsFile", &tokens)?),
+            (None, None) => l.home.join(".ssh/known_hosts"),
+        };
+        // 0 is "no timeout" and "no keepalives" to ssh; hostctl keeps its own defaults.
+        let seconds = |v: &Option<Sourced<u32>>| {
+            v.as_ref()
+                .filter(|s| s.value > 0)
+                .map(|s| Duration::from_secs(s.value.into()))
+        };
+        let specs: Vec<String> = match (&s.jump, &cfg.proxy_jump) {
+            (Some(hops), _) => hops.iter().filter(|h| *h != "none").cloned().collect(),
+            (
+                None,
+                Some(Sourced {
+                    value: Some(list),
+                    at,
+                }),
+            ) => {
+                let jump_tokens = [
+                    ('h', address.as_str()),
+                    ('n', req.name),
+                    ('p', &port_text),
+                    ('r', &user),
+                ];
+                expand::percent(list, &jump_tokens, false)
+                    .map_err(|e| at.expand("ProxyJump", list, e))?
+                    .split(',')
+                    .map(String::from)
+                    .collect()
+            }
+            (None, _) => Vec::new(),
+        };
+        // The first hop is reached as ssh reaches it, by a connection of its own: its own jump
+        // hosts come first. Each later hop is reached through the one before it.
         let mut jump = Vec::new();
-        for spec in jump_specs.iter().filter(|h| h.as_str() != "none") {
-            jump.push(self.hop(spec, &host.name)?);
+        let mut jump_specs = Vec::new();
+        for (i, spec) in specs.iter().enumerate() {
+            let mut hop = self.hop(spec, req.name, i > 0, depth)?;
+            if i == 0 {
+                jump.append(&mut hop.target.jump);
+                jump_specs.append(&mut hop.jump_specs);
+            }
+            hop.target.jump.clear();
+            jump.push(hop.target);
         }
-        Ok(Target {
-            name: host.name.clone(),
-            port: s.port.or(params.port).unwrap_or(22),
-            user: s
-                .user
-                .clone()
-                .or(params.user.clone())
-                .unwrap_or_else(local_user),
-            identity_files: s
-                .identity_files
-                .clone()
-                .or(params.identity_file.clone())
-                .unwrap_or_default(),
-            known_hosts: s
-                .known_hosts
-                .clone()
-                .or_else(|| self.known_hosts_file(&params))
-                .unwrap_or_else(default_known_hosts),
+        jump_specs.extend(specs);
+        let target = Target {
+            name: req.name.to_string(),
+            port,
+            user,
+            identity_files,
+            known_hosts,
             connect_timeout: self
                 .connect_timeout
                 .or(s.connect_timeout)
-                .or(params.connect_timeout)
+                .or(seconds(&cfg.connect_timeout))
                 .unwrap_or(Duration::from_secs(10)),
             keepalive: s
                 .keepalive
-                .or(params.server_alive_interval)
+                .or(seconds(&cfg.server_alive_interval))
                 .unwrap_or(DEFAULT_KEEPALIVE),
-            accept_new: self.accept_new || accepts_new(&params),
+            accept_new: self.accept_new || cfg.strict.is_some_and(|s| s.value == Strict::AcceptNew),
             address,
             jump,
-        })
+        };
+        Ok(Route { target, jump_specs })
     }
 
     /// One jump host: an inventory host (with all its settings), or `[user@]host[:port]`
     /// resolved through ssh_config and the defaults.
-    fn hop(&self, spec: &str, for_host: &str) -> Result<Target, Error> {
+    fn hop(
+        &self,
+        spec: &str,
+        for_host: &str,
+        later: bool,
+        depth: usize,
+    ) -> Result<Route, ResolveError> {
+        if depth >= MAX_DEPTH {
+            return Err(ResolveError::TooDeep {
+                host: for_host.to_string(),
+            });
+        }
         if let Some(host) = self.inv.hosts.iter().find(|h| h.name == spec) {
-            let mut t = self.target(host)?;
-            if !t.jump.is_empty() {
-                return Err(Error::Usage(format!(
-                    "jump host `{spec}` (for `{for_host}`) has jump hosts of its own; list the whole chain on `{for_host}` instead"
-                )));
+            if later && host.settings.jump.is_some() {
+                return Err(ResolveError::NestedJump {
+                    spec: spec.to_string(),
+                    host: for_host.to_string(),
+                });
             }
-            t.jump.clear();
-            return Ok(t);
+            let request = Request {
+                name: &host.name,
+                address: host.explicit_address.then_some(host.address.as_str()),
+                settings: &host.settings,
+                user: None,
+                port: None,
+                later_hop: later,
+            };
+            return self.build(&request, depth + 1);
         }
-        let (user, rest) = match spec.rsplit_once('@') {
-            Some((u, r)) => (Some(u.to_string()), r),
-            None => (None, spec),
+        let (user, name, port) = ssh_config::parse_hop(spec)
+            .or_else(|| bare_ipv6(spec))
+            .ok_or_else(|| ResolveError::BadJump {
+                spec: spec.to_string(),
+                host: for_host.to_string(),
+            })?;
+        let none = Settings::default();
+        let request = Request {
+            name: &name,
+            address: None,
+            settings: &none,
+            user,
+            port,
+            later_hop: later,
         };
-        let (name, port) = match rest.rsplit_once(':') {
-            Some((h, p)) if !h.contains(':') || h.starts_with('[') => {
-                let port = p
-                    .parse::<u16>()
-                    .map_err(|_| Error::Usage(format!("jump host `{spec}`: bad port `{p}`")))?;
-                (
-                    h.trim_start_matches('[').trim_end_matches(']').to_string(),
-                    Some(port),
-                )
-            }
-            _ => (rest.to_string(), None),
-        };
-        let params = self.query(&name);
-        Ok(Target {
-            address: params.host_name.clone().unwrap_or_else(|| name.clone()),
-            name,
-            port: port.or(params.port).unwrap_or(22),
-            user: user.or(params.user.clone()).unwrap_or_else(local_user),
-            identity_files: params.identity_file.clone().unwrap_or_default(),
-            known_hosts: self
-                .known_hosts_file(&params)
-                .unwrap_or_else(default_known_hosts),
-            connect_timeout: self
-                .connect_timeout
-                .or(params.connect_timeout)
-                .unwrap_or(Duration::from_secs(10)),
-            keepalive: params.server_alive_interval.unwrap_or(DEFAULT_KEEPALIVE),
-            accept_new: self.accept_new || accepts_new(&params),
-            jump: Vec::new(),
-        })
+        self.build(&request, depth + 1)
     }
 
-    fn query(&self, host: &str) -> ssh2_config::HostParams {
-        match &self.ssh {
-            Some(cfg) => cfg.query(host),
-            None => SshConfig::default().query(host),
+    /// The config's IdentityFile list, expanded; `none` entries dropped, as ssh drops them.
+    fn identity_files(
+        &self,
+        files: &[Sourced<String>],
+        tokens: &[(char, &str)],
+        host: &str,
+    ) -> Result<Vec<PathBuf>, ResolveError> {
+        let mut out = Vec::new();
+        for f in files
+            .iter()
+            .filter(|f| !f.value.eq_ignore_ascii_case("none"))
+        {
+            out.push(PathBuf::from(self.path(f, "IdentityFile", tokens)?));
         }
+        if let (true, Some(first)) = (out.is_empty(), files.first()) {
+            // An empty list means the default keys to hostctl; to ssh, no key files at all.
+            return Err(SshConfigError::Refused {
+                at: first.at.clone(),
+                keyword: "IdentityFile none".to_string(),
+                hint: "without identity files hostctl would try the default keys; name a key file",
+                host: host.to_string(),
+            }
+            .into());
+        }
+        Ok(out)
     }
 
-    fn known_hosts_file(&self, params: &ssh2_config::HostParams) -> Option<PathBuf> {
-        let value = params
-            .unsupported_fields
-            .get("userknownhostsfile")?
-            .first()?;
-        Some(expand_home(value))
+    /// A path setting with `~`, tokens and `${VAR}` expanded, as ssh expands it.
+    fn path(
+        &self,
+        value: &Sourced<String>,
+        keyword: &'static str,
+        tokens: &[(char, &str)],
+    ) -> Result<String, SshConfigError> {
+        let fail = |e| value.at.expand(keyword, &value.value, e);
+        let tilde = expand::tilde(&value.value, &self.local.home).map_err(fail)?;
+        expand::percent(&tilde, tokens, true).map_err(fail)
     }
 }
 
-fn accepts_new(params: &ssh2_config::HostParams) -> bool {
-    params
-        .unsupported_fields
-        .get("stricthostkeychecking")
-        .and_then(|v| v.first())
-        .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "accept-new" | "no" | "off"))
+/// ssh lowercases the host name it connects to, unless it is an address.
+fn lowercase_name(name: &str) -> String {
+    if name.parse::<std::net::IpAddr>().is_ok() {
+        name.to_string()
+    } else {
+        name.to_ascii_lowercase()
+    }
+}
+
+/// `[user@]ADDRESS` with an IPv6 address written without brackets (and so without a port),
+/// which the inventory's `jump` has always accepted.
+fn bare_ipv6(spec: &str) -> Option<(Option<String>, String, Option<u16>)> {
+    let (user, host) = match spec.rsplit_once('@') {
+        Some((u, h)) if !u.is_empty() => (Some(u.to_string()), h),
+        Some(_) => return None,
+        None => (None, spec),
+    };
+    host.parse::<std::net::Ipv6Addr>().ok()?;
+    Some((user, host.to_string(), None))
+}
+
+/// `%C`: SHA-1 of `%l%h%p%r`, in hex (ssh's `ssh_connection_hash`).
+fn connection_hash(parts: &[&str]) -> String {
+    use sha1::Digest;
+    let mut h = sha1::Sha1::new();
+    for p in parts {
+        h.update(p.as_bytes());
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Idle NAT and firewall timeouts are rarely under a minute.
 const DEFAULT_KEEPALIVE: Duration = Duration::from_secs(30);
-
-fn default_known_hosts() -> PathBuf {
-    home_dir().join(".ssh/known_hosts")
-}
 
 #[cfg(test)]
 mod tests {
@@ -240,5 +436,36 @@ mod tests {
         assert_eq!((t.address.as_str(), t.port), ("db", 22));
         assert!(t.jump.is_empty() && !t.accept_new);
         assert_eq!(t.connect_timeout, Duration::from_secs(10));
+    }
+
+    #[test]
+    fn host_patterns_see_the_inventory_name_and_match_host_its_address() {
+        let inv = "[hosts.web1]\naddress = \"192.0.2.1\"\n";
+        let cfg =
+            "Host web1\n  User by-name\n  HostName ignored\nMatch host 192.0.2.*\n  Port 2200\n";
+        let t = resolve(inv, cfg, "web1").unwrap();
+        assert_eq!(
+            (t.address.as_str(), t.user.as_str(), t.port),
+            ("192.0.2.1", "by-name", 2200)
+        );
+    }
+
+    #[test]
+    fn a_first_hops_own_jump_hosts_come_first() {
+        let inv = "[hosts.inner]\njump = [\"b\", \"c\"]\n[hosts.b]\njump = [\"a\"]\n[hosts.a]\n[hosts.c]\n";
+        let t = resolve(inv, "", "inner").unwrap();
+        let names: Vec<&str> = t.jump.iter().map(|j| j.name.as_str()).collect();
+        assert_eq!(names, ["a", "b", "c"]);
+        assert!(t.jump.iter().all(|j| j.jump.is_empty()));
+        // A later hop's own jump hosts would be bypassed: an inventory that sets them is wrong.
+        let inv = "[hosts.inner]\njump = [\"c\", \"b\"]\n[hosts.b]\njump = [\"a\"]\n[hosts.a]\n[hosts.c]\n";
+        let err = resolve(inv, "", "inner").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "jump host `b` (for `inner`) has jump hosts of its own; list the whole chain on `inner` instead"
+        );
+        // A ProxyJump loop ends in an error, not a hang.
+        let err = resolve("[hosts.x]\n", "Host *\n  ProxyJump gw\n", "x").unwrap_err();
+        assert!(err.to_string().contains("nest more than 16 deep"), "{err}");
     }
 }

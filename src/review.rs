@@ -9,6 +9,7 @@ use crate::cli::{
 };
 use crate::error::Error;
 use crate::render::{bytes, seconds};
+use crate::status::{Exit, HostStatus};
 use serde_json::json;
 use std::io::Write;
 use std::path::Path;
@@ -73,11 +74,10 @@ impl Filter<'_> {
     fn keeps(&self, op: &Operation, machine: &str) -> bool {
         let a = self.args;
         let s = &op.start;
-        let (_, failed, unreachable, _) = op.counts();
         a.host.as_ref().is_none_or(|h| s.hosts.contains(h))
             && a.group.as_ref().is_none_or(|g| s.groups.contains(g))
             && a.op.is_none_or(|k| s.operation == op_name(k))
-            && (!a.failed || failed + unreachable > 0 || op.state(machine) == "interrupted")
+            && (!a.failed || op.counts().not_ok() > 0 || op.state(machine) == "interrupted")
             && self.since.as_ref().is_none_or(|t| op.time >= *t)
             && self.until.as_ref().is_none_or(|t| op.time < *t)
             && a.operator.as_ref().is_none_or(|o| {
@@ -142,12 +142,12 @@ fn list(dir: &Path, args: &LogListArgs) -> Result<u8, Error> {
         return Ok(0);
     }
     let mut text = format!(
-        "{:<15}  {:<19}  {:<16}  {:<4}  {:<14}  {:<24}  WHAT\n",
+        "{:<15}  {:<19}  {:<16}  {:<4}  {:<14}  {:<28}  WHAT\n",
         "ID", "TIME (UTC)", "OPERATOR", "OP", "PATTERN", "RESULT"
     );
     for op in &picked {
         text.push_str(&format!(
-            "{:<15}  {:<19}  {:<16}  {:<4}  {:<14}  {:<24}  {}\n",
+            "{:<15}  {:<19}  {:<16}  {:<4}  {:<14}  {:<28}  {}\n",
             op.id(),
             op.time.get(..19).unwrap_or(&op.time).replace('T', " "),
             clip(&op.start.operator, 16),
@@ -175,28 +175,18 @@ fn clip(s: &str, n: usize) -> String {
     }
 }
 
-/// `3 ok, 1 failed, 1 unreach` or `interrupted: 2 ok`.
+/// `3 ok, 1 failed, 1 unreachable` or `interrupted: 2 ok, 1 aborted, 3 skipped`: each status
+/// that is not zero, the same words as the run's own summary.
 pub fn result(op: &Operation, machine: &str) -> String {
-    let (ok, failed, unreachable, skipped) = op.counts();
-    let mut parts = vec![format!("{ok} ok")];
-    if failed > 0 {
-        parts.push(format!("{failed} failed"));
-    }
-    if unreachable > 0 {
-        parts.push(format!("{unreachable} unreach"));
-    }
-    if skipped > 0 {
-        parts.push(format!("{skipped} skipped"));
-    }
+    let counts = op.counts().describe();
     match op.state(machine) {
-        "done" => parts.join(", "),
-        state => format!("{state}: {}", parts.join(", ")),
+        "done" => counts,
+        state => format!("{state}: {counts}"),
     }
 }
 
 fn summary_json(op: &Operation, machine: &str) -> serde_json::Value {
-    let (ok, failed, unreachable, skipped) = op.counts();
-    json!({
+    let mut value = json!({
         "op": op.id(),
         "time": op.time,
         "operator": op.start.operator,
@@ -207,13 +197,16 @@ fn summary_json(op: &Operation, machine: &str) -> serde_json::Value {
         "sources": op.start.sources,
         "destination": op.start.destination,
         "state": op.state(machine),
-        "ok": ok,
-        "failed": failed,
-        "unreachable": unreachable,
-        "skipped": skipped,
         "exit_code": op.end.as_ref().map(|(_, e)| e.exit_code),
         "duration_ms": op.end.as_ref().map(|(_, e)| e.duration_ms),
-    })
+    });
+    // One count per status, under the status's own name.
+    if let (Some(obj), Ok(serde_json::Value::Object(counts))) =
+        (value.as_object_mut(), serde_json::to_value(op.counts()))
+    {
+        obj.extend(counts);
+    }
+    value
 }
 
 fn show(dir: &Path, args: &LogShowArgs) -> Result<u8, Error> {
@@ -316,7 +309,7 @@ fn host_block(h: &HostResult) -> String {
     let mut t = format!(
         "=== {}: {}",
         h.host,
-        if matches!(h.status.as_str(), "ok" | "changed" | "unchanged") {
+        if HostStatus::from_name(&h.status).is_some_and(HostStatus::succeeded) {
             h.status.clone()
         } else {
             h.status.to_uppercase()
@@ -376,7 +369,11 @@ fn verify_cmd(dir: &Path, json_out: bool) -> Result<u8, Error> {
         return Err(Error::Usage(format!("no audit log at `{}`", dir.display())));
     }
     let report = verify::verify(dir)?;
-    let code = if report.problem.is_some() { 1 } else { 0 };
+    let code = match report.problem {
+        Some(_) => Exit::NotIntact,
+        None => Exit::Ok,
+    }
+    .code();
     if json_out {
         let mut value = serde_json::to_value(&report).expect("json");
         value["intact"] = json!(code == 0);
@@ -495,6 +492,45 @@ fn prune(dir: &Path, args: &LogPruneArgs) -> Result<u8, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A log as an earlier hostctl wrote it: the end record counted a timeout as unreachable
+    /// and transfers' changed and unchanged as ok, and knew no `timeout` or `aborted` field.
+    const OLD_LOG: &str = concat!(
+        r#"{"prev":"0","time":"2026-01-05T10:00:00.000Z","kind":"start","op":"a1","operator":"ann@ops","argv":["hostctl"],"cwd":"/","inventory":"hosts.toml","operation":"run","pattern":"web","hosts":["w1","w2","w3"],"command":"sleep 9"}"#,
+        "\n",
+        r#"{"prev":"0","time":"2026-01-05T10:00:01.000Z","kind":"host","op":"a1","host":"w1","address":"10.0.0.1","status":"ok","exit_code":0,"duration_ms":5,"bytes_in":0,"bytes_out":0,"stdout":{"text":"","bytes":0,"truncated":false},"stderr":{"text":"","bytes":0,"truncated":false}}"#,
+        "\n",
+        r#"{"prev":"0","time":"2026-01-05T10:00:01.000Z","kind":"host","op":"a1","host":"w2","address":"10.0.0.2","status":"timeout","exit_code":null,"reason":"command timed out after 1s (stopped on the host)","duration_ms":1005,"bytes_in":0,"bytes_out":0,"stdout":{"text":"","bytes":0,"truncated":false},"stderr":{"text":"","bytes":0,"truncated":false}}"#,
+        "\n",
+        r#"{"prev":"0","time":"2026-01-05T10:00:01.000Z","kind":"host","op":"a1","host":"w3","address":"10.0.0.3","status":"unreachable","exit_code":null,"reason":"connection refused","duration_ms":1,"bytes_in":0,"bytes_out":0,"stdout":{"text":"","bytes":0,"truncated":false},"stderr":{"text":"","bytes":0,"truncated":false}}"#,
+        "\n",
+        r#"{"prev":"0","time":"2026-01-05T10:00:02.000Z","kind":"end","op":"a1","ok":1,"failed":0,"unreachable":2,"skipped":0,"interrupted":false,"exit_code":4,"duration_ms":1010}"#,
+        "\n",
+    );
+
+    #[test]
+    fn old_end_records_still_read_and_hosts_are_counted_by_status_name() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("audit.2026-01-05.jsonl"), OLD_LOG).unwrap();
+        let ops = newest(
+            dir.path(),
+            &Query {
+                limit: 5,
+                ..Query::default()
+            },
+            |_| true,
+        )
+        .unwrap();
+        let op = &ops[0];
+        let (_, end) = op.end.as_ref().expect("the old end record parses");
+        assert_eq!((end.counts.unreachable, end.exit_code), (2, 4));
+        assert_eq!(result(op, "ops"), "1 ok, 1 timeout, 1 unreachable");
+        let json = summary_json(op, "ops");
+        assert_eq!(
+            (&json["timeout"], &json["unreachable"], &json["aborted"]),
+            (&json!(1), &json!(1), &json!(0))
+        );
+    }
 
     #[test]
     fn when_forms() {

@@ -155,6 +155,17 @@ fn help_teaches_patterns_and_exit_codes() {
         .stdout_has("6    stopped by --max-fail");
     let run = hostctl(dir.path(), &["--help"]);
     run.code(0).stdout_has("!NAME to exclude");
+    // The exit status block is the one table in the code, in every help that shows it.
+    for args in [
+        &["--help"][..],
+        &["run", "--help"],
+        &["push", "--help"],
+        &["pull", "-h"],
+    ] {
+        hostctl(dir.path(), args)
+            .code(0)
+            .stdout_has(&format!("{}\n", hostctl::status::Exit::help()));
+    }
     // Each operation's own options under their own heading, not mixed into the shared ones.
     let run = hostctl(dir.path(), &["push", "--help"]);
     run.code(0)
@@ -181,4 +192,51 @@ fn completions_and_man_page_come_from_the_same_definitions() {
         .code(0)
         .stdout_has(".TH hostctl 1")
         .stdout_has("Exit status:");
+}
+
+/// An option of hostctl's typed after the command could mean either; it is refused before
+/// anything is contacted or logged, and the message shows both readings and the fix.
+#[test]
+fn a_hostctl_option_after_the_command_is_refused_with_both_readings() {
+    let dir = dir_with(INVENTORY);
+    hostctl(
+        dir.path(),
+        &["run", "-g", "web", "echo would-restart", "--dry-run"],
+    )
+    .code(2)
+    .stderr_is(concat!(
+        "error: `--dry-run` after the command is also an option of hostctl; nothing was run\n",
+        "  as hostctl's option:      hostctl run -g web --dry-run 'echo would-restart'\n",
+        "  as part of the command:   hostctl run -g web -- 'echo would-restart' --dry-run\n",
+        "put the option before the command, or after `--` to pass it to the remote command\n",
+    ));
+    hostctl(dir.path(), &["run", "-g", "web", "rm", "-r", "x", "--timeout", "1s", "-b"])
+        .code(2)
+        .stderr_is(concat!(
+            "error: `--timeout 1s`, `-b` after the command are also options of hostctl; nothing was run\n",
+            "  as hostctl's option:      hostctl run -g web --timeout 1s -b rm -r x\n",
+            "  as part of the command:   hostctl run -g web -- rm -r x --timeout 1s -b\n",
+            "put the option before the command, or after `--` to pass it to the remote command\n",
+        ));
+    let run = hostctl(
+        dir.path(),
+        &["run", "-g", "web", "tail", "-f", "/var/log/syslog"],
+    );
+    run.code(2);
+    assert!(
+        run.stderr.starts_with(
+            "error: `-f /var/log/syslog` after the command is also an option of hostctl"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !dir.path().join("logs").exists(),
+        "a refused run must not start an audit record"
+    );
+    // `run --help` states the rule.
+    hostctl(dir.path(), &["run", "--help"])
+        .code(0)
+        .stdout_has("A word after COMMAND that is also one of hostctl's")
+        .stdout_has("everything after `--` goes to the command untouched");
 }

@@ -144,7 +144,7 @@ fn max_fail_stops_starting_hosts_and_says_so() {
         "case $(hostname) in h1|h2) exit 1;; esac",
     ]);
     text.code(6)
-        .stdout_has("5 hosts: 0 ok, 2 failed, 0 unreachable, 3 skipped in ")
+        .stdout_has("5 hosts: 2 failed, 3 skipped in ")
         .stdout_has("(stopped by --max-fail)");
 }
 
@@ -163,9 +163,11 @@ fn dry_run_contacts_nothing() {
     ]);
     run.code(0)
         .stdout_has("dry run: run on 2 hosts (pattern `all`)\n")
+        .stdout_has("run on the hosts: systemctl restart app\n")
         .stdout_has(
-            "run on the hosts: timeout -k 2 5.000 sudo -n -- sh -c 'systemctl restart app'\n",
+            "exact remote command: sudo -n -- sh -c 'hostctl_cmd='\\''systemctl restart app'\\''; ",
         )
+        .stdout_has("exec timeout -k 2 5.000 sh -c \"$hostctl_cmd\"'\n")
         .stdout_has(&format!(
             "  web01  hostctl@{}:2222  keys ",
             fleet.address("web01")
@@ -392,7 +394,7 @@ fn push_and_pull_through_sudo() {
     run.code(1);
     assert_eq!(
         run.host("web01")["reason"],
-        "`/tmp/etc/shadowy`: permission denied"
+        "permission denied reading /tmp/etc/shadowy (try --sudo)"
     );
     fleet
         .run(&[
@@ -466,4 +468,38 @@ fn stdin_larger_than_the_limit_is_a_usage_error() {
     run.code(2).stderr_is(
         "error: -I/--stdin: more than 64 MiB on stdin; push the file and run it instead\n",
     );
+}
+
+/// With every host started at once, `--max-fail` has nothing to stop: hostctl says so before
+/// the run and in its summary, and stops no running host.
+#[test]
+fn max_fail_says_when_it_cannot_act() {
+    let fleet = fleet(&["h1", "h2", "h3"]);
+    let cmd = "case $(hostname) in h1|h2) exit 1;; esac";
+    let run = fleet.run(&["run", "-g", "all", "--max-fail", "1", cmd]);
+    run.code(1)
+        .stdout_has("3 hosts: 1 ok, 2 failed in ")
+        .stdout_has(" (--max-fail 1 reached when every host had started: nothing was stopped)\n");
+    assert_eq!(
+        run.stderr,
+        "hostctl: note: --max-fail 1 cannot stop anything here: all 3 hosts start at once (-f 64), \
+         and hosts already running are never stopped; use --batch or a smaller -f to stage the rollout\n"
+    );
+    let run = fleet.run(&["run", "-g", "all", "--max-fail", "1", "--json", cmd]);
+    let summary = run.json().pop().unwrap();
+    assert_eq!(
+        (
+            summary["max_fail_reached"].as_bool(),
+            summary["stopped"].as_bool()
+        ),
+        (Some(true), Some(false))
+    );
+    fleet
+        .run(&["run", "-g", "all", "--max-fail", "1", "--dry-run", "true"])
+        .code(0)
+        .stdout_has("note: --max-fail 1 cannot stop anything here: all 3 hosts start at once");
+    // Staged, it acts and says nothing of the kind.
+    let run = fleet.run(&["run", "-g", "all", "--max-fail", "1", "--batch", "1", cmd]);
+    run.code(6).stdout_has("(stopped by --max-fail)");
+    assert_eq!(run.stderr, "");
 }

@@ -33,7 +33,7 @@ fn runs_on_one_group_and_each_host_answers_for_itself() {
     run.code(0)
         .stdout_has("=== web01: ok, exit 0, ")
         .stdout_has("=== web02: ok, exit 0, ")
-        .stdout_has("2 hosts: 2 ok, 0 failed, 0 unreachable in ");
+        .stdout_has("2 hosts: 2 ok in ");
     // Each block holds that host's own hostname (its own UTS namespace), never another's.
     for block in run.stdout.split("=== ").skip(1) {
         let (header, body) = block.split_once('\n').unwrap();
@@ -60,7 +60,7 @@ fn a_failing_command_exits_1_and_is_counted() {
     let run = fleet.run(&["run", "-g", "web", "test $(hostname) = web01 || exit 3"]);
     run.code(1)
         .stdout_has("=== web02: FAILED, exit 3, ")
-        .stdout_has("2 hosts: 1 ok, 1 failed, 0 unreachable in ");
+        .stdout_has("2 hosts: 1 ok, 1 failed in ");
 }
 
 #[test]
@@ -266,7 +266,7 @@ fn a_command_timeout_is_reported_and_the_command_is_stopped_on_the_host() {
         "--json",
         "sleep 317; echo never",
     ]);
-    run.code(4);
+    run.code(1);
     assert!(
         started.elapsed() < Duration::from_secs(8),
         "took {:?}",
@@ -278,8 +278,55 @@ fn a_command_timeout_is_reported_and_the_command_is_stopped_on_the_host() {
         host["reason"],
         "command timed out after 1s (stopped on the host)"
     );
+    let summary = run.json().pop().unwrap();
+    assert_eq!(
+        (summary["timeout"].as_u64(), summary["unreachable"].as_u64()),
+        (Some(1), Some(0))
+    );
     let left = fleet.on_host("web01", "pgrep -f 'slee[p] 317' || true");
     assert_eq!(left, "", "sleep still running on the host");
+}
+
+/// A timed-out command is `timeout` everywhere, never `unreachable` (the host answered) nor
+/// `failed, killed by signal KILL` (a command that ignores SIGTERM is KILLed 2 s later).
+#[test]
+fn a_timeout_is_a_timeout_in_every_output_even_when_sigterm_is_ignored() {
+    let fleet = fleet();
+    let secs = 6000 + std::process::id() % 997;
+    let command = format!("echo started; trap '' TERM; sleep {secs}");
+    let run = fleet.run(&["run", "-g", "web", "--timeout", "1s", &command]);
+    run.code(1)
+        .stdout_has("=== web01: TIMEOUT, ")
+        .stdout_has(": command timed out after 1s (stopped on the host)\nstarted\n")
+        .stdout_has("2 hosts: 2 timeout in ");
+    let left = fleet.on_host(
+        "web01",
+        &format!("pgrep -x sleep -a | grep -w {secs} || true"),
+    );
+    assert_eq!(left, "", "sleep still running on the host");
+    let records = fleet.audit();
+    let web02 = records.iter().find(|r| r["host"] == "web02").unwrap();
+    assert_eq!(web02["status"], "timeout");
+    assert_eq!(web02["stdout"]["text"], "started\n");
+    let end = records.last().unwrap();
+    assert_eq!(
+        (
+            end["timeout"].as_u64(),
+            end["unreachable"].as_u64(),
+            end["failed"].as_u64(),
+            end["exit_code"].as_i64()
+        ),
+        (Some(2), Some(0), Some(0), Some(1))
+    );
+    fleet.run(&["log"]).code(0).stdout_has("2 timeout ");
+    let id = end["op"].as_str().unwrap();
+    fleet
+        .run(&["log", "show", id, "--host", "web01"])
+        .code(0)
+        .stdout_has("result:    2 timeout, exit 1 in ")
+        .stdout_has("=== web01: TIMEOUT, ");
+    let listed = fleet.run(&["log", "--json", "--failed"]);
+    assert_eq!(listed.json()[0]["timeout"], 2);
 }
 
 #[test]
@@ -416,8 +463,7 @@ fn ctrl_c_stops_new_hosts_records_the_end_and_exits_130() {
     std::thread::sleep(Duration::from_millis(700));
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let run = Run::from(child.wait_with_output().unwrap());
-    run.code(130)
-        .stdout_has("3 hosts: 1 ok, 0 failed, 0 unreachable, 2 skipped in ");
+    run.code(130).stdout_has("3 hosts: 1 ok, 2 skipped in ");
     assert!(
         run.stderr.contains("interrupted: starting no more hosts"),
         "{}",
@@ -458,4 +504,202 @@ fn sigkill_leaves_the_start_record_and_finished_hosts_on_disk() {
         })
         .collect();
     assert_eq!(kinds, ["start ", "host web01"]);
+}
+
+/// After `--`, hostctl's own options are the command's: they reach the host untouched, and so
+/// does a `--` that comes after the command started.
+#[test]
+fn options_after_dashdash_reach_the_command() {
+    let fleet = fleet();
+    let run = fleet.run(&[
+        "run",
+        "-g",
+        "web01",
+        "--json",
+        "--",
+        "echo",
+        "x",
+        "--dry-run",
+        "-b",
+        "--timeout",
+        "1s",
+    ]);
+    run.code(0);
+    assert_eq!(
+        run.host("web01")["stdout"]["text"],
+        "x --dry-run -b --timeout 1s\n"
+    );
+    let run = fleet.run(&[
+        "run",
+        "-g",
+        "web01",
+        "--json",
+        "echo",
+        "a",
+        "--",
+        "-f",
+        "--dry-run",
+    ]);
+    run.code(0);
+    assert_eq!(run.host("web01")["stdout"]["text"], "a -- -f --dry-run\n");
+}
+
+/// Processes on `host` (other than hostctl's own) whose command line holds `sleep {secs}`.
+fn sleeps_on(fleet: &Fleet, host: &str, secs: u32) -> String {
+    fleet.on_host(
+        host,
+        &format!("ps -eo comm=,args= | grep -v '^hostctl ' | grep 'slee[p] {secs}' || true"),
+    )
+}
+
+/// Polls until no `sleep {secs}` is left on the hosts; the time it took.
+fn gone_within(fleet: &Fleet, hosts: &[&str], secs: u32, limit: Duration) -> Duration {
+    let started = Instant::now();
+    loop {
+        let left: String = hosts.iter().map(|h| sleeps_on(fleet, h, secs)).collect();
+        if left.is_empty() {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < limit,
+            "still running on the hosts after {:?}:\n{left}",
+            started.elapsed()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// hostctl started with `args`, its stderr lines on a channel, once `sleep {secs}` runs on
+/// every host.
+fn started_everywhere(
+    fleet: &Fleet,
+    args: &[&str],
+    hosts: &[&str],
+    secs: u32,
+) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
+    let mut child = fleet
+        .hostctl()
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)).map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let started = Instant::now();
+    while hosts.iter().any(|h| sleeps_on(fleet, h, secs).is_empty()) {
+        assert!(started.elapsed() < Duration::from_secs(20), "never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (child, rx)
+}
+
+fn wait_for_line(rx: &std::sync::mpsc::Receiver<String>, text: &str) {
+    loop {
+        match rx.recv_timeout(Duration::from_secs(20)) {
+            Ok(line) if line.contains(text) => return,
+            Ok(_) => {}
+            Err(e) => panic!("no stderr line with `{text}`: {e}"),
+        }
+    }
+}
+
+/// The second Ctrl-C stops the command on the hosts (the whole process group), not only
+/// hostctl's side of it, and the hosts are `aborted`, not unreachable.
+#[test]
+fn a_second_ctrl_c_stops_the_command_on_the_hosts() {
+    let fleet = fleet();
+    let secs = 3000 + std::process::id() % 997;
+    let command = format!("sh -c 'sleep {secs}'");
+    let (child, rx) = started_everywhere(
+        &fleet,
+        &["run", "-g", "web", &command],
+        &["web01", "web02"],
+        secs,
+    );
+    let pid = child.id() as i32;
+    unsafe { libc::kill(pid, libc::SIGINT) };
+    wait_for_line(&rx, "interrupted: starting no more hosts");
+    unsafe { libc::kill(pid, libc::SIGINT) };
+    let took = gone_within(&fleet, &["web01", "web02"], secs, Duration::from_secs(10));
+    assert!(
+        took <= Duration::from_secs(2),
+        "the processes lived {took:?} after the second Ctrl-C"
+    );
+    let run = Run::from(child.wait_with_output().unwrap());
+    run.code(130)
+        .stdout_has("=== web01: ABORTED, ")
+        .stdout_has(": aborted: the command was stopped on the host\n")
+        .stdout_has("2 hosts: 2 aborted in ");
+    let records = fleet.audit();
+    assert_eq!(
+        records.iter().filter(|r| r["status"] == "aborted").count(),
+        2
+    );
+    let end = records.last().unwrap();
+    assert_eq!(
+        (
+            end["aborted"].as_u64(),
+            end["unreachable"].as_u64(),
+            end["exit_code"].as_i64()
+        ),
+        (Some(2), Some(0), Some(130))
+    );
+}
+
+/// SIGTERM aborts at once, through sudo as well (the command's processes are root's), and a
+/// command that ignores SIGTERM is KILLed 2 s later.
+#[test]
+fn sigterm_stops_the_command_on_the_hosts_through_sudo_too() {
+    let fleet = fleet();
+    let secs = 4000 + std::process::id() % 997;
+    let command = format!("trap '' TERM; sh -c 'sleep {secs}'");
+    let (child, _rx) = started_everywhere(
+        &fleet,
+        &["run", "-g", "web", "--sudo", "--json", &command],
+        &["web01", "web02"],
+        secs,
+    );
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let took = gone_within(&fleet, &["web01", "web02"], secs, Duration::from_secs(15));
+    assert!(
+        took <= Duration::from_secs(6),
+        "the processes lived {took:?} after SIGTERM"
+    );
+    let run = Run::from(child.wait_with_output().unwrap());
+    run.code(130);
+    for host in ["web01", "web02"] {
+        assert_eq!(run.host(host)["status"], "aborted", "{}", run.stdout);
+    }
+}
+
+/// `--timeout` through sudo stops the root-owned command too, and on time.
+#[test]
+fn a_timeout_through_sudo_stops_the_command_on_the_host() {
+    let fleet = fleet();
+    let secs = 5000 + std::process::id() % 997;
+    let started = Instant::now();
+    let run = fleet.run(&[
+        "run",
+        "-g",
+        "web01",
+        "--sudo",
+        "--timeout",
+        "1s",
+        "--json",
+        &format!("sleep {secs}"),
+    ]);
+    run.code(1);
+    assert_eq!(run.host("web01")["status"], "timeout");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}: hostctl gave up waiting instead of the host stopping it",
+        started.elapsed()
+    );
+    gone_within(&fleet, &["web01"], secs, Duration::from_secs(5));
 }

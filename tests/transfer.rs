@@ -61,7 +61,7 @@ fn push_writes_content_mode_and_digest_then_reports_unchanged() {
     again
         .code(0)
         .stdout_has("=== web01: unchanged")
-        .stdout_has("2 hosts: 2 ok (2 unchanged), 0 failed, 0 unreachable");
+        .stdout_has("2 hosts: 2 unchanged in ");
     fleet
         .run(&["push", "-g", "web", "--force", &src, "/tmp"])
         .code(0)
@@ -312,7 +312,8 @@ fn pull_lands_each_host_in_its_own_directory() {
         run.host("web02")["reason"],
         "`/tmp/it's dir/who am i.txt`: no such file on the host"
     );
-    assert_eq!(run.host("web01")["status"], "changed");
+    // web01 already holds that very file: left alone.
+    assert_eq!(run.host("web01")["status"], "unchanged");
     let leftovers: Vec<_> = std::fs::read_dir(out.join("web01"))
         .unwrap()
         .flatten()
@@ -431,4 +432,177 @@ fn fsync_flushes_file_and_directory_only_when_asked() {
         std::fs::read_to_string(out.join("web01/a.txt")).unwrap(),
         "durable\n"
     );
+}
+
+/// Inode and modification time of a local path, without following a symlink.
+fn identity(path: &std::path::Path) -> (u64, i64, i64) {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::symlink_metadata(path).unwrap();
+    (m.ino(), m.mtime(), m.mtime_nsec())
+}
+
+/// A pull of what LOCAL_DIR/<host>/ already holds reports `unchanged` and rewrites nothing:
+/// same inode, same mtime. A changed file (even of the same size) is fetched; a changed mode
+/// alone is set without rewriting the content.
+#[test]
+fn pull_leaves_identical_files_alone_and_reports_unchanged() {
+    let fleet = fleet();
+    fleet.on_host(
+        "web01",
+        "mkdir -p /tmp/t/sub && printf aaaa > /tmp/t/a && printf bbbb > /tmp/t/sub/b && \
+         ln -s a /tmp/t/l && chmod 644 /tmp/t/a",
+    );
+    let out = fleet.path("out");
+    let pull = |args: &[&str]| {
+        let mut all = vec!["pull", "-g", "web01", "--json"];
+        all.extend_from_slice(args);
+        all.push(out.to_str().unwrap());
+        fleet.run(&all)
+    };
+    let run = pull(&["-r", "/tmp/t"]);
+    run.code(0);
+    assert_eq!(run.host("web01")["status"], "changed");
+    let t = out.join("web01/t");
+    let (a, b, l) = (t.join("a"), t.join("sub/b"), t.join("l"));
+    let before = [identity(&a), identity(&b), identity(&l)];
+
+    let run = pull(&["-r", "/tmp/t"]);
+    run.code(0);
+    let host = run.host("web01");
+    assert_eq!(host["status"], "unchanged", "{host}");
+    let files = host["transfer"]["files"].as_array().unwrap();
+    assert_eq!(files.len(), 3);
+    assert!(files.iter().all(|f| f["changed"] == false), "{host}");
+    let a_report = files.iter().find(|f| f["remote"] == "/tmp/t/a").unwrap();
+    assert_eq!(a_report["sha256"], sha256(b"aaaa").as_str());
+    assert_eq!(
+        [identity(&a), identity(&b), identity(&l)],
+        before,
+        "an identical file was rewritten"
+    );
+    fleet
+        .run(&["pull", "-g", "web01", "-r", "/tmp/t", out.to_str().unwrap()])
+        .code(0)
+        .stdout_has("=== web01: unchanged")
+        .stdout_has("  unchanged web01:/tmp/t/a -> ");
+
+    // Same size, new content: fetched; the others stay as they were.
+    fleet.on_host("web01", "printf cccc > /tmp/t/sub/b");
+    let run = pull(&["-r", "/tmp/t"]);
+    run.code(0);
+    assert_eq!(run.host("web01")["status"], "changed");
+    assert_eq!(std::fs::read_to_string(&b).unwrap(), "cccc");
+    assert_ne!(identity(&b), before[1]);
+    assert_eq!(identity(&a), before[0]);
+
+    // A new mode only: the same inode gets it.
+    fleet.on_host("web01", "chmod 755 /tmp/t/a");
+    let run = pull(&["-r", "/tmp/t"]);
+    run.code(0);
+    assert_eq!(run.host("web01")["status"], "changed");
+    assert_eq!(identity(&a).0, before[0].0);
+    // 0755 through the umask: the owner's execute bit at least.
+    assert_ne!(
+        std::fs::metadata(&a).unwrap().permissions().mode() & 0o100,
+        0
+    );
+
+    // One file, twice.
+    fleet.on_host("web01", "echo one > /tmp/one");
+    pull(&["/tmp/one"]).code(0);
+    let first = identity(&out.join("web01/one"));
+    let run = pull(&["/tmp/one"]);
+    run.code(0);
+    assert_eq!(run.host("web01")["status"], "unchanged");
+    assert_eq!(identity(&out.join("web01/one")), first);
+}
+
+/// A permission error reads as the operation, the path the operator named, the cause and a
+/// hint, not as find's or the shell's own words; those stay available with -v and in the audit
+/// log. What can be read is still pulled.
+#[test]
+fn pull_permission_errors_name_the_path_and_suggest_sudo() {
+    let fleet = fleet();
+    fleet.on_host(
+        "web01",
+        "mkdir -p /tmp/private /tmp/mixed/locked && echo s > /tmp/private/s && chmod 700 /tmp/private && \
+         echo ok > /tmp/mixed/ok.txt && echo no > /tmp/mixed/locked/no && chmod 700 /tmp/mixed/locked && \
+         echo x > /tmp/mixed/secret && chmod 600 /tmp/mixed/secret",
+    );
+    let out = fleet.path("out");
+    let out = out.to_str().unwrap();
+    let run = fleet.run(&["pull", "-g", "web01", "-r", "/root", out]);
+    run.code(1)
+        .stdout_has("=== web01: FAILED, ")
+        .stdout_has(": permission denied reading /root (try --sudo)\n");
+    assert!(!run.stdout.contains("find"), "{}", run.stdout);
+
+    // Without -r, find's own complaint is the raw text: shown with -v, kept in the audit log.
+    let run = fleet.run(&["-v", "pull", "-g", "web01", "/root/x", out]);
+    run.code(1)
+        .stdout_has(": permission denied reading /root/x (try --sudo)\n");
+    assert!(!run.stdout.contains("find:"), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("find: ") && run.stderr.contains("Permission denied"),
+        "-v lacks the raw message: {}",
+        run.stderr
+    );
+    let record = fleet
+        .audit()
+        .into_iter()
+        .rfind(|r| r["kind"] == "host")
+        .unwrap();
+    assert_eq!(
+        record["reason"],
+        "permission denied reading /root/x (try --sudo)"
+    );
+    let raw = record["stderr"]["text"].as_str().unwrap();
+    assert!(
+        raw.starts_with("find: ") && raw.contains("Permission denied"),
+        "{record}"
+    );
+
+    let run = fleet.run(&["pull", "-g", "web01", "--json", "-r", "/tmp/private", out]);
+    run.code(1);
+    assert_eq!(
+        run.host("web01")["reason"],
+        "permission denied reading /tmp/private (try --sudo)"
+    );
+    fleet
+        .run(&["pull", "-g", "web01", "--sudo", "-r", "/tmp/private", out])
+        .code(0);
+    assert_eq!(
+        std::fs::read_to_string(fleet.path("out/web01/private/s")).unwrap(),
+        "s\n"
+    );
+
+    // In a tree, the unreadable parts fail and the rest is pulled.
+    let run = fleet.run(&["pull", "-g", "web01", "--json", "-r", "/tmp/mixed", out]);
+    run.code(1);
+    assert_eq!(
+        run.host("web01")["reason"],
+        "permission denied reading /tmp/mixed/locked (try --sudo); permission denied reading /tmp/mixed/secret (try --sudo)"
+    );
+    assert_eq!(
+        std::fs::read_to_string(fleet.path("out/web01/mixed/ok.txt")).unwrap(),
+        "ok\n"
+    );
+}
+
+/// REMOTE's last component names the copy in LOCAL_DIR/<host>/: `.` or `..` would name a
+/// directory above it, so such a REMOTE is a usage error, before any host is contacted.
+#[test]
+fn pull_refuses_a_remote_named_dot_or_dotdot() {
+    let fleet = fleet();
+    let out = fleet.path("out");
+    for remote in ["/tmp/..", "/tmp/x/.", "..", "."] {
+        fleet
+            .run(&["pull", "-g", "web01", remote, out.to_str().unwrap()])
+            .code(2)
+            .stderr_is(&format!(
+                "error: cannot pull `{remote}`: its last component is `.` or `..`; name the directory itself\n"
+            ));
+    }
+    assert!(!out.exists());
+    assert!(!fleet.path("logs").exists());
 }

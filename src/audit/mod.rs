@@ -333,10 +333,10 @@ mod tests {
     fn end(op: &str) -> Record {
         Record::End(End {
             op: op.into(),
-            ok: 1,
-            failed: 0,
-            unreachable: 0,
-            skipped: 0,
+            counts: crate::status::Counts {
+                ok: 1,
+                ..Default::default()
+            },
             interrupted: false,
             exit_code: 0,
             duration_ms: 1,

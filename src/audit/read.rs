@@ -6,6 +6,7 @@
 
 use super::log_files;
 use super::record::{End, HostResult, Line, Record, Start};
+use crate::status::{Counts, HostStatus};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::Path;
@@ -27,21 +28,21 @@ impl Operation {
         &self.start.op
     }
 
-    /// (ok, failed, unreachable, skipped), from the end record or, without one, the hosts.
-    pub fn counts(&self) -> (usize, usize, usize, usize) {
-        if let Some((_, end)) = &self.end {
-            return (end.ok, end.failed, end.unreachable, end.skipped);
+    /// Hosts per status, counted from the host records by their status names (so logs written
+    /// before `timeout` and `aborted` were counted apart in the end record still read right);
+    /// from the end record only when no host record is left.
+    pub fn counts(&self) -> Counts {
+        if self.statuses.is_empty()
+            && let Some((_, end)) = &self.end
+        {
+            return end.counts;
         }
-        let mut c = (0, 0, 0, 0);
+        let mut counts = Counts::default();
         for (_, status) in &self.statuses {
-            match status.as_str() {
-                "ok" | "changed" | "unchanged" => c.0 += 1,
-                "failed" => c.1 += 1,
-                "skipped" => c.3 += 1,
-                _ => c.2 += 1,
-            }
+            // A name this version does not know is not a success.
+            counts.add(HostStatus::from_name(status).unwrap_or(HostStatus::Failed));
         }
-        c
+        counts
     }
 
     /// What a reader should call this operation's state.

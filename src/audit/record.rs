@@ -113,13 +113,14 @@ pub struct Output {
     pub truncated: bool,
 }
 
+/// How the operation ended: hosts per status (one field per status name; records written
+/// before `changed`, `unchanged`, `timeout` and `aborted` existed hold only `ok`, `failed`,
+/// `unreachable` and `skipped`, and still read), and the exit status.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct End {
     pub op: String,
-    pub ok: usize,
-    pub failed: usize,
-    pub unreachable: usize,
-    pub skipped: usize,
+    #[serde(flatten)]
+    pub counts: crate::status::Counts,
     pub interrupted: bool,
     pub exit_code: i32,
     pub duration_ms: u64,

@@ -419,6 +419,10 @@ impl<'a> Resolver<'a> {
     fn named_hosts(&mut self) -> Result<(), InventoryError> {
         for (name, host) in &self.raw.hosts {
             let section = format!("hosts.{name}");
+            check_host_name(name).map_err(|e| {
+                self.cx
+                    .at(host, format!("hosts.{}", toml_key(name)), e.to_string())
+            })?;
             check_name(self.cx, name, host, &section)?;
             if self.raw.groups.contains_key(name) {
                 return Err(self.cx.at(
@@ -480,6 +484,8 @@ impl<'a> Resolver<'a> {
                             if let Some(named) = addresses.get(&name) {
                                 return Err(self.cx.at(entry, key.clone(), format!("duplicate host: `{name}` is the address of host `{named}`; list `{named}` instead")));
                             }
+                            check_host_name(&name)
+                                .map_err(|e| self.cx.at(entry, key.clone(), e.to_string()))?;
                             check_address(&name).map_err(|m| self.cx.at(entry, key.clone(), m))?;
                             let i = self.hosts.len();
                             self.by_name.insert(name.clone(), i);
@@ -728,6 +734,67 @@ fn check_name<T>(cx: Cx, n: &str, at: &Spanned<T>, section: &str) -> Result<(), 
         return Err(cx.at(at, section, format!("`{n}` cannot be a name: names are non-empty, not `all`, and have no `,` `*` `?` `[` `]` `/`, spaces, or leading `!`/`&`")));
     }
     Ok(())
+}
+
+/// The longest host name: `--out-dir` writes `<name>.out`, and a file name holds 255 bytes.
+pub const MAX_HOST_NAME: usize = 251;
+
+/// Why a name cannot be a host's. Host names become file and directory names on the
+/// controller (`pull`'s `LOCAL_DIR/<host>/`, `--out-dir`'s `<host>.out`), so each must be one
+/// plain path component: these are refused when the inventory is loaded, before anything runs.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HostNameError {
+    #[error(
+        "`{0}` cannot be a host name: host names become file and directory names (pull, --out-dir), and `{0}` would point at another directory"
+    )]
+    Dots(String),
+    #[error(
+        "`{}` cannot be a host name: host names become file and directory names (pull, --out-dir), and a `/` would split it in two",
+        .0.escape_debug()
+    )]
+    Slash(String),
+    #[error(
+        "`{}` cannot be a host name: it holds a control character; host names become file and directory names (pull, --out-dir)",
+        .0.escape_debug()
+    )]
+    Control(String),
+    #[error(
+        "`{}…` cannot be a host name: it is {len} bytes long, and host names become file names (`<name>.out` in --out-dir) of at most {MAX_HOST_NAME} bytes",
+        name.chars().take(32).collect::<String>().escape_debug()
+    )]
+    TooLong { name: String, len: usize },
+}
+
+/// A host name, whether written under `[hosts]` or only listed in a group (an address or a
+/// range's expansion), is one safe path component.
+pub fn check_host_name(name: &str) -> Result<(), HostNameError> {
+    if name == "." || name == ".." {
+        Err(HostNameError::Dots(name.to_string()))
+    } else if name.contains('/') {
+        Err(HostNameError::Slash(name.to_string()))
+    } else if name.chars().any(char::is_control) {
+        Err(HostNameError::Control(name.to_string()))
+    } else if name.len() > MAX_HOST_NAME {
+        Err(HostNameError::TooLong {
+            name: name.to_string(),
+            len: name.len(),
+        })
+    } else {
+        Ok(())
+    }
+}
+
+/// `name` as a TOML key: bare when it can be, else quoted with escapes (`"nl\nx"`).
+fn toml_key(name: &str) -> String {
+    let bare = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if bare {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.escape_debug())
+    }
 }
 
 fn check_address(address: &str) -> Result<(), String> {

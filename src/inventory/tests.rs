@@ -279,6 +279,60 @@ fn the_shipped_example_inventory_is_valid() {
 }
 
 #[test]
+fn host_names_are_single_safe_path_components() {
+    // Named hosts: the key is shown as TOML writes it.
+    assert_eq!(
+        error("[hosts.\"..\"]\naddress = \"10.0.0.1\"\n"),
+        "hosts.toml:1:1: `hosts.\"..\"`: `..` cannot be a host name: host names become file and directory names (pull, --out-dir), and `..` would point at another directory"
+    );
+    assert_eq!(
+        error("[defaults]\nport = 22\n\n[hosts.\".\"]\n"),
+        "hosts.toml:4:1: `hosts.\".\"`: `.` cannot be a host name: host names become file and directory names (pull, --out-dir), and `.` would point at another directory"
+    );
+    assert_eq!(
+        error("[hosts.\"nl\\nx\"]\naddress = \"10.0.0.1\"\n"),
+        "hosts.toml:1:1: `hosts.\"nl\\nx\"`: `nl\\nx` cannot be a host name: it holds a control character; host names become file and directory names (pull, --out-dir)"
+    );
+    assert_eq!(
+        error("[hosts.\"a\\u0000b\"]\n"),
+        "hosts.toml:1:1: `hosts.\"a\\0b\"`: `a\\0b` cannot be a host name: it holds a control character; host names become file and directory names (pull, --out-dir)"
+    );
+    assert_eq!(
+        error("[hosts.\"a/b\"]\n"),
+        "hosts.toml:1:1: `hosts.\"a/b\"`: `a/b` cannot be a host name: host names become file and directory names (pull, --out-dir), and a `/` would split it in two"
+    );
+    // Names that only a group lists (addresses, range expansions) obey the same rule.
+    assert_eq!(
+        error("[groups.dots]\nhosts = [\"ok\", \"..\"]\n"),
+        "hosts.toml:2:16: `groups.dots.hosts`: `..` cannot be a host name: host names become file and directory names (pull, --out-dir), and `..` would point at another directory"
+    );
+    assert_eq!(
+        error("[groups.g]\nhosts = [\"tab\\there\"]\n"),
+        "hosts.toml:2:10: `groups.g.hosts`: `tab\\there` cannot be a host name: it holds a control character; host names become file and directory names (pull, --out-dir)"
+    );
+    assert_eq!(
+        error("[groups.g]\nhosts = [\"del\\u007f[1:2]\"]\n"),
+        "hosts.toml:2:10: `groups.g.hosts`: `del\\u{7f}1` cannot be a host name: it holds a control character; host names become file and directory names (pull, --out-dir)"
+    );
+    let long = "h".repeat(MAX_HOST_NAME + 1);
+    assert_eq!(
+        error(&format!("[groups.g]\nhosts = [\"{long}\"]\n")),
+        format!(
+            "hosts.toml:2:10: `groups.g.hosts`: `{}…` cannot be a host name: it is 252 bytes long, and host names become file names (`<name>.out` in --out-dir) of at most 251 bytes",
+            "h".repeat(32)
+        )
+    );
+    // What stays allowed: dotted names, leading dots, IPv6, the longest name, a name that
+    // merely contains `..`.
+    let longest = "h".repeat(MAX_HOST_NAME);
+    let inv = parse(&format!(
+        "[hosts.\"web01.example.com\"]\n[hosts.\".hidden\"]\n[hosts.\"a..b\"]\n[groups.g]\nhosts = [\"::1\", \"{longest}\", \"10.0.0.[1:2]\"]\n"
+    ))
+    .unwrap();
+    assert_eq!(inv.hosts.len(), 7);
+}
+
+#[test]
 fn audit_table_sets_forwarding() {
     let inv = parse(
         "[audit]\nforward = [\"syslog+tls://logs.example.com\", \"journald\"]\nrequired = true\nspool_size = \"16M\"\nca_file = \"certs/site-ca.pem\"\n",

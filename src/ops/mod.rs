@@ -113,16 +113,14 @@ fn read_password(prompt: &str, flag: &str) -> Result<String, Error> {
 /// nothing is logged.
 pub fn dry_run(plan: &Plan) -> String {
     let what = match &plan.operation {
-        Operation::Run(RunSpec {
-            command,
-            timeout,
-            stdin,
-        }) => {
+        Operation::Run(spec) => {
             let privilege = privilege::Become::new(plan.sudo.clone(), None);
+            let script = run::script(spec, "hostctl-pgid-RUN", &privilege);
             format!(
-                "run on the hosts: {}\n{}",
-                privilege.command(command, *timeout),
-                if *stdin {
+                "run on the hosts: {}\nexact remote command: {}\n{}",
+                spec.command,
+                privilege.command(&script, None),
+                if spec.stdin {
                     "its stdin: hostctl's stdin (-I)\n"
                 } else {
                     ""
@@ -168,6 +166,18 @@ pub fn dry_run(plan: &Plan) -> String {
         plan.max_fail.map_or("none".into(), |m| m.to_string()),
         plan.retry
     ));
+    let executor = Executor {
+        forks: plan.forks,
+        live_output: false,
+        batch: plan.batch,
+        max_fail: plan.max_fail,
+    };
+    if let Some(limit) = plan
+        .max_fail
+        .filter(|_| !executor.max_fail_can_act(plan.targets.len()))
+    {
+        out.push_str(&format!("note: {}\n", max_fail_idle(limit, plan)));
+    }
     for t in &plan.targets {
         let keys = if t.identity_files.is_empty() {
             "agent, ~/.ssh/id_*".to_string()
@@ -195,7 +205,7 @@ pub fn dry_run(plan: &Plan) -> String {
 /// The job that carries out `plan.operation` on each host.
 pub fn job(plan: &Plan, shared: Arc<Shared>) -> Arc<dyn Job> {
     match plan.operation.clone() {
-        Operation::Run(spec) => Arc::new(run::RunJob { shared, spec }),
+        Operation::Run(spec) => Arc::new(run::RunJob::new(shared, spec)),
         Operation::Push(spec) => Arc::new(push::PushJob { shared, spec }),
         Operation::Pull(spec) => Arc::new(pull::PullJob { shared, spec }),
     }
@@ -220,12 +230,12 @@ pub fn execute(
         let hosts = plan.targets.len();
         log.append(Record::End(End {
             op: op.clone(),
-            ok: 0,
-            failed: 0,
-            unreachable: 0,
-            skipped: hosts,
+            counts: crate::status::Counts {
+                skipped: hosts,
+                ..Default::default()
+            },
             interrupted: false,
-            exit_code: 3,
+            exit_code: crate::status::Exit::Audit.code() as i32,
             duration_ms: started.elapsed().as_millis() as u64,
         }))?;
         let _ = audit::forward::conclude(log);
@@ -235,15 +245,22 @@ pub fn execute(
             not_started: hosts,
         });
     }
-    let mut renderer = render::for_plan(&plan, &op);
-    let mut summary = Summary::new(plan.targets.len());
-    let mut audit_error = None;
     let executor = Executor {
         forks: plan.forks,
         live_output: plan.output == crate::plan::OutputMode::Stream || plan.out_dir.is_some(),
         batch: plan.batch,
         max_fail: plan.max_fail,
     };
+    if let Some(limit) = plan
+        .max_fail
+        .filter(|_| !executor.max_fail_can_act(plan.targets.len()))
+    {
+        render::note(&max_fail_idle(limit, &plan));
+    }
+    let mut renderer = render::for_plan(&plan, &op);
+    let mut summary = Summary::new(plan.targets.len());
+    summary.max_fail = plan.max_fail;
+    let mut audit_error = None;
     let mut out_dir = plan.out_dir.as_deref().map(render::OutDir::new);
     let end = executor.execute(Arc::new(plan.targets.clone()), job, |event| {
         renderer.event(&plan, &event);
@@ -264,15 +281,13 @@ pub fn execute(
     })?;
     summary.interrupted = end.interrupted;
     summary.stopped = end.stopped;
+    summary.max_fail_reached = end.max_fail_reached;
     summary.elapsed = started.elapsed();
     renderer.finish(&plan, &summary);
     let code = summary.exit_code();
     log.append(Record::End(End {
         op: op.clone(),
-        ok: summary.ok,
-        failed: summary.failed,
-        unreachable: summary.unreachable,
-        skipped: summary.skipped,
+        counts: summary.counts,
         interrupted: summary.interrupted,
         exit_code: code as i32,
         duration_ms: summary.elapsed.as_millis() as u64,
@@ -283,6 +298,18 @@ pub fn execute(
     }
     forwarded?;
     Ok(code)
+}
+
+/// Why `--max-fail` will stop nothing in this run, and how to make it act.
+fn max_fail_idle(limit: usize, plan: &Plan) -> String {
+    format!(
+        "--max-fail {limit} cannot stop anything here: all {} hosts start at once (-f {}{}), \
+         and hosts already running are never stopped; use --batch or a smaller -f to stage the rollout",
+        plan.targets.len(),
+        plan.forks,
+        plan.batch
+            .map_or(String::new(), |b| format!(", --batch {b}"))
+    )
 }
 
 fn start_record(op: &str, plan: &Plan, input: Option<&Input>) -> Start {

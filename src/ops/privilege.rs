@@ -89,9 +89,32 @@ impl Become {
         input: &mut dyn Read,
         sink: &mut dyn FnMut(Stream, &[u8]),
     ) -> Result<ExitStatus, Failure> {
+        self.exec_until(
+            conn,
+            script,
+            timeout,
+            deadline,
+            input,
+            sink,
+            &Cell::new(false),
+        )
+    }
+
+    /// `exec`, closing the channel as soon as `sink` sets `cut` (see `Connection::exec_until`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn exec_until(
+        &self,
+        conn: &Connection,
+        script: &str,
+        timeout: Option<Duration>,
+        deadline: Option<Instant>,
+        input: &mut dyn Read,
+        sink: &mut dyn FnMut(Stream, &[u8]),
+        cut: &Cell<bool>,
+    ) -> Result<ExitStatus, Failure> {
         let command = self.command(script, timeout);
         if !self.converses() {
-            return conn.exec(&command, deadline, Some(input), sink);
+            return conn.exec_until(&command, deadline, Some(input), sink, cut);
         }
         let phase = Rc::new(Cell::new(Phase::Waiting));
         let password = self.password_line.as_deref().unwrap_or("\n").as_bytes();
@@ -108,9 +131,13 @@ impl Become {
             out: Vec::new(),
             err: Vec::new(),
         };
-        let result = conn.exec(&command, deadline, Some(&mut gate), &mut |stream, data| {
-            filter.feed(stream, data, sink)
-        });
+        let result = conn.exec_until(
+            &command,
+            deadline,
+            Some(&mut gate),
+            &mut |stream, data| filter.feed(stream, data, sink),
+            cut,
+        );
         filter.flush(sink);
         result
     }

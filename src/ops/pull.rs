@@ -1,21 +1,35 @@
 //! `hostctl pull`: files from every host into `LOCAL_DIR/<host>/`, so hosts never overwrite
 //! each other.
 //!
-//! Each file streams into a hidden local temporary while being hashed; the host hashes the very
-//! bytes it sends (`tee /dev/fd/3 < file | h`: one read of the file, so a growing log file
-//! still verifies), and the temporary is renamed only when both digests agree.
+//! Nothing the host sends is trusted. One listing per REMOTE (GNU find: readable or not, type,
+//! mode, size, name, link target) says what there is. Each name in it must be a relative path
+//! below the pulled root, or that entry is refused. Each size is binding: the host is asked for
+//! exactly that many bytes (`head -c`, so a growing log file still verifies), and a host that
+//! sends more is cut off there. Locally every path is reached one component at a time from a
+//! directory descriptor (`host_dir`), so no symlink on the controller is ever followed.
+//!
+//! A file whose local copy has the listed size is hashed on both sides first and left alone
+//! when the digests agree (`unchanged`). Others stream into a hidden temporary beside the
+//! target while being hashed; the host hashes the very bytes it sends, and the temporary is
+//! renamed only when both digests agree.
+//!
+//! A problem with one entry (a refused name, an unreadable file, a size lie) fails that entry
+//! and the pull goes on; the host ends `failed`, with the reasons. A lost connection or a local
+//! write error stops the host at once.
+
+mod host_dir;
 
 use super::Shared;
-use super::privilege::Become;
-use super::transfer::{Meter, SHA256_FN, StepError, base, hex, join, reason_from, script};
-use crate::event::{FileReport, HostOutcome, Status, Stream, TransferReport};
+use super::transfer::{Meter, SHA256_FN, StepError, base, hex, join, reason_from};
+use crate::event::{Captured, FileReport, HostOutcome, Status, Stream, TransferReport};
 use crate::executor::{HostContext, Job};
 use crate::plan::PullSpec;
-use crate::ssh::{Connection, Target, shell_quote as q};
+use crate::ssh::{Connection, ExitStatus, Target, shell_quote as q};
+use host_dir::{Dir, HostDir};
 use sha2::{Digest, Sha256};
-use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::cell::Cell;
+use std::io::{Read, Write};
+use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -24,12 +38,51 @@ pub struct PullJob {
     pub spec: PullSpec,
 }
 
-/// One thing found on the host, relative to the pulled path (`""` is the path itself).
+/// More listing than this from one REMOTE is refused (about 300,000 entries): a host must not
+/// be able to fill the controller's memory with names.
+const MAX_LISTING: usize = 32 << 20;
+/// Messages kept from one host-side step; a host that says more is cut off.
+const MAX_MESSAGES: usize = 64 << 10;
+/// Problems spelled out in the host's reason; `-v` lists every one.
+const SHOWN_PROBLEMS: usize = 3;
+
+/// One entry of the host's listing, relative to the pulled path (`rel` empty: the path itself).
 #[derive(Debug, PartialEq)]
-enum Found {
-    File { rel: String, mode: u32 },
-    Dir { rel: String, mode: u32 },
-    Link { rel: String, target: String },
+struct Listed {
+    rel: String,
+    /// The host could read it (a directory: list it) as the pulling user.
+    readable: bool,
+    kind: Kind,
+}
+
+#[derive(Debug, PartialEq)]
+enum Kind {
+    File {
+        mode: u32,
+        size: u64,
+    },
+    Dir {
+        mode: u32,
+    },
+    Link {
+        target: Vec<u8>,
+    },
+    /// Sockets, fifos, devices: never copied.
+    Other,
+}
+
+/// Why one entry was not pulled, or why the host had to stop.
+enum EntryError {
+    /// This entry only: the pull goes on.
+    Skip(String),
+    /// The whole host: lost connection, local write error.
+    Stop(StepError),
+}
+
+impl From<StepError> for EntryError {
+    fn from(e: StepError) -> EntryError {
+        EntryError::Stop(e)
+    }
 }
 
 impl Job for PullJob {
@@ -39,293 +92,775 @@ impl Job for PullJob {
             Ok(c) => c,
             Err(u) => return u.finish(started),
         };
-        let deadline = self.spec.timeout.map(|t| started + t);
-        let host_dir = self.spec.local_dir.join(&target.name);
-        let mut report = TransferReport { files: Vec::new() };
-        let mut bytes_in = 0;
+        let host = match HostDir::open(&self.spec.local_dir, &target.name) {
+            Ok(h) => h,
+            Err(e) => {
+                let path = self.spec.local_dir.join(&target.name);
+                return local_err(&path, e).into_outcome(started);
+            }
+        };
+        let mut pull = Pull {
+            job: self,
+            conn: &conn,
+            host: &host,
+            name: &target.name,
+            cx,
+            deadline: self.spec.timeout.map(|t| started + t),
+            umask: host_dir::umask(),
+            report: TransferReport { files: Vec::new() },
+            problems: Vec::new(),
+            stderr: Captured::with_limit(self.shared.output_limit),
+            bytes_in: 0,
+        };
+        let mut stopped = None;
         for remote in &self.spec.remotes {
-            match self.pull_one(&conn, remote, &host_dir, cx, deadline, &mut report) {
-                Ok(n) => bytes_in += n,
-                Err(e) => {
-                    let mut outcome = e.into_outcome(started);
-                    outcome.bytes_in = bytes_in;
-                    outcome.transfer = Some(report);
-                    return outcome;
-                }
+            if let Err(e) = pull.remote(remote) {
+                stopped = Some(e);
+                break;
             }
         }
-        let mut outcome = HostOutcome::new(Status::Changed, started.elapsed());
-        outcome.bytes_in = bytes_in;
-        outcome.transfer = Some(report);
+        let changed = host.altered.get() || pull.report.files.iter().any(|f| f.changed);
+        let status = match pull.problems.len() {
+            0 if changed => Status::Changed,
+            0 => Status::Unchanged,
+            n => {
+                let mut reason = pull.problems[..n.min(SHOWN_PROBLEMS)].join("; ");
+                if n > SHOWN_PROBLEMS {
+                    reason.push_str(&format!(
+                        "; and {} more not pulled (-v lists them)",
+                        n - SHOWN_PROBLEMS
+                    ));
+                }
+                Status::Failed {
+                    exit_code: None,
+                    signal: None,
+                    reason: Some(reason),
+                }
+            }
+        };
+        let mut outcome = match stopped {
+            Some(e) => e.into_outcome(started),
+            None => HostOutcome::new(status, started.elapsed()),
+        };
+        outcome.bytes_in = pull.bytes_in;
+        outcome.stderr = pull.stderr;
+        outcome.transfer = Some(pull.report);
         outcome
     }
 }
 
-impl PullJob {
-    fn pull_one(
-        &self,
-        conn: &Connection,
-        remote: &str,
-        host_dir: &Path,
-        cx: &HostContext,
-        deadline: Option<Instant>,
-        report: &mut TransferReport,
-    ) -> Result<u64, StepError> {
-        let found = self.list(conn, remote, deadline)?;
-        let root = host_dir.join(base(remote));
-        let mut bytes = 0;
-        for item in found {
-            let local = |rel: &str| {
-                if rel.is_empty() {
-                    root.clone()
+/// One host's pull in progress.
+struct Pull<'a> {
+    job: &'a PullJob,
+    conn: &'a Connection,
+    host: &'a HostDir,
+    name: &'a str,
+    cx: &'a HostContext,
+    deadline: Option<Instant>,
+    umask: u32,
+    report: TransferReport,
+    /// Entries not pulled, each with its reason in the operator's words.
+    problems: Vec<String>,
+    /// What the host's tools said, raw: for `-v` and the audit log.
+    stderr: Captured,
+    bytes_in: u64,
+}
+
+/// Output of one host-side step, capped.
+struct Said {
+    out: Vec<u8>,
+    err: Vec<u8>,
+    exit: ExitStatus,
+    /// The host sent more than the cap and was cut off.
+    cut: bool,
+}
+
+impl Pull<'_> {
+    /// Pulls one REMOTE (a file, or with -r a tree) into `LOCAL_DIR/<host>/<its name>`.
+    fn remote(&mut self, remote: &str) -> Result<(), StepError> {
+        let Some(mut listed) = self.list(remote)? else {
+            return Ok(());
+        };
+        // find walks in directory order, which differs between hosts; sorted by name, the same
+        // tree reads the same everywhere (and `--gather` can fold it). A directory still comes
+        // before what it holds.
+        listed.sort_by(|a, b| a.rel.cmp(&b.rel));
+        let root = base(remote);
+        let mut entries = Vec::with_capacity(listed.len());
+        for entry in listed {
+            let from = remote_of(remote, &entry.rel);
+            if !entry.readable {
+                self.problem(self.denied(&from));
+                continue;
+            }
+            let mut names = vec![root.to_string()];
+            names.extend(
+                entry
+                    .rel
+                    .split('/')
+                    .filter(|c| !c.is_empty())
+                    .map(String::from),
+            );
+            entries.push((names, from, entry.kind));
+        }
+        let same = self.unchanged_candidates(&entries)?;
+        for ((names, from, kind), same) in entries.iter().zip(same) {
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            match self.apply(&names, from, kind, same) {
+                Ok(()) => {}
+                Err(EntryError::Skip(reason)) => self.problem(reason),
+                Err(EntryError::Stop(e)) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    fn problem(&mut self, reason: String) {
+        tracing::info!(host = self.name, "not pulled: {reason}");
+        self.problems.push(reason);
+    }
+
+    /// `permission denied reading /root (try --sudo)`.
+    fn denied(&self, path: &str) -> String {
+        let hint = if self.job.shared.privilege.active() {
+            ""
+        } else {
+            " (try --sudo)"
+        };
+        format!("permission denied reading {path}{hint}")
+    }
+
+    /// Keeps what the host's tools said, for `-v` and the audit log.
+    fn said(&mut self, step: &str, err: &[u8]) {
+        let text = String::from_utf8_lossy(err);
+        if text.trim().is_empty() {
+            return;
+        }
+        tracing::info!(
+            host = self.name,
+            "{step}: the host said: {}",
+            text.trim_end()
+        );
+        self.stderr.push(err);
+        if !err.ends_with(b"\n") {
+            self.stderr.push(b"\n");
+        }
+    }
+
+    /// Runs a host-side step; its stdout up to `max_out` bytes (the host is cut off past it),
+    /// its stderr up to `MAX_MESSAGES`.
+    fn exec(&self, text: &str, max_out: usize) -> Result<Said, StepError> {
+        let cut = Cell::new(false);
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let exit = self.job.shared.privilege.exec_until(
+            self.conn,
+            text,
+            None,
+            self.deadline,
+            &mut std::io::empty(),
+            &mut |stream, data| {
+                let (buf, max) = match stream {
+                    Stream::Stdout => (&mut out, max_out),
+                    Stream::Stderr => (&mut err, MAX_MESSAGES),
+                };
+                if buf.len() + data.len() > max {
+                    cut.set(true);
                 } else {
-                    root.join(rel)
+                    buf.extend_from_slice(data);
                 }
+            },
+            &cut,
+        )?;
+        Ok(Said {
+            out,
+            err,
+            exit,
+            cut: cut.get(),
+        })
+    }
+
+    /// What REMOTE is on the host, or `None` when it cannot be pulled at all (a problem is
+    /// recorded). Without -r only REMOTE itself is listed, following a symlink; with -r the
+    /// tree below it, symlinks as symlinks.
+    fn list(&mut self, remote: &str) -> Result<Option<Vec<Listed>>, StepError> {
+        let recursive = self.job.spec.recursive;
+        // find reads a leading `-` as an expression.
+        let start = if remote.starts_with('-') {
+            format!("./{remote}")
+        } else {
+            remote.to_string()
+        };
+        let text = format!(
+            "exec find {follow}{start}{depth} \\( -type d \\( ! -readable -o ! -executable \\) -o -type f ! -readable \\) \
+             -printf 'u %y %m %s %P\\0%l\\0' -prune -o -printf 'r %y %m %s %P\\0%l\\0'",
+            follow = if recursive { "" } else { "-H " },
+            start = q(&start),
+            depth = if recursive { "" } else { " -maxdepth 0" },
+        );
+        let said = self.exec(&text, MAX_LISTING)?;
+        self.said("listing", &said.err);
+        if let Some(sudo) = self.sudo_failure(&said.err) {
+            return Err(StepError::Failed(sudo));
+        }
+        if said.cut {
+            self.problem(format!(
+                "the host's listing of `{remote}` is larger than {} MiB; pull a smaller tree",
+                MAX_LISTING >> 20
+            ));
+            return Ok(None);
+        }
+        let (listed, mut refused) = parse_listing(&said.out, remote);
+        refused.sort();
+        for m in refused {
+            self.problem(m);
+        }
+        if listed.is_empty() {
+            let reason = if said.exit.code != Some(0) || !said.err.is_empty() {
+                self.find_failure(remote, &said)
+            } else {
+                format!("`{remote}`: the host listed nothing to pull")
             };
-            let remote_of = |rel: &str| {
-                if rel.is_empty() {
-                    remote.to_string()
-                } else {
-                    join(remote, rel)
-                }
+            self.problem(reason);
+            return Ok(None);
+        }
+        if said.exit.code != Some(0) {
+            // Entries vanished or appeared while find walked: the rest is still good.
+            self.problem(format!(
+                "listing `{remote}` on the host: {}",
+                reason_from(&said.err, &said.exit).trim_start_matches("find: ")
+            ));
+        }
+        if recursive {
+            return Ok(Some(listed));
+        }
+        let mut listed = listed;
+        listed.retain(|e| e.rel.is_empty());
+        let Some(only) = listed.pop() else {
+            self.problem(format!("`{remote}`: the host listed something else"));
+            return Ok(None);
+        };
+        let reason = match only.kind {
+            _ if !only.readable => self.denied(remote),
+            Kind::File { .. } => return Ok(Some(vec![only])),
+            Kind::Dir { .. } => format!("`{remote}` is a directory on the host (use -r)"),
+            _ => format!("`{remote}` is not a regular file"),
+        };
+        self.problem(reason);
+        Ok(None)
+    }
+
+    /// sudo's own refusal, which stops the host.
+    fn sudo_failure(&self, err: &[u8]) -> Option<String> {
+        self.job
+            .shared
+            .privilege
+            .active()
+            .then(|| super::privilege::sudo_failure(err))
+            .flatten()
+    }
+
+    /// Why find listed nothing, in the operator's words: find's message ends in the cause
+    /// (`find: '/root': Permission denied`).
+    fn find_failure(&self, remote: &str, said: &Said) -> String {
+        let raw = reason_from(&said.err, &said.exit);
+        match raw.rsplit(": ").next().unwrap_or("") {
+            "Permission denied" => self.denied(remote),
+            "No such file or directory" => format!("`{remote}`: no such file on the host"),
+            "Not a directory" => {
+                format!("`{remote}`: a parent of it is not a directory on the host")
+            }
+            _ => format!(
+                "cannot list `{remote}` on the host: {}",
+                raw.trim_start_matches("find: ")
+            ),
+        }
+    }
+
+    /// For each file whose local copy has the listed size and the same SHA-256 as the host's
+    /// (asked in batches of 200): that copy's mode and digest. `None`: to be fetched.
+    fn unchanged_candidates(
+        &mut self,
+        entries: &[(Vec<String>, String, Kind)],
+    ) -> Result<Vec<Option<(u32, String)>>, StepError> {
+        let mut same = vec![None; entries.len()];
+        let mut asks: Vec<(usize, String, u32)> = Vec::new();
+        for (i, (names, _, kind)) in entries.iter().enumerate() {
+            let Kind::File { size, .. } = kind else {
+                continue;
             };
-            match item {
-                Found::Dir { rel, mode } => {
-                    let dir = local(&rel);
-                    std::fs::create_dir_all(&dir).map_err(|e| local_err(&dir, e))?;
-                    // Keep the host's mode, but stay able to write into it.
-                    let _ = std::fs::set_permissions(
-                        &dir,
-                        std::fs::Permissions::from_mode(mode | 0o700),
-                    );
-                }
-                Found::Link { rel, target } => {
-                    let path = local(&rel);
-                    make_parent(&path)?;
-                    let _ = std::fs::remove_file(&path);
-                    std::os::unix::fs::symlink(&target, &path).map_err(|e| local_err(&path, e))?;
-                    report.files.push(FileReport {
-                        local: path.display().to_string(),
-                        remote: remote_of(&rel),
-                        bytes: 0,
-                        sha256: String::new(),
-                        changed: true,
-                    });
-                }
-                Found::File { rel, mode } => {
-                    let path = local(&rel);
-                    let from = remote_of(&rel);
-                    let (n, sha256) = fetch(
-                        conn,
-                        &self.shared.privilege,
-                        &from,
-                        &path,
-                        mode,
-                        self.spec.fsync,
-                        cx,
-                        deadline,
-                    )?;
-                    bytes += n;
-                    report.files.push(FileReport {
-                        local: path.display().to_string(),
-                        remote: from,
-                        bytes: n,
-                        sha256,
-                        changed: true,
-                    });
+            let (file_name, dirs) = names.split_last().expect("a root name");
+            let dirs: Vec<&str> = dirs.iter().map(String::as_str).collect();
+            let Ok(Some(dir)) = self.host.existing_dir(&dirs) else {
+                continue;
+            };
+            let Ok(Some((file, local_size, mode))) = dir.regular_file(file_name) else {
+                continue;
+            };
+            if local_size != *size {
+                continue;
+            }
+            let Ok(digest) = sha256_of(file) else {
+                continue;
+            };
+            asks.push((i, digest, mode));
+        }
+        for batch in asks.chunks(200) {
+            let mut text = format!("{SHA256_FN}d() {{ head -c \"$2\" < \"$1\" | h; }}\n");
+            for (i, _, _) in batch {
+                let (_, from, kind) = &entries[*i];
+                let Kind::File { size, .. } = kind else {
+                    unreachable!("only files are asked")
+                };
+                text.push_str(&format!("d {} {size}\n", q(from)));
+            }
+            let said = match self.exec(&text, batch.len() * 65 + 64) {
+                Ok(said) => said,
+                Err(StepError::Lost(f)) => return Err(StepError::Lost(f)),
+                // Whatever the host cannot hash is fetched, and fails there with its reason.
+                Err(StepError::Failed(_)) => continue,
+            };
+            let answer = String::from_utf8_lossy(&said.out);
+            for ((i, local, mode), remote) in batch.iter().zip(answer.lines()) {
+                if remote == local {
+                    same[*i] = Some((*mode, local.clone()));
                 }
             }
         }
-        Ok(bytes)
+        Ok(same)
     }
 
-    fn list(
-        &self,
-        conn: &Connection,
-        remote: &str,
-        deadline: Option<Instant>,
-    ) -> Result<Vec<Found>, StepError> {
-        if !self.spec.recursive {
-            let text = format!(
-                "f={}; if [ -d \"$f\" ]; then echo dir; elif [ ! -e \"$f\" ]; then echo none; \
-                 elif [ ! -r \"$f\" ]; then echo unreadable; elif [ -f \"$f\" ]; then echo \"file $(stat -c %a -- \"$f\")\"; \
-                 else echo other; fi",
-                q(remote)
-            );
-            let answer = script(conn, &self.shared.privilege, &text, deadline)?;
-            return match answer.trim().split_once(' ') {
-                Some(("file", mode)) => Ok(vec![Found::File {
-                    rel: String::new(),
-                    mode: u32::from_str_radix(mode, 8).unwrap_or(0o644),
-                }]),
-                _ => Err(StepError::Failed(match answer.trim() {
-                    "dir" => format!("`{remote}` is a directory on the host (use -r)"),
-                    "none" => format!("`{remote}`: no such file on the host"),
-                    "unreadable" => format!("`{remote}`: permission denied"),
-                    _ => format!("`{remote}` is not a regular file"),
-                })),
-            };
+    /// Puts one listed entry in place below the host's directory.
+    fn apply(
+        &mut self,
+        names: &[&str],
+        from: &str,
+        kind: &Kind,
+        same: Option<(u32, String)>,
+    ) -> Result<(), EntryError> {
+        let (name, parents) = names.split_last().expect("a root name");
+        let shown = |names: &[&str]| {
+            names
+                .iter()
+                .fold(self.host.path().to_path_buf(), |p, n| p.join(n))
+        };
+        match kind {
+            Kind::Dir { mode } => {
+                let dir = self
+                    .host
+                    .dir(names)
+                    .map_err(|e| local_err(&shown(names), e))?;
+                // Keep the host's mode, but stay able to write into it; never set-id bits.
+                let want = (mode & 0o777) | 0o700;
+                if dir.mode().ok() != Some(want) {
+                    dir.set_mode(want).map_err(|e| local_err(&dir.path, e))?;
+                    self.host.altered.set(true);
+                }
+            }
+            Kind::Link { target } => {
+                let dir = self
+                    .host
+                    .dir(parents)
+                    .map_err(|e| local_err(&shown(parents), e))?;
+                let path = dir.path.join(name);
+                let changed = dir.link_target(name).ok().flatten().as_ref() != Some(target);
+                if changed {
+                    dir.put_symlink(target, name)
+                        .map_err(|e| replace_err(&path, e))?;
+                }
+                self.report.files.push(FileReport {
+                    local: path.display().to_string(),
+                    remote: from.to_string(),
+                    bytes: 0,
+                    sha256: String::new(),
+                    changed,
+                });
+            }
+            Kind::File { mode, size } => {
+                let dir = self
+                    .host
+                    .dir(parents)
+                    .map_err(|e| local_err(&shown(parents), e))?;
+                let path = dir.path.join(name);
+                // The host's mode through the umask, always readable and writable by the owner,
+                // never set-id bits.
+                let want = ((mode & 0o777) & !self.umask) | 0o600;
+                let (changed, sha256, bytes) = match same {
+                    Some((have, sha256)) => {
+                        // Identical content is left alone, but for a mode the host changed.
+                        let changed = have != want;
+                        if changed && let Ok(Some((file, _, _))) = dir.regular_file(name) {
+                            file.set_permissions(PermissionsExt::from_mode(want))
+                                .map_err(|e| local_err(&path, e))?;
+                        }
+                        (changed, sha256, *size)
+                    }
+                    None => {
+                        let (sha256, bytes) = self.fetch(from, &dir, name, want, *size)?;
+                        (true, sha256, bytes)
+                    }
+                };
+                self.report.files.push(FileReport {
+                    local: path.display().to_string(),
+                    remote: from.to_string(),
+                    bytes,
+                    sha256,
+                    changed,
+                });
+            }
+            Kind::Other => {}
         }
-        // GNU find: type, octal mode, path below the start, NUL, link target, NUL.
-        let answer = script(
-            conn,
-            &self.shared.privilege,
-            &format!("find {} -printf '%y %m %P\\0%l\\0'", q(remote)),
-            deadline,
-        )?;
-        let mut fields = answer.split('\0');
-        let mut out = Vec::new();
-        while let (Some(head), Some(link)) = (fields.next(), fields.next()) {
-            let mut parts = head.splitn(3, ' ');
-            let (Some(kind), Some(mode), Some(rel)) = (parts.next(), parts.next(), parts.next())
-            else {
-                continue;
-            };
-            let mode = u32::from_str_radix(mode, 8).unwrap_or(0o644);
-            let rel = rel.to_string();
-            out.push(match kind {
-                "f" => Found::File { rel, mode },
-                "d" => Found::Dir { rel, mode },
-                "l" => Found::Link {
-                    rel,
-                    target: link.to_string(),
-                },
-                _ => continue, // sockets, fifos, devices: not copied
-            });
+        Ok(())
+    }
+
+    /// Streams one remote file into `dir/name` through a verified temporary; its digest and
+    /// size (a file that shrank since it was listed is copied as it is now).
+    fn fetch(
+        &mut self,
+        from: &str,
+        dir: &Dir,
+        name: &str,
+        mode: u32,
+        size: u64,
+    ) -> Result<(String, u64), EntryError> {
+        let path = dir.path.join(name);
+        let (temp, mut writer) = dir.temp(0o600).map_err(|e| local_err(&path, e))?;
+        // Exactly `mode`, whatever the umask did to the creation mode.
+        writer
+            .set_permissions(PermissionsExt::from_mode(mode))
+            .map_err(|e| local_err(&path, e))?;
+        let mut hasher = Sha256::new();
+        let mut meter = Meter::new(self.cx);
+        let (mut received, mut write_error, mut err) = (0u64, None, Vec::new());
+        let (mut too_long, mut too_chatty) = (false, false);
+        let cut = Cell::new(false);
+        // Exactly the listed size: a file that grew since is copied as it was listed.
+        let text = format!(
+            "{SHA256_FN}{{ head -c {size} < {} | tee /dev/fd/3 | h >&2; }} 3>&1",
+            q(from)
+        );
+        let exit = self.job.shared.privilege.exec_until(
+            self.conn,
+            &text,
+            None,
+            self.deadline,
+            &mut std::io::empty(),
+            &mut |stream, data| match stream {
+                Stream::Stdout => {
+                    let room = size - received;
+                    let data = if data.len() as u64 > room {
+                        // Never more than announced reaches the disk.
+                        too_long = true;
+                        cut.set(true);
+                        &data[..room as usize]
+                    } else {
+                        data
+                    };
+                    received += data.len() as u64;
+                    hasher.update(data);
+                    meter.add(data.len() as u64);
+                    if write_error.is_none() {
+                        write_error = writer.write_all(data).err();
+                    }
+                }
+                Stream::Stderr => {
+                    if err.len() + data.len() > MAX_MESSAGES {
+                        too_chatty = true;
+                        cut.set(true);
+                    } else {
+                        err.extend_from_slice(data);
+                    }
+                }
+            },
+            &cut,
+        );
+        meter.flush();
+        self.bytes_in += received;
+        let exit = exit.map_err(StepError::from)?;
+        if too_long {
+            return Err(EntryError::Skip(format!(
+                "`{from}`: the host sent more than the {size} bytes it listed; cut off at {size}"
+            )));
         }
-        Ok(out)
+        if too_chatty {
+            return Err(EntryError::Skip(format!(
+                "`{from}`: the host sent more than {} KiB of messages; cut off",
+                MAX_MESSAGES >> 10
+            )));
+        }
+        if let Some(e) = write_error {
+            return Err(local_err(&path, e).into());
+        }
+        let text = String::from_utf8_lossy(&err).into_owned();
+        let mut lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+        let sent = lines
+            .pop()
+            .and_then(|l| l.split_whitespace().next())
+            .unwrap_or_default()
+            .to_string();
+        if exit.code != Some(0) || !lines.is_empty() {
+            self.said(&format!("reading {from}"), &err);
+            if let Some(sudo) = self.sudo_failure(&err) {
+                return Err(StepError::Failed(sudo).into());
+            }
+            let raw = reason_from(lines.join("\n").as_bytes(), &exit);
+            return Err(EntryError::Skip(if raw.ends_with("Permission denied") {
+                self.denied(from)
+            } else {
+                format!("`{from}`: {raw}")
+            }));
+        }
+        let got = hex(&hasher.finalize());
+        if got != sent {
+            return Err(EntryError::Skip(format!(
+                "`{from}`: digest mismatch: host sent {sent}, received {got}"
+            )));
+        }
+        if self.job.spec.fsync {
+            writer.sync_all().map_err(|e| local_err(&path, e))?;
+        }
+        temp.rename_to(name).map_err(|e| replace_err(&path, e))?;
+        if self.job.spec.fsync {
+            // The rename itself is durable only once the directory is.
+            dir.sync().map_err(|e| local_err(&dir.path, e))?;
+        }
+        Ok((got, received))
     }
 }
 
-fn local_err(path: &Path, e: std::io::Error) -> StepError {
+/// `remote` joined with a listed name (`""`: `remote` itself).
+fn remote_of(remote: &str, rel: &str) -> String {
+    if rel.is_empty() {
+        remote.to_string()
+    } else {
+        join(remote, rel)
+    }
+}
+
+/// A name as the operator can read it: control characters and invalid UTF-8 escaped.
+fn shown(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s
+            .chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+        Err(_) => bytes.escape_ascii().to_string(),
+    }
+}
+
+/// Why a listed name cannot be a path below the pulled root, if it cannot.
+fn check_rel(rel: &[u8]) -> Result<&str, &'static str> {
+    let rel = std::str::from_utf8(rel)
+        .map_err(|_| "the name is not valid UTF-8 (hostctl pulls only UTF-8 names)")?;
+    if rel.is_empty() {
+        return Ok(rel);
+    }
+    for part in rel.split('/') {
+        match part {
+            "" => return Err("the name is not a relative path"),
+            "." | ".." => return Err("the name would leave the pulled directory (`.` or `..`)"),
+            _ => {}
+        }
+    }
+    Ok(rel)
+}
+
+/// The listing's records, `u|r TYPE MODE SIZE NAME\0LINK-TARGET\0`, checked one by one: each
+/// record that is malformed or names a path outside the pulled root is refused with a reason.
+fn parse_listing(data: &[u8], remote: &str) -> (Vec<Listed>, Vec<String>) {
+    let (mut out, mut refused) = (Vec::new(), Vec::new());
+    let mut fields = data.split(|&b| b == 0);
+    while let (Some(head), Some(link)) = (fields.next(), fields.next()) {
+        let mut parts = head.splitn(5, |&b| b == b' ');
+        let (Some(flag), Some(kind), Some(mode), Some(size), Some(rel)) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
+            refused.push(malformed(remote, head));
+            continue;
+        };
+        let number = |b: &[u8], radix| {
+            std::str::from_utf8(b)
+                .ok()
+                .and_then(|s| u64::from_str_radix(s, radix).ok())
+        };
+        let (Some(mode), Some(size), true) = (
+            number(mode, 8).filter(|m| *m <= 0o7777),
+            number(size, 10),
+            flag == b"r" || flag == b"u",
+        ) else {
+            refused.push(malformed(remote, head));
+            continue;
+        };
+        let rel = match check_rel(rel) {
+            Ok(rel) => rel.to_string(),
+            Err(why) => {
+                let name = shown(rel);
+                refused.push(format!("`{}`: not pulled: {why}", remote_of(remote, &name)));
+                continue;
+            }
+        };
+        let mode = mode as u32;
+        let kind = match kind {
+            b"f" => Kind::File { mode, size },
+            b"d" => Kind::Dir { mode },
+            b"l" => Kind::Link {
+                target: link.to_vec(),
+            },
+            _ => Kind::Other,
+        };
+        out.push(Listed {
+            rel,
+            readable: flag == b"r",
+            kind,
+        });
+    }
+    (out, refused)
+}
+
+fn malformed(remote: &str, head: &[u8]) -> String {
+    let mut text = shown(&head[..head.len().min(80)]);
+    if head.len() > 80 {
+        text.push('…');
+    }
+    format!("the host's listing of `{remote}` has a malformed entry `{text}`")
+}
+
+fn sha256_of(mut file: std::fs::File) -> std::io::Result<String> {
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            return Ok(hex(&hasher.finalize()));
+        }
+        hasher.update(&buf[..n]);
+    }
+}
+
+fn local_err(path: &std::path::Path, e: std::io::Error) -> StepError {
     StepError::Failed(format!("cannot write `{}`: {e}", path.display()))
 }
 
-fn make_parent(path: &Path) -> Result<(), StepError> {
-    match path.parent() {
-        Some(dir) => std::fs::create_dir_all(dir).map_err(|e| local_err(dir, e)),
-        None => Ok(()),
+/// A rename or symlink that could not take `path`'s place: a directory standing there (the host
+/// now has a file) fails that entry; anything else is the controller's trouble.
+fn replace_err(path: &std::path::Path, e: std::io::Error) -> EntryError {
+    match e.raw_os_error() {
+        Some(libc::EISDIR | libc::ENOTEMPTY | libc::EEXIST) => EntryError::Skip(format!(
+            "`{}` is a directory here, and the host has something else there; not replaced",
+            path.display()
+        )),
+        _ => EntryError::Stop(local_err(path, e)),
     }
 }
 
-/// Streams one remote file into `path` through a verified temporary.
-#[allow(clippy::too_many_arguments)]
-fn fetch(
-    conn: &Connection,
-    privilege: &Become,
-    remote: &str,
-    path: &Path,
-    mode: u32,
-    fsync: bool,
-    cx: &HostContext,
-    deadline: Option<Instant>,
-) -> Result<(u64, String), StepError> {
-    make_parent(path)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let tmp = path.with_file_name(format!(
-        ".{name}.hostctl-{}-{nanos:x}.tmp",
-        std::process::id()
-    ));
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode((mode & 0o7777) | 0o600)
-        .open(&tmp)
-        .map_err(|e| local_err(&tmp, e))?;
-    let cleanup = TempGuard(Some(tmp.clone()));
-    // Chunks arrive 64 KiB at a time: written as they are, without another buffer's copy.
-    let mut writer = file;
-    let mut hasher = Sha256::new();
-    let mut meter = Meter::new(cx);
-    let (mut write_error, mut stderr) = (None, Vec::new());
-    let text = format!(
-        "{SHA256_FN}{{ tee /dev/fd/3 < {} | h >&2; }} 3>&1",
-        q(remote)
-    );
-    let exit = privilege.exec(
-        conn,
-        &text,
-        None,
-        deadline,
-        &mut std::io::empty(),
-        &mut |stream, data| match stream {
-            Stream::Stdout => {
-                hasher.update(data);
-                meter.add(data.len() as u64);
-                if write_error.is_none() {
-                    write_error = writer.write_all(data).err();
-                }
-            }
-            Stream::Stderr => {
-                if stderr.len() < 64 * 1024 {
-                    stderr.extend_from_slice(data);
-                }
-            }
-        },
-    );
-    meter.flush();
-    let exit = exit?;
-    if let Some(e) = write_error {
-        return Err(local_err(&tmp, e));
-    }
-    let text = String::from_utf8_lossy(&stderr);
-    let mut lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    let sent = lines
-        .pop()
-        .and_then(|l| l.split_whitespace().next())
-        .unwrap_or_default()
-        .to_string();
-    if exit.code != Some(0) || !lines.is_empty() {
-        return Err(StepError::Failed(format!(
-            "{remote}: {}",
-            reason_from(lines.join("\n").as_bytes(), &exit)
-        )));
-    }
-    let got = hex(&hasher.finalize());
-    if got != sent {
-        return Err(StepError::Failed(format!(
-            "{remote}: digest mismatch: host sent {sent}, received {got}"
-        )));
-    }
-    if fsync {
-        writer.sync_all().map_err(|e| local_err(&tmp, e))?;
-    }
-    std::fs::rename(&tmp, path).map_err(|e| local_err(path, e))?;
-    cleanup.keep();
-    if fsync && let Some(dir) = path.parent() {
-        // The rename itself is durable only once the directory is.
-        let dir = if dir.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            dir
-        };
-        std::fs::File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(|e| local_err(dir, e))?;
-    }
-    Ok((exit.bytes_in - stderr.len() as u64, got))
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Removes a temporary unless the transfer completed.
-struct TempGuard(Option<PathBuf>);
-
-impl TempGuard {
-    fn keep(mut self) {
-        self.0 = None;
+    fn parse(data: &[u8]) -> (Vec<Listed>, Vec<String>) {
+        parse_listing(data, "/tmp/d")
     }
-}
 
-impl Drop for TempGuard {
-    fn drop(&mut self) {
-        if let Some(path) = self.0.take() {
-            let _ = std::fs::remove_file(path);
-        }
+    #[test]
+    fn the_listing_reads_types_modes_sizes_and_any_byte_in_names() {
+        let (listed, refused) = parse(
+            b"r d 755 4096 \0\0r f 644 12 a b\nc\0\0u f 600 3 secret\0\0r l 777 9 ln\0../target\0r p 644 0 fifo\0\0",
+        );
+        assert!(refused.is_empty(), "{refused:?}");
+        assert_eq!(
+            listed,
+            [
+                Listed {
+                    rel: String::new(),
+                    readable: true,
+                    kind: Kind::Dir { mode: 0o755 }
+                },
+                Listed {
+                    rel: "a b\nc".into(),
+                    readable: true,
+                    kind: Kind::File {
+                        mode: 0o644,
+                        size: 12
+                    }
+                },
+                Listed {
+                    rel: "secret".into(),
+                    readable: false,
+                    kind: Kind::File {
+                        mode: 0o600,
+                        size: 3
+                    }
+                },
+                Listed {
+                    rel: "ln".into(),
+                    readable: true,
+                    kind: Kind::Link {
+                        target: b"../target".to_vec()
+                    }
+                },
+                Listed {
+                    rel: "fifo".into(),
+                    readable: true,
+                    kind: Kind::Other
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn names_that_leave_the_pulled_directory_are_refused_one_by_one() {
+        let (listed, refused) = parse(
+            b"r f 644 1 ../../x\0\0r f 644 1 a/../../x\0\0r f 644 1 /etc/x\0\0r f 644 1 a//b\0\0r f 644 1 ./a\0\0r f 644 1 bad\xff\0\0r f 644 1 sub/inner\0\0",
+        );
+        assert_eq!(
+            refused,
+            [
+                "`/tmp/d/../../x`: not pulled: the name would leave the pulled directory (`.` or `..`)",
+                "`/tmp/d/a/../../x`: not pulled: the name would leave the pulled directory (`.` or `..`)",
+                "`/tmp/d//etc/x`: not pulled: the name is not a relative path",
+                "`/tmp/d/a//b`: not pulled: the name is not a relative path",
+                "`/tmp/d/./a`: not pulled: the name would leave the pulled directory (`.` or `..`)",
+                "`/tmp/d/bad\\xff`: not pulled: the name is not valid UTF-8 (hostctl pulls only UTF-8 names)",
+            ]
+        );
+        // A name with `/` whose directories were not listed still lands inside.
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].rel, "sub/inner");
+    }
+
+    #[test]
+    fn malformed_records_are_refused_not_guessed() {
+        let (listed, refused) = parse(
+            b"r f 644 x name\0\0r f 9999 1 name\0\0x f 644 1 name\0\0r f 644\0\0r f 644 -1 n\0\0r f 644 1 ok\0\0r f 644 1 trailing",
+        );
+        assert_eq!(listed.len(), 1);
+        assert_eq!(
+            refused,
+            [
+                "the host's listing of `/tmp/d` has a malformed entry `r f 644 x name`",
+                "the host's listing of `/tmp/d` has a malformed entry `r f 9999 1 name`",
+                "the host's listing of `/tmp/d` has a malformed entry `x f 644 1 name`",
+                "the host's listing of `/tmp/d` has a malformed entry `r f 644`",
+                "the host's listing of `/tmp/d` has a malformed entry `r f 644 -1 n`",
+            ]
+        );
+    }
+
+    #[test]
+    fn shown_names_escape_what_a_terminal_would_interpret() {
+        assert_eq!(shown(b"a\x1b[31mb\n"), "a\\u{1b}[31mb\\n");
+        assert_eq!(shown(b"caf\xc3\xa9 it's"), "café it's");
+        assert_eq!(shown(b"x\xff"), "x\\xff");
+        assert_eq!(remote_of("/tmp/d", ""), "/tmp/d");
+        assert_eq!(remote_of("/tmp/d/", "a"), "/tmp/d/a");
     }
 }

@@ -7,7 +7,7 @@
 //! speed, libssh2's SFTP 15-35% slower. SCP cannot verify or rename on the host; exec does the
 //! temporary, the digest check and the rename in one round trip, with no SFTP subsystem needed.
 //! Every path reaches the remote shell single-quoted, so no file name can inject commands.
-//! The hosts need a POSIX sh and GNU coreutils (cat, sha256sum, stat, tee, mv) and find.
+//! The hosts need a POSIX sh and GNU coreutils (cat, head, sha256sum, stat, tee, mv) and find.
 //! Hashing on the host prefers `openssl dgst` when installed: coreutils' SHA-256 does not use
 //! the CPU's SHA instructions and measured 4.6x slower (0.23 s against 0.05 s for 64 MiB),
 //! the largest single cost of a push on the host.

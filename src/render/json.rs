@@ -58,18 +58,22 @@ impl Renderer for JsonRenderer {
     }
 
     fn finish(&mut self, _plan: &Plan, s: &Summary) {
-        line(json!({
+        let mut summary = json!({
             "type": "summary",
             "op": self.op,
             "hosts": s.hosts,
-            "ok": s.ok,
-            "unchanged": s.unchanged,
-            "failed": s.failed,
-            "unreachable": s.unreachable,
-            "skipped": s.skipped,
-            "interrupted": s.interrupted,
-            "exit_code": s.exit_code(),
-            "duration_s": s.elapsed.as_secs_f64(),
-        }));
+        });
+        // One count per status, under the status's own name.
+        if let (Some(obj), Ok(serde_json::Value::Object(counts))) =
+            (summary.as_object_mut(), serde_json::to_value(s.counts))
+        {
+            obj.extend(counts);
+        }
+        summary["interrupted"] = json!(s.interrupted);
+        summary["stopped"] = json!(s.stopped);
+        summary["max_fail_reached"] = json!(s.max_fail_reached);
+        summary["exit_code"] = json!(s.exit_code());
+        summary["duration_s"] = json!(s.elapsed.as_secs_f64());
+        line(summary);
     }
 }

@@ -9,8 +9,9 @@ pub use json::JsonRenderer;
 pub use outdir::OutDir;
 pub use text::{BlockRenderer, StreamRenderer};
 
-use crate::event::{Bucket, Event, HostOutcome};
+use crate::event::{Event, HostOutcome};
 use crate::plan::{OutputMode, Plan};
+use crate::status::{Counts, Exit};
 use std::time::Duration;
 
 pub trait Renderer {
@@ -26,18 +27,18 @@ pub fn for_plan(plan: &Plan, op_id: &str) -> Box<dyn Renderer> {
     }
 }
 
-/// Counts per bucket, and the exit status they add up to.
+/// Hosts per status, and the exit status they add up to.
 #[derive(Debug, Default, Clone)]
 pub struct Summary {
     pub hosts: usize,
-    pub ok: usize,
-    pub unchanged: usize,
-    pub failed: usize,
-    pub unreachable: usize,
-    pub skipped: usize,
+    pub counts: Counts,
     pub interrupted: bool,
     /// `--max-fail` stopped the run: some hosts were never started.
     pub stopped: bool,
+    /// `--max-fail`'s limit, and whether that many hosts did not succeed (even when no host
+    /// was left to stop).
+    pub max_fail: Option<usize>,
+    pub max_fail_reached: bool,
     pub elapsed: Duration,
 }
 
@@ -50,59 +51,44 @@ impl Summary {
     }
 
     pub fn add(&mut self, outcome: &HostOutcome) {
-        match outcome.status.bucket() {
-            Bucket::Ok => self.ok += 1,
-            Bucket::Failed => self.failed += 1,
-            Bucket::Unreachable => self.unreachable += 1,
-            Bucket::Skipped => self.skipped += 1,
-        }
-        if outcome.status == crate::event::Status::Unchanged {
-            self.unchanged += 1;
-        }
+        self.counts.add(outcome.status.kind());
     }
 
-    /// 0 ok; 1 some command failed; 4 some host unreachable; 5 both; 6 stopped by --max-fail;
-    /// 130 interrupted.
+    /// The exit status these results add up to.
+    pub fn exit(&self) -> Exit {
+        Exit::for_run(&self.counts, self.interrupted, self.stopped)
+    }
+
     pub fn exit_code(&self) -> u8 {
-        if self.interrupted {
-            return 130;
-        }
-        if self.stopped {
-            return 6;
-        }
-        match (self.failed > 0, self.unreachable > 0) {
-            (false, false) => 0,
-            (true, false) => 1,
-            (false, true) => 4,
-            (true, true) => 5,
-        }
+        self.exit().code()
     }
 
-    /// `6 hosts: 4 ok, 1 failed, 1 unreachable in 2.31s`
+    /// `6 hosts: 4 ok, 1 failed, 1 unreachable in 2.31s`: each status that is not zero.
     pub fn line(&self) -> String {
-        let mut parts = vec![format!("{} ok", self.ok)];
-        if self.unchanged > 0 {
-            parts[0] = format!("{} ok ({} unchanged)", self.ok, self.unchanged);
-        }
-        parts.push(format!("{} failed", self.failed));
-        parts.push(format!("{} unreachable", self.unreachable));
-        if self.skipped > 0 {
-            parts.push(format!("{} skipped", self.skipped));
-        }
         let mut line = format!(
             "{} host{}: {} in {}",
             self.hosts,
             if self.hosts == 1 { "" } else { "s" },
-            parts.join(", "),
+            self.counts.describe(),
             seconds(self.elapsed)
         );
         if self.interrupted {
             line.push_str(" (interrupted)");
         } else if self.stopped {
             line.push_str(" (stopped by --max-fail)");
+        } else if let Some(limit) = self.max_fail.filter(|_| self.max_fail_reached) {
+            line.push_str(&format!(
+                " (--max-fail {limit} reached when every host had started: nothing was stopped)"
+            ));
         }
         line
     }
+}
+
+/// A note for the operator on stderr, outside the results (so `--json` stays clean).
+pub fn note(text: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "hostctl: note: {text}");
 }
 
 pub fn seconds(d: Duration) -> String {
@@ -128,32 +114,27 @@ pub fn bytes(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn exit_codes_follow_the_buckets() {
-        let mut s = Summary::new(3);
-        assert_eq!(s.exit_code(), 0);
-        s.failed = 1;
-        assert_eq!(s.exit_code(), 1);
-        s.unreachable = 1;
-        assert_eq!(s.exit_code(), 5);
-        s.failed = 0;
-        assert_eq!(s.exit_code(), 4);
-        s.interrupted = true;
-        assert_eq!(s.exit_code(), 130);
-    }
+    use crate::status::HostStatus;
 
     #[test]
     fn summary_line_and_sizes() {
-        let s = Summary {
+        let mut s = Summary {
             hosts: 6,
-            ok: 4,
-            failed: 1,
-            unreachable: 1,
             elapsed: Duration::from_millis(2310),
             ..Summary::default()
         };
+        for status in [HostStatus::Ok; 4] {
+            s.counts.add(status);
+        }
+        s.counts.add(HostStatus::Failed);
+        s.counts.add(HostStatus::Unreachable);
         assert_eq!(s.line(), "6 hosts: 4 ok, 1 failed, 1 unreachable in 2.31s");
+        s.interrupted = true;
+        s.counts.add(HostStatus::Aborted);
+        assert_eq!(
+            s.line(),
+            "6 hosts: 4 ok, 1 failed, 1 unreachable, 1 aborted in 2.31s (interrupted)"
+        );
         assert_eq!(bytes(512), "512 B");
         assert_eq!(bytes(3 << 20), "3.0 MiB");
     }

@@ -17,9 +17,9 @@ pub fn header(name: &str, outcome: &HostOutcome) -> String {
 fn header_with(name: &str, outcome: &HostOutcome, duration: Option<std::time::Duration>) -> String {
     let status = &outcome.status;
     let mut h = format!("=== {name}: ");
-    h.push_str(&match status {
-        Status::Ok | Status::Changed | Status::Unchanged => status.name().to_string(),
-        _ => status.name().to_uppercase(),
+    h.push_str(&match status.kind().succeeded() {
+        true => status.name().to_string(),
+        false => status.name().to_uppercase(),
     });
     if let Some(code) = status
         .exit_code()
@@ -91,14 +91,16 @@ fn block_with(
     if let Some(note) = truncation_note("stdout", &outcome.stdout) {
         out.extend_from_slice(note.as_bytes());
     }
-    if !outcome.stderr.data.is_empty() {
+    // A pull's stderr is what the host's tools said, raw: the header gives the reason in the
+    // operator's words, and -v and the audit log keep the raw text.
+    if !outcome.stderr.data.is_empty() && !pull {
         out.extend_from_slice(format!("--- {name} stderr\n").as_bytes());
         out.extend_from_slice(&outcome.stderr.data);
         if !outcome.stderr.data.ends_with(b"\n") {
             out.push(b'\n');
         }
     }
-    if let Some(note) = truncation_note("stderr", &outcome.stderr) {
+    if let Some(note) = truncation_note("stderr", &outcome.stderr).filter(|_| !pull) {
         out.extend_from_slice(note.as_bytes());
     }
     out
@@ -111,7 +113,7 @@ fn write_stdout(bytes: &[u8]) {
 
 fn interrupt_note(abort: bool) -> &'static str {
     if abort {
-        "hostctl: aborting running hosts\n"
+        "hostctl: aborting: stopping the command on the running hosts\n"
     } else {
         "hostctl: interrupted: starting no more hosts, waiting for running ones (Ctrl-C again to abort them)\n"
     }
@@ -202,7 +204,7 @@ impl Renderer for BlockRenderer {
                         None => self.print(&block(&plan.targets[e.host].name, outcome, self.pull)),
                     }
                     self.done += 1;
-                    if outcome.status.bucket() != crate::event::Bucket::Ok {
+                    if !outcome.status.kind().succeeded() {
                         self.failures += 1;
                     }
                     if let Some(bar) = &self.progress {

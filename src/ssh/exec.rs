@@ -6,10 +6,13 @@
 use super::Failure;
 use super::session::{Connection, Stop, is_eagain};
 use crate::event::{FailureKind, Stream};
+use std::cell::Cell;
 use std::io::{ErrorKind, Read, Write};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 const CHUNK: usize = 64 * 1024;
+/// How long a cut-off command's channel gets to close before it is dropped unclosed.
+const CUT_GRACE: Duration = Duration::from_secs(5);
 
 /// How the remote command ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,8 +31,22 @@ impl Connection {
         &self,
         command: &str,
         deadline: Option<Instant>,
+        input: Option<&mut dyn Read>,
+        sink: &mut dyn FnMut(Stream, &[u8]),
+    ) -> Result<ExitStatus, Failure> {
+        self.exec_until(command, deadline, input, sink, &Cell::new(false))
+    }
+
+    /// `exec`, but once `sink` sets `cut` nothing more is read: the channel is closed at once
+    /// and the status has neither code nor signal. A host that sends more than it announced is
+    /// cut off, not drained.
+    pub fn exec_until(
+        &self,
+        command: &str,
+        deadline: Option<Instant>,
         mut input: Option<&mut dyn Read>,
         sink: &mut dyn FnMut(Stream, &[u8]),
+        cut: &Cell<bool>,
     ) -> Result<ExitStatus, Failure> {
         let fail = |stop: Stop, what: &str| self.failure(stop, FailureKind::Session, what);
         let mut channel = self
@@ -106,6 +123,19 @@ impl Connection {
                         bytes_in += n as u64;
                         sink(stream, &buf[..n]);
                         progressed = true;
+                        if cut.get() {
+                            // sshd answers a close by dropping the command; a peer that never
+                            // answers does not hold us past the grace period.
+                            let grace = Instant::now() + CUT_GRACE;
+                            let until = deadline.map_or(grace, |d| d.min(grace));
+                            let _ = self.wait(Some(until), || channel.close());
+                            return Ok(ExitStatus {
+                                code: None,
+                                signal: None,
+                                bytes_in,
+                                bytes_out,
+                            });
+                        }
                     }
                     Err(e) if e.kind() == ErrorKind::WouldBlock => {}
                     Err(e) => return Err(self.stream_failure("the command", e)),
@@ -130,6 +160,12 @@ impl Connection {
             bytes_in,
             bytes_out,
         })
+    }
+
+    /// After the run was aborted: lets this connection do one more short exchange (stopping
+    /// the command on the host). Its waits end at their deadline, no longer at the abort.
+    pub fn ignore_abort(&mut self) {
+        self.abort = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     }
 
     /// A failed channel read or write: a lost connection says so plainly, the rest say what

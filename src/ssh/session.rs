@@ -84,7 +84,7 @@ pub struct Connection {
     // Field order matters: the session is freed before the socket closes.
     pub(crate) session: Session,
     socket: Transport,
-    abort: Arc<AtomicBool>,
+    pub(super) abort: Arc<AtomicBool>,
     pub(crate) peer: String,
 }
 
