@@ -11,6 +11,7 @@ pub mod forward;
 mod journald;
 pub mod read;
 pub mod record;
+pub mod seal;
 pub mod select;
 mod spool;
 mod syslog;
