@@ -130,12 +130,8 @@ pub fn dry_run(plan: &Plan) -> String {
             )
         }
         Operation::Push(PushSpec {
-            manifest, remote, ..
-        }) => format!(
-            "push {} entries ({}) to {remote}\n",
-            manifest.entries.len(),
-            render::bytes(manifest.total_bytes())
-        ),
+            manifest, mkdir, ..
+        }) => manifest.describe(*mkdir),
         Operation::Pull(PullSpec {
             remotes, local_dir, ..
         }) => {
@@ -260,11 +256,10 @@ fn start_record(op: &str, plan: &Plan, input: Option<&Input>) -> Start {
         Operation::Push(PushSpec {
             manifest, remote, ..
         }) => {
-            // The sources as given: the entries at the top of each walked tree.
-            let roots = manifest.entries.iter().filter(|e| !e.rel.contains('/'));
+            let sources = manifest.sources.iter();
             (
                 None,
-                roots.map(|e| e.local.display().to_string()).collect(),
+                sources.map(|s| s.display().to_string()).collect(),
                 Some(remote.clone()),
             )
         }
