@@ -398,6 +398,17 @@ fn push_errors_name_the_cause_the_path_and_a_hint() {
         reason(&["-r", &site, "/tmp/www"]),
         "target is not a directory creating directory `/tmp/www/site/css`"
     );
+    // A symlink where the tree has a directory: push does not write through it.
+    fleet.on_host(
+        "web01",
+        "mkdir /tmp/www2 /tmp/elsewhere && chown hostctl /tmp/www2 /tmp/elsewhere && \
+         ln -s /tmp/elsewhere /tmp/www2/site",
+    );
+    assert_eq!(
+        reason(&["-r", &site, "/tmp/www2"]),
+        "target is not a directory creating directory `/tmp/www2/site`"
+    );
+    assert_eq!(fleet.on_host("web01", "ls -A /tmp/elsewhere"), "");
     // The text output says it the same way, without the shell's words; -v and the audit
     // record keep them.
     let run = fleet.run(&["push", "-g", "web01", &conf, "/etc/"]);
