@@ -1,5 +1,5 @@
-//! What push and pull share: the local manifest (walked and hashed once, before any host is
-//! contacted), small remote scripts, and the split between a host that failed (reachable, but
+//! What push and pull share: the local manifest (walked and hashed once, and where each entry
+//! lands decided, before any host is contacted), small remote scripts, and the split between a host that failed (reachable, but
 //! the copy could not be done) and a host that was lost (session dropped, timeout, Ctrl-C).
 //!
 //! Transport is a plain exec channel per file (`cat > temp`, `cat file`). Measured with
@@ -7,7 +7,8 @@
 //! speed, libssh2's SFTP 15-35% slower. SCP cannot verify or rename on the host; exec does the
 //! temporary, the digest check and the rename in one round trip, with no SFTP subsystem needed.
 //! Every path reaches the remote shell single-quoted, so no file name can inject commands.
-//! The hosts need a POSIX sh and GNU coreutils (cat, sha256sum, stat, tee, mv) and find.
+//! The hosts need a POSIX sh and GNU coreutils (cat, sha256sum, stat, tee, mv -T, ln -T,
+//! dirname, readlink) and find.
 //! Hashing on the host prefers `openssl dgst` when installed: coreutils' SHA-256 does not use
 //! the CPU's SHA instructions and measured 4.6x slower (0.23 s against 0.05 s for 64 MiB),
 //! the largest single cost of a push on the host.
