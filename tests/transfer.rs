@@ -729,3 +729,36 @@ fn fsync_flushes_file_and_directory_only_when_asked() {
         "durable\n"
     );
 }
+
+/// A host whose tools lie or die: a wrong digest is a digest mismatch (nothing at the target,
+/// no temporary left), and a script that dies without saying why is an unexpected reply.
+#[test]
+fn a_host_that_misbehaves_is_reported_in_plain_words() {
+    let fleet = fleet();
+    let src = local_file(&fleet, "a.txt", b"a\n", 0o644);
+    // openssl, which the host's hashing prefers, answers zeros for everything.
+    fleet.on_host(
+        "web01",
+        "printf '#!/bin/sh\\necho 0000000000000000000000000000000000000000000000000000000000000000\\n' \
+         > /tmp/.openssl && chmod 755 /tmp/.openssl && mount --bind /tmp/.openssl /usr/bin/openssl",
+    );
+    let run = fleet.run(&["push", "-g", "web01", "--json", &src, "/tmp/"]);
+    run.code(1);
+    assert_eq!(
+        run.host("web01")["reason"],
+        "digest mismatch writing `/tmp/a.txt`: the copy on the host differs from the local file"
+    );
+    assert_eq!(fleet.on_host("web01", "ls /tmp"), "");
+    // cat kills the shell that runs it: no diagnosis, no marker.
+    fleet.on_host(
+        "web02",
+        "printf '#!/bin/sh\\nkill -9 $PPID\\n' > /tmp/.cat && chmod 755 /tmp/.cat && \
+         mount --bind /tmp/.cat /usr/bin/cat",
+    );
+    let run = fleet.run(&["push", "-g", "web02", "--json", &src, "/tmp/b.txt"]);
+    run.code(1);
+    assert_eq!(
+        run.host("web02")["reason"],
+        "failed writing `/tmp/b.txt`: unexpected reply from the host (-v shows its stderr)"
+    );
+}

@@ -39,6 +39,7 @@ pub enum Doing {
     Writing,
     CreatingDir,
     CreatingLink,
+    PushingTo,
 }
 
 impl std::fmt::Display for Doing {
@@ -49,6 +50,7 @@ impl std::fmt::Display for Doing {
             Doing::Writing => "writing",
             Doing::CreatingDir => "creating directory",
             Doing::CreatingLink => "creating symlink",
+            Doing::PushingTo => "pushing to",
         })
     }
 }
@@ -556,9 +558,16 @@ impl PushJob {
             Some(message) => PushError::Sudo(message),
             None => match parse_failure(&out, steps.len()) {
                 Some((code, i)) => self.explain(code, steps[i]),
-                None => PushError::Unexpected {
-                    doing: steps[0].doing,
-                    path: steps[0].path.to_string(),
+                // One step: it is the one that failed; several: say no more than is known.
+                None => match steps {
+                    [only] => PushError::Unexpected {
+                        doing: only.doing,
+                        path: only.path.to_string(),
+                    },
+                    _ => PushError::Unexpected {
+                        doing: Doing::PushingTo,
+                        path: self.spec.remote.clone(),
+                    },
                 },
             },
         };
