@@ -273,7 +273,21 @@ fn the_layout_is_checked_and_shown_before_any_host_is_contacted() {
         .code(0)
         .stdout_has(&format!(
             "push 1 entry (2 B) into `/etc/app` on each host (created if missing)\n  file    {one} -> /etc/app/app.conf\n"
-        ));
+        ))
+        .stdout_has("then renamed onto it; every step runs in the login shell\n");
+    fleet
+        .run(&[
+            "push",
+            "-g",
+            "web",
+            "--dry-run",
+            "--sudo",
+            &one,
+            "/etc/app/",
+        ])
+        .code(0)
+        .stdout_has(&format!("  file    {one} -> /etc/app/x.conf\n"))
+        .stdout_has("every step runs as: sudo -n -- sh -c 'SCRIPT'\n");
 }
 
 #[test]

@@ -131,7 +131,18 @@ pub fn dry_run(plan: &Plan) -> String {
         }
         Operation::Push(PushSpec {
             manifest, mkdir, ..
-        }) => manifest.describe(*mkdir),
+        }) => {
+            let privilege = privilege::Become::new(plan.sudo.clone(), None);
+            format!(
+                "{}each changed file goes to a hidden temporary beside its path, is checked\n\
+                 against its SHA-256 on the host, then renamed onto it; every step runs {}\n",
+                manifest.describe(*mkdir),
+                match privilege.active() {
+                    true => format!("as: {}", privilege.command("SCRIPT", None)),
+                    false => "in the login shell".into(),
+                }
+            )
+        }
         Operation::Pull(PullSpec {
             remotes, local_dir, ..
         }) => {
