@@ -149,7 +149,8 @@ impl Plan {
             })
             .transpose()?;
         let timeout = parse_timeout(args.timeout.as_deref())?;
-        let manifest = Manifest::build(sources, args.recursive).map_err(Error::Usage)?;
+        let manifest = Manifest::build(sources, args.recursive, &remote)
+            .map_err(|e| Error::Usage(e.to_string()))?;
         let operation = Operation::Push(PushSpec {
             manifest,
             remote,

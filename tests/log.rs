@@ -35,7 +35,7 @@ fn history(fleet: &Fleet) {
     let file = fleet.path("motd");
     std::fs::write(&file, "welcome\n").unwrap();
     fleet
-        .run(&["push", "-g", "db", file.to_str().unwrap(), "/tmp"])
+        .run(&["push", "-g", "db", file.to_str().unwrap(), "/tmp/"])
         .code(0);
 }
 

@@ -128,12 +128,19 @@ pub fn dry_run(plan: &Plan) -> String {
             )
         }
         Operation::Push(PushSpec {
-            manifest, remote, ..
-        }) => format!(
-            "push {} entries ({}) to {remote}\n",
-            manifest.entries.len(),
-            render::bytes(manifest.total_bytes())
-        ),
+            manifest, mkdir, ..
+        }) => {
+            let privilege = privilege::Become::new(plan.sudo.clone(), None);
+            format!(
+                "{}each changed file goes to a hidden temporary beside its path, is checked\n\
+                 against its SHA-256 on the host, then renamed onto it; every step runs {}\n",
+                manifest.describe(*mkdir),
+                match privilege.active() {
+                    true => format!("as: {}", privilege.command("SCRIPT", None)),
+                    false => "in the login shell".into(),
+                }
+            )
+        }
         Operation::Pull(PullSpec {
             remotes, local_dir, ..
         }) => {
@@ -296,11 +303,10 @@ fn start_record(op: &str, plan: &Plan, input: Option<&Input>) -> Start {
         Operation::Push(PushSpec {
             manifest, remote, ..
         }) => {
-            // The sources as given: the entries at the top of each walked tree.
-            let roots = manifest.entries.iter().filter(|e| !e.rel.contains('/'));
+            let sources = manifest.sources.iter();
             (
                 None,
-                roots.map(|e| e.local.display().to_string()).collect(),
+                sources.map(|s| s.display().to_string()).collect(),
                 Some(remote.clone()),
             )
         }
