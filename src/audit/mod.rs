@@ -4,20 +4,24 @@
 //! Every append happens under an exclusive `flock` on `DIR/.lock`, reads the hash of the last
 //! line on disk, and writes one whole line with one `write` call. So concurrent hostctl
 //! processes never interleave or fork the chain, and a process killed at any point leaves every
-//! record it finished writing. Files rotate through tracing-appender's rolling appender, which
-//! writes straight to the file (no background thread, nothing to lose on exit).
+//! record it finished writing. A write that fails (a full disk) is cut off again, so it never
+//! leaves a half line that would read as a crash. The directory is 0700 and every file 0600
+//! (`private`).
 
+mod private;
 pub mod read;
 pub mod record;
 pub mod verify;
+
+pub use private::exposure;
 
 use record::{GENESIS, Line, Record};
 use sha2::{Digest, Sha256};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
-use tracing_appender::rolling::{RollingFileAppender, Rotation};
 
 pub const FILE_PREFIX: &str = "audit";
 pub const FILE_SUFFIX: &str = "jsonl";
@@ -38,32 +42,27 @@ pub enum AuditError {
 
 pub struct AuditLog {
     dir: PathBuf,
-    appender: RollingFileAppender,
     lock: File,
 }
 
 impl AuditLog {
+    /// Opens (creating) the log directory, making it private; warns on stderr about what it
+    /// tightened or could not.
     pub fn open(dir: &Path) -> Result<AuditLog, AuditError> {
         let open_err = |source| AuditError::Open {
             path: dir.to_path_buf(),
             source,
         };
-        std::fs::create_dir_all(dir).map_err(open_err)?;
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(dir.join(".lock"))
-            .map_err(open_err)?;
-        let appender = RollingFileAppender::builder()
-            .rotation(Rotation::DAILY)
-            .filename_prefix(FILE_PREFIX)
-            .filename_suffix(FILE_SUFFIX)
-            .build(dir)
-            .map_err(|e| open_err(std::io::Error::other(e.to_string())))?;
+        for note in private::prepare(dir).map_err(open_err)? {
+            eprintln!("hostctl: warning: {note}");
+        }
+        let lock = private::open(
+            &dir.join(".lock"),
+            OpenOptions::new().create(true).truncate(false).write(true),
+        )
+        .map_err(open_err)?;
         Ok(AuditLog {
             dir: dir.to_path_buf(),
-            appender,
             lock,
         })
     }
@@ -119,18 +118,34 @@ impl AuditLog {
         Ok(())
     }
 
-    /// Writes one line whole, then moves the head anchor to it; returns its hash.
+    /// Writes one line whole, then moves the head anchor to it; returns its hash. A line that
+    /// cannot be written whole is cut off again: a full disk leaves no half line behind.
     fn write(&mut self, line: Line) -> Result<String, AuditError> {
         let text = serde_json::to_string(&line).expect("records serialize");
-        self.appender
-            .write_all(format!("{text}\n").as_bytes())
+        let date = line.time.get(..10).unwrap_or("unknown");
+        let path = self.dir.join(format!("{FILE_PREFIX}.{date}.{FILE_SUFFIX}"));
+        let mut file = private::open(&path, OpenOptions::new().append(true).create(true))
             .map_err(|e| self.write_err(e))?;
+        let len = file.metadata().map_err(|e| self.write_err(e))?.len();
+        if let Err(e) = file.write_all(format!("{text}\n").as_bytes()) {
+            let _ = file.set_len(len);
+            return Err(self.write_err(e));
+        }
         let hash = hash_line(&text);
-        let tmp = self.dir.join(".head.tmp");
-        std::fs::write(&tmp, format!("{hash}\n"))
-            .and_then(|()| std::fs::rename(&tmp, self.dir.join(HEAD)))
-            .map_err(|e| self.write_err(e))?;
+        self.move_head(&hash).map_err(|e| self.write_err(e))?;
         Ok(hash)
+    }
+
+    /// Overwrites the anchor in place: the same 65 bytes each time, so it needs no new disk
+    /// space once it exists (a full disk cannot leave it behind).
+    fn move_head(&self, hash: &str) -> std::io::Result<()> {
+        let file = private::open(
+            &self.dir.join(HEAD),
+            OpenOptions::new().write(true).create(true).truncate(false),
+        )?;
+        let text = format!("{hash}\n");
+        file.write_all_at(text.as_bytes(), 0)?;
+        file.set_len(text.len() as u64)
     }
 
     /// Removes whole daily files dated before `cutoff` (`YYYY-MM-DD`), then records that it did,

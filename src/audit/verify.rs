@@ -133,6 +133,13 @@ pub fn verify(dir: &Path) -> std::io::Result<Report> {
             expected = Some(hash_line(line));
         }
     }
+    let exposed = super::exposure(dir);
+    if !exposed.is_empty() {
+        report.notes.push(format!(
+            "readable by other users: {}; the next hostctl operation makes what it owns private",
+            exposed.join(", ")
+        ));
+    }
     if report.problem.is_none() {
         check_head(
             dir,
