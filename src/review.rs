@@ -374,10 +374,13 @@ fn verify_cmd(dir: &Path, json_out: bool) -> Result<u8, Error> {
                 p.op.as_ref()
                     .map(|o| format!(" (operation {o})"))
                     .unwrap_or_default();
+            let line = match p.line {
+                0 => String::new(),
+                n => format!(":{n}"),
+            };
             text.push_str(&format!(
-                "NOT INTACT: {}:{}{op}: {}\n",
+                "NOT INTACT: {}{line}{op}: {}\n",
                 dir.join(&p.file).display(),
-                p.line,
                 p.message
             ));
         }

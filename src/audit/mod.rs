@@ -7,6 +7,10 @@
 //! record it finished writing. A write that fails (a full disk) is cut off again, so it never
 //! leaves a half line that would read as a crash. The directory is 0700 and every file 0600
 //! (`private`).
+//!
+//! The head anchor (`.head`) names the last line. Each writer checks it before appending: one
+//! that is missing or names another line means the newest records were removed or edited, and
+//! the writer records that (an `anchor` record) instead of quietly moving the anchor on.
 
 mod private;
 pub mod read;
@@ -88,14 +92,21 @@ impl AuditLog {
     /// The caller holds the lock.
     fn append_locked(&mut self, record: Record) -> Result<(), AuditError> {
         let tail = last_line(&self.dir).map_err(|e| self.write_err(e))?;
-        let mut prev = tail.hash;
-        if let Some(file) = tail.truncated_in {
+        let head = read_head(&self.dir).map_err(|e| self.write_err(e))?;
+        // An empty log without anchor; the anchor on the last line; or one line behind it, when
+        // a writer was killed between the line and the anchor.
+        let fits = match &head {
+            None => tail.hash == GENESIS,
+            Some(h) => *h == tail.hash || Some(h) == tail.prev.as_ref(),
+        };
+        let mut prev = tail.hash.clone();
+        if let Some(file) = &tail.truncated_in {
             // A crash cut that file's last line short. End the line where it is, and chain a
             // segment record to the last complete line so `log verify` can tell a crash from
             // tampering.
             let end = OpenOptions::new()
                 .append(true)
-                .open(&file)
+                .open(file)
                 .and_then(|mut f| f.write_all(b"\n"));
             end.map_err(|e| self.write_err(e))?;
             let name = file
@@ -108,6 +119,16 @@ impl AuditLog {
                 prev,
                 time: now(),
                 record: Record::Segment { reason },
+            })?;
+        }
+        if !fits {
+            prev = self.write(Line {
+                prev,
+                time: now(),
+                record: Record::Anchor {
+                    head,
+                    last: tail.hash,
+                },
             })?;
         }
         self.write(Line {
@@ -170,6 +191,10 @@ impl AuditLog {
         for file in &old {
             std::fs::remove_file(file).map_err(|e| self.write_err(e))?;
         }
+        if kept.is_empty() && !old.is_empty() {
+            // Every record went, the one the anchor names too: the chain starts again.
+            let _ = std::fs::remove_file(self.dir.join(HEAD));
+        }
         let removed: Vec<String> = old
             .iter()
             .map(|f| {
@@ -187,6 +212,15 @@ impl AuditLog {
         };
         self.append_locked(Record::Prune(record))?;
         Ok(removed)
+    }
+}
+
+/// What the head anchor says, if there is one.
+fn read_head(dir: &Path) -> std::io::Result<Option<String>> {
+    match std::fs::read_to_string(dir.join(HEAD)) {
+        Ok(text) => Ok(Some(text.trim().to_string())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
     }
 }
 
@@ -229,6 +263,8 @@ pub fn now() -> String {
 struct Tail {
     /// Hash of the last complete line (GENESIS for an empty log).
     hash: String,
+    /// That line's own `prev`, when it has one.
+    prev: Option<String>,
     /// The file whose last line has no newline: a write cut short.
     truncated_in: Option<PathBuf>,
 }
@@ -271,17 +307,9 @@ fn last_line(dir: &Path) -> std::io::Result<Tail> {
                 }
             };
             match text.iter().rposition(|&b| b == b'\n') {
-                Some(i) => {
-                    return Ok(Tail {
-                        hash: hash_line(&String::from_utf8_lossy(&text[i + 1..])),
-                        truncated_in,
-                    });
-                }
+                Some(i) => return Ok(Tail::of(&text[i + 1..], truncated_in)),
                 None if start == 0 && !text.is_empty() => {
-                    return Ok(Tail {
-                        hash: hash_line(&String::from_utf8_lossy(text)),
-                        truncated_in,
-                    });
+                    return Ok(Tail::of(text, truncated_in));
                 }
                 None if start == 0 => break, // only a partial line in this file: look further back
                 None => chunk *= 4,
@@ -290,8 +318,24 @@ fn last_line(dir: &Path) -> std::io::Result<Tail> {
     }
     Ok(Tail {
         hash: GENESIS.to_string(),
+        prev: None,
         truncated_in,
     })
+}
+
+impl Tail {
+    fn of(line: &[u8], truncated_in: Option<PathBuf>) -> Tail {
+        #[derive(serde::Deserialize)]
+        struct Prev {
+            prev: String,
+        }
+        let line = String::from_utf8_lossy(line);
+        Tail {
+            hash: hash_line(&line),
+            prev: serde_json::from_str::<Prev>(&line).ok().map(|p| p.prev),
+            truncated_in,
+        }
+    }
 }
 
 /// `user@machine` of the local operator.

@@ -31,6 +31,10 @@ pub enum Record {
     /// `log prune` removed whole daily files; the oldest remaining record carries
     /// `first_prev` as its `prev`, which `log verify` accepts as the chain's new start.
     Prune(Prune),
+    /// The writer found the head anchor missing (`head` null) or naming another line than the
+    /// last one on disk (`last`): the newest records were removed or edited since the last
+    /// write. Recorded so that moving the anchor on does not hide it; `log verify` fails here.
+    Anchor { head: Option<String>, last: String },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
