@@ -3,12 +3,14 @@
 //! callback on the calling thread. It never prints.
 //!
 //! Ctrl-C once: no new hosts start (they end `skipped`), running ones finish. Twice (or
-//! SIGTERM): running hosts are aborted at their next wake-up.
+//! SIGTERM): running hosts are aborted at their next wake-up. The consumer can stop new hosts
+//! too (`halt`); a host's slot is freed only once the consumer has handled its result, so the
+//! consumer's decision covers every host started after it.
 
 use crate::event::{Bucket, Event, HostEvent, HostEventKind, HostOutcome, Status, Stream};
 use crate::ssh::Target;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use tokio::sync::{Semaphore, mpsc};
 
@@ -59,6 +61,9 @@ pub struct Executor {
     pub batch: Option<usize>,
     /// No new host starts once this many failed or were unreachable.
     pub max_fail: Option<usize>,
+    /// Set by the consumer (from its event callback) to start no more hosts: the rest end
+    /// `skipped` with this reason.
+    pub halt: Arc<OnceLock<String>>,
 }
 
 /// How the fan-out ended.
@@ -92,15 +97,17 @@ impl Executor {
             let failures = Arc::new(AtomicUsize::new(0));
             let stopped = Arc::new(AtomicBool::new(false));
             let (batch, max_fail) = (self.batch.unwrap_or(targets.len()).max(1), self.max_fail);
+            let semaphore = Arc::new(Semaphore::new(forks));
+            let halt = self.halt.clone();
             let spawner = {
-                let (stop, abort, tx, failures, stopped) = (
+                let (stop, abort, tx, failures, stopped, semaphore) = (
                     stop.clone(),
                     abort.clone(),
                     tx.clone(),
                     failures.clone(),
                     stopped.clone(),
+                    semaphore.clone(),
                 );
-                let semaphore = Arc::new(Semaphore::new(forks));
                 async move {
                     let n = targets.len();
                     for first in (0..n).step_by(batch) {
@@ -113,6 +120,10 @@ impl Executor {
                                 .expect("semaphore open");
                             if stop.load(Ordering::SeqCst) {
                                 skip_rest(host, n, start, &tx, "not started: interrupted").await;
+                                return;
+                            }
+                            if let Some(reason) = halt.get() {
+                                skip_rest(host, n, start, &tx, reason).await;
                                 return;
                             }
                             if let Some(limit) =
@@ -147,7 +158,8 @@ impl Executor {
                                     failures.fetch_add(1, Ordering::SeqCst);
                                 }
                                 cx.send(HostEventKind::Finished(Box::new(outcome)));
-                                drop(permit);
+                                // The consumer gives the slot back once it has handled this.
+                                permit.forget();
                             }));
                         }
                         // The next batch starts only when this one has finished.
@@ -167,7 +179,13 @@ impl Executor {
             loop {
                 tokio::select! {
                     event = rx.recv() => match event {
-                        Some(event) => on_event(Event::Host(event)),
+                        Some(event) => {
+                            let finished = matches!(event.kind, HostEventKind::Finished(_));
+                            on_event(Event::Host(event));
+                            if finished {
+                                semaphore.add_permits(1);
+                            }
+                        }
                         None => break,
                     },
                     _ = sigint.recv() => {

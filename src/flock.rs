@@ -21,6 +21,16 @@ impl<'a> Lock<'a> {
     }
 }
 
+/// Takes an exclusive lock without waiting; it lasts until `file` is closed. False when
+/// another open file holds a lock on it.
+pub fn try_exclusive(file: &File) -> std::io::Result<bool> {
+    match flock(file, libc::LOCK_EX | libc::LOCK_NB) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 fn flock(file: &File, operation: libc::c_int) -> std::io::Result<()> {
     loop {
         // SAFETY: flock on a valid, open descriptor.

@@ -1,4 +1,5 @@
-//! The audit log against real runs: private whatever the umask.
+//! The audit log against real runs: private whatever the umask, and never silently incomplete
+//! when the disk fills up mid-run.
 
 mod support;
 
@@ -160,4 +161,160 @@ fn a_log_left_readable_is_made_private_and_said_so() {
     let again = fleet.run(&["run", "-g", "all", "true"]);
     again.code(0);
     assert!(!again.stderr.contains("was readable"), "{}", again.stderr);
+}
+
+/// A tiny tmpfs mounted for one test, unmounted however the test ends.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn mount(dir: PathBuf, size: &str) -> Tmpfs {
+        std::fs::create_dir_all(&dir).unwrap();
+        let ok = Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size},mode=0700"),
+                "hostctl-test",
+            ])
+            .arg(&dir)
+            .status()
+            .unwrap();
+        assert!(ok.success(), "mount tmpfs on {}", dir.display());
+        Tmpfs(dir)
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+fn contacted(fleet: &Fleet, host: &str) -> bool {
+    std::fs::read_to_string(fleet.path(&format!("hosts/{host}/sshd.log")))
+        .unwrap()
+        .contains("Connection from")
+}
+
+#[test]
+fn a_full_disk_stops_new_hosts_and_says_which_results_were_not_recorded() {
+    let names = ["h1", "h2", "h3", "h4", "h5", "h6"];
+    let fleet = fleet(&names);
+    let logs = Tmpfs::mount(fleet.path("logs"), "64k");
+    // 20 KB of output per host: three hosts' records do not fit in 64 KiB.
+    let run = fleet.run(&[
+        "run",
+        "-g",
+        "all",
+        "-f",
+        "1",
+        "head -c 20000 /dev/zero | tr '\\0' x",
+    ]);
+    run.code(3);
+    let recorded: Vec<String> = fleet
+        .audit()
+        .iter()
+        .filter(|r| r["kind"] == "host")
+        .map(|r| r["host"].as_str().unwrap().to_string())
+        .collect();
+    assert!(!recorded.is_empty(), "some hosts fit: {}", run.stderr);
+    // One host at a time: the one whose record did not fit is the only one lost, and no
+    // host after it was started.
+    let lost = names[recorded.len()];
+    assert_eq!(recorded, names[..recorded.len()], "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with(&format!(
+            "error: audit log: cannot write to `{}`: No space left on device (os error 28)",
+            logs.0.display()
+        )),
+        "{}",
+        run.stderr
+    );
+    let not_started = names.len() - recorded.len() - 1;
+    assert!(
+        run.stderr.contains(&format!(
+            "; hostctl stopped starting hosts ({not_started} not started); not recorded in full: `{lost}` (its status is in the log, its output is not)\n"
+        )),
+        "{}",
+        run.stderr
+    );
+    for host in &names[recorded.len() + 1..] {
+        assert!(
+            !contacted(&fleet, host),
+            "{host} was contacted after the log filled up"
+        );
+    }
+    assert!(contacted(&fleet, lost));
+    // The closing records used the space set aside at the start: the log says what happened.
+    let records = fleet.audit();
+    let incomplete = records
+        .iter()
+        .find(|r| r["kind"] == "incomplete")
+        .expect("an incomplete record");
+    assert_eq!(incomplete["hosts"][0]["host"], lost);
+    assert_eq!(incomplete["hosts"][0]["status"], "ok");
+    let end = records.last().unwrap();
+    assert_eq!(
+        (end["kind"].as_str(), end["exit_code"].as_i64()),
+        (Some("end"), Some(3))
+    );
+    assert!(
+        !files_in(&logs.0)
+            .iter()
+            .any(|f| f.to_string_lossy().contains(".reserve")),
+        "the reserve is released"
+    );
+
+    let list = fleet.run(&["log"]);
+    list.code(0).stdout_has(&format!(
+        "incomplete: {} ok, {not_started} skipped",
+        recorded.len() + 1
+    ));
+    assert!(!list.stdout.contains("interrupted"), "{}", list.stdout);
+    let id = fleet.run(&["log", "--json"]).json()[0]["op"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    fleet
+        .run(&["log", "show", &id])
+        .code(0)
+        .stdout_has(&format!(
+            "=== {lost}: ok, exit 0: not recorded in full (the audit log could not be written; output lost)\n"
+        ))
+        .stdout_has("log:       incomplete: No space left on device (os error 28)");
+    let verify = fleet.run(&["log", "verify"]);
+    verify.code(0).stdout_has(&format!(
+        "(operation {id}): the log could not be written (No space left on device (os error 28)): hostctl stopped starting hosts and recorded 1 host's status without its output; not a crash\n"
+    ));
+    assert!(
+        !verify.stdout.contains("killed") && !verify.stdout.contains("crash while"),
+        "{}",
+        verify.stdout
+    );
+}
+
+#[test]
+fn a_log_without_room_to_close_contacts_no_host() {
+    let fleet = fleet(&["h1"]);
+    let logs = Tmpfs::mount(fleet.path("logs"), "16k");
+    // Room for a start record, not for the space set aside for the closing records too.
+    let filler = logs.0.join("filler");
+    std::fs::write(&filler, vec![b'x'; 8 << 10]).unwrap();
+    std::fs::set_permissions(&filler, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let run = fleet.run(&["run", "-g", "all", "true"]);
+    run.code(3);
+    assert!(
+        run.stderr.starts_with(&format!(
+            "error: audit log: cannot set aside room in `{}` for the operation's closing records: No space left on device (os error 28)",
+            logs.0.display()
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(!contacted(&fleet, "h1"));
+    assert!(
+        fleet.audit().is_empty(),
+        "nothing was started, so nothing is recorded"
+    );
 }

@@ -15,11 +15,14 @@
 mod private;
 pub mod read;
 pub mod record;
+pub mod recorder;
+pub mod reserve;
 pub mod verify;
 
 pub use private::exposure;
 
 use record::{GENESIS, Line, Record};
+use reserve::Reserve;
 use sha2::{Digest, Sha256};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -42,11 +45,33 @@ pub enum AuditError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "cannot set aside room in `{}` for the operation's closing records: {source} (no host was contacted; free some space)",
+        path.display()
+    )]
+    Reserve {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The log failed mid-run: what was lost, for stderr.
+    #[error("cannot write to `{}`: {source}{}", path.display(), recorder::aftermath(lost, *not_started, *closed))]
+    Incomplete {
+        path: PathBuf,
+        source: std::io::Error,
+        /// Hosts that ran but whose records were not written.
+        lost: Vec<String>,
+        /// Hosts never started because the log failed.
+        not_started: usize,
+        /// Whether the closing records (what was lost, the end) were written.
+        closed: bool,
+    },
 }
 
 pub struct AuditLog {
     dir: PathBuf,
     lock: File,
+    /// Room for this operation's closing records.
+    reserve: Option<Reserve>,
 }
 
 impl AuditLog {
@@ -68,6 +93,7 @@ impl AuditLog {
         Ok(AuditLog {
             dir: dir.to_path_buf(),
             lock,
+            reserve: None,
         })
     }
 
@@ -80,6 +106,31 @@ impl AuditLog {
         let lock = self.lock.try_clone().map_err(|e| self.write_err(e))?;
         let _lock = crate::flock::Lock::exclusive(&lock).map_err(|e| self.write_err(e))?;
         self.append_locked(record)
+    }
+
+    /// Sets aside `bytes` for the closing records of operation `op` (see `close`).
+    pub fn reserve(&mut self, op: &str, bytes: u64) -> Result<(), AuditError> {
+        let lock = self.lock.try_clone().map_err(|e| self.write_err(e))?;
+        let _lock = crate::flock::Lock::exclusive(&lock).map_err(|e| self.write_err(e))?;
+        let reserve =
+            Reserve::take(&self.dir, op, bytes).map_err(|source| AuditError::Reserve {
+                path: self.dir.clone(),
+                source,
+            })?;
+        self.reserve = Some(reserve);
+        Ok(())
+    }
+
+    /// Frees the reserved space and appends `records` in its place, under one lock so no other
+    /// hostctl takes the space first.
+    pub fn close(&mut self, records: Vec<Record>) -> Result<(), AuditError> {
+        let lock = self.lock.try_clone().map_err(|e| self.write_err(e))?;
+        let _lock = crate::flock::Lock::exclusive(&lock).map_err(|e| self.write_err(e))?;
+        self.reserve = None;
+        for record in records {
+            self.append_locked(record)?;
+        }
+        Ok(())
     }
 
     fn write_err(&self, source: std::io::Error) -> AuditError {

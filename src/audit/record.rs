@@ -35,6 +35,27 @@ pub enum Record {
     /// last one on disk (`last`): the newest records were removed or edited since the last
     /// write. Recorded so that moving the anchor on does not hide it; `log verify` fails here.
     Anchor { head: Option<String>, last: String },
+    /// A record could not be written (a full disk): hostctl stopped starting hosts, wrote
+    /// nothing more, then used the space set aside at the start for this and the end record.
+    Incomplete(Incomplete),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Incomplete {
+    pub op: String,
+    /// The write error.
+    pub reason: String,
+    /// Hosts that ran but whose records were not written: their status, without output.
+    pub hosts: Vec<Brief>,
+}
+
+/// A host's result in short.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Brief {
+    pub host: String,
+    pub status: String,
+    #[serde(default)]
+    pub exit_code: Option<i32>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -155,6 +176,16 @@ impl HostResult {
             stdout: output(&outcome.stdout),
             stderr: output(&outcome.stderr),
             transfer: outcome.transfer.clone(),
+        }
+    }
+}
+
+impl HostResult {
+    pub fn brief(&self) -> Brief {
+        Brief {
+            host: self.host.clone(),
+            status: self.status.clone(),
+            exit_code: self.exit_code,
         }
     }
 }

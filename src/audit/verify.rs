@@ -2,10 +2,10 @@
 //! record that does not fit.
 //!
 //! What it tells apart: a crash mid-write (a half line, after which the writer started a
-//! `segment` record chained to the last complete line, or a half line at the very end) is not
-//! tampering; an edited, deleted, inserted or reordered record is. The head anchor covers the
-//! newest records, which no later record vouches for: a missing anchor, or a writer that found
-//! it missing or stale (an `anchor` record), fails.
+//! `segment` record chained to the last complete line, or a half line at the very end) and a
+//! full disk (an `incomplete` record) are not tampering; an edited, deleted, inserted or
+//! reordered record is. The head anchor covers the newest records, which no later record vouches
+//! for: a missing anchor, or a writer that found it missing or stale (an `anchor` record), fails.
 //! What it cannot catch: someone who rewrites the chain from some record on and the anchor to
 //! match (there is no secret key); ship the log elsewhere for that.
 
@@ -97,9 +97,16 @@ pub fn verify(dir: &Path) -> std::io::Result<Report> {
             };
             report.records += 1;
             let op = record.op.map(str::to_string);
-            if record.kind == "anchor" {
-                report.problem = Some(fail(anchor_message(line), None));
-                break 'files;
+            match record.kind {
+                "anchor" => {
+                    report.problem = Some(fail(anchor_message(line), None));
+                    break 'files;
+                }
+                "incomplete" => report.notes.push(format!(
+                    "{name}:{line_no}{}",
+                    incomplete_note(line, op.as_deref())
+                )),
+                _ => {}
             }
             match (&expected, damaged.take()) {
                 (None, _) if record.prev == GENESIS => {}
@@ -205,6 +212,27 @@ fn anchor_message(line: &str) -> String {
         Some(_) => "when this record was written the head anchor named another record than the last one: the newest records before it were removed or edited",
     }
     .into()
+}
+
+/// `: the log could not be written (...)`, for a note.
+fn incomplete_note(line: &str, op: Option<&str>) -> String {
+    let Ok(Line {
+        record: Record::Incomplete(inc),
+        ..
+    }) = serde_json::from_str::<Line>(line)
+    else {
+        return String::new();
+    };
+    let op = op.map(|o| format!(" (operation {o})")).unwrap_or_default();
+    let hosts = match inc.hosts.len() {
+        0 => "every host that ran was recorded".to_string(),
+        1 => "recorded 1 host's status without its output".to_string(),
+        n => format!("recorded {n} hosts' statuses without their output"),
+    };
+    format!(
+        "{op}: the log could not be written ({}): hostctl stopped starting hosts and {hosts}; not a crash",
+        inc.reason
+    )
 }
 
 /// The fields the chain needs; the rest of the line is validated and skipped.
