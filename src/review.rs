@@ -354,6 +354,14 @@ fn host_block(h: &HostResult) -> String {
         ));
     }
     for (label, o) in [("stdout", &h.stdout), ("stderr", &h.stderr)] {
+        if o.withheld {
+            t.push_str(&format!(
+                "[{label} not recorded (--no-log-output): {}, sha256 {}]\n",
+                bytes(o.bytes),
+                o.sha256.as_deref().unwrap_or("unknown")
+            ));
+            continue;
+        }
         if o.text.is_empty() {
             continue;
         }

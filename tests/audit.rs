@@ -1,5 +1,5 @@
-//! The audit log against real runs: private whatever the umask, and never silently incomplete
-//! when the disk fills up mid-run.
+//! The audit log against real runs: private whatever the umask, output withheld on request,
+//! and never silently incomplete when the disk fills up mid-run.
 
 mod support;
 
@@ -161,6 +161,91 @@ fn a_log_left_readable_is_made_private_and_said_so() {
     let again = fleet.run(&["run", "-g", "all", "true"]);
     again.code(0);
     assert!(!again.stderr.contains("was readable"), "{}", again.stderr);
+}
+
+#[test]
+fn no_log_output_keeps_sizes_and_digests_but_not_the_text() {
+    let fleet = fleet(&["web01", "web02"]);
+    let out = fleet.path("out");
+    let run = fleet.run(&[
+        "run",
+        "-g",
+        "all",
+        "--no-log-output",
+        "--out-dir",
+        out.to_str().unwrap(),
+        // The command itself is recorded; what it prints must not be.
+        "printf '%s-%s\\n' secret $(hostname); printf '%s-%s\\n' hush $(hostname) >&2",
+    ]);
+    // The screen still shows it: only the log is kept clean.
+    run.code(0).stdout_has("secret-web01\n");
+    for file in files_in(&fleet.path("logs")) {
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        assert!(
+            !text.contains("secret-web") && !text.contains("hush-web"),
+            "{} holds the output:\n{text}",
+            file.display()
+        );
+    }
+    for host in ["web01", "web02"] {
+        let record = fleet
+            .audit()
+            .into_iter()
+            .find(|r| r["kind"] == "host" && r["host"] == host)
+            .unwrap();
+        for (stream, ext) in [("stdout", "out"), ("stderr", "err")] {
+            let whole = std::fs::read(out.join(format!("{host}.{ext}"))).unwrap();
+            let o = &record[stream];
+            assert_eq!(o["text"], "", "{host} {stream}");
+            assert_eq!(o["withheld"], true, "{host} {stream}");
+            assert_eq!(o["bytes"], whole.len() as u64, "{host} {stream}");
+            assert_eq!(o["sha256"], support::sha256(&whole), "{host} {stream}");
+        }
+    }
+    let id = fleet.run(&["log", "--json"]).json()[0]["op"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let show = fleet.run(&["log", "show", &id, "--host", "web01"]);
+    show.code(0)
+        .stdout_has(&format!(
+            "[stdout not recorded (--no-log-output): 13 B, sha256 {}]\n",
+            support::sha256(b"secret-web01\n")
+        ))
+        .stdout_has("[stderr not recorded (--no-log-output): 11 B, sha256 ");
+    assert!(!show.stdout.contains("secret-web"), "{}", show.stdout);
+
+    // Without the flag the text is kept, as before.
+    fleet.run(&["run", "-g", "web01", "echo open"]).code(0);
+    assert!(
+        fleet
+            .audit()
+            .iter()
+            .any(|r| r["kind"] == "host" && r["stdout"]["text"] == "open\n")
+    );
+    // push and pull take it too.
+    let file = fleet.path("motd");
+    std::fs::write(&file, "hi\n").unwrap();
+    fleet
+        .run(&[
+            "push",
+            "-g",
+            "web01",
+            "--no-log-output",
+            file.to_str().unwrap(),
+            "/tmp",
+        ])
+        .code(0);
+    fleet
+        .run(&[
+            "pull",
+            "-g",
+            "web01",
+            "--no-log-output",
+            "/tmp/motd",
+            fleet.path("pulled").to_str().unwrap(),
+        ])
+        .code(0);
 }
 
 /// A tiny tmpfs mounted for one test, unmounted however the test ends.

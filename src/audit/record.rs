@@ -124,11 +124,16 @@ pub struct HostResult {
 }
 
 /// Captured output: the kept text, how many bytes there were in all, and whether it was cut.
+/// With `--no-log-output` the text is withheld and the SHA-256 of the whole stream kept instead.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Output {
     pub text: String,
     pub bytes: u64,
     pub truncated: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub withheld: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -154,6 +159,7 @@ impl HostResult {
                 text: kept.text(),
                 bytes: kept.total,
                 truncated: kept.truncated(),
+                ..Output::default()
             }
         };
         let (signal, reason) = match &outcome.status {
@@ -181,6 +187,16 @@ impl HostResult {
 }
 
 impl HostResult {
+    /// `--no-log-output`: keeps each stream's size and the SHA-256 of all of it, not its text.
+    pub fn withhold_output(&mut self, [stdout, stderr]: [String; 2]) {
+        for (output, sha256) in [(&mut self.stdout, stdout), (&mut self.stderr, stderr)] {
+            output.text.clear();
+            output.truncated = false;
+            output.withheld = true;
+            output.sha256 = Some(sha256);
+        }
+    }
+
     pub fn brief(&self) -> Brief {
         Brief {
             host: self.host.clone(),

@@ -8,7 +8,9 @@
 
 use super::record::{Brief, End, HostResult, Incomplete, Record, Start};
 use super::{AuditError, AuditLog, reserve};
-use crate::event::{HostEvent, HostEventKind};
+use crate::event::{HostEvent, HostEventKind, Stream};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 
 pub struct Recorder<'a> {
     log: &'a mut AuditLog,
@@ -17,6 +19,8 @@ pub struct Recorder<'a> {
     failure: Option<std::io::Error>,
     lost: Vec<Brief>,
     not_started: usize,
+    /// `--no-log-output`: each running host's stdout and stderr, hashed as they arrive.
+    digests: Option<HashMap<usize, [Sha256; 2]>>,
 }
 
 impl<'a> Recorder<'a> {
@@ -26,6 +30,7 @@ impl<'a> Recorder<'a> {
         log: &'a mut AuditLog,
         start: Start,
         running: usize,
+        withhold_output: bool,
     ) -> Result<Recorder<'a>, AuditError> {
         let longest = start.hosts.iter().map(String::len).max().unwrap_or(0);
         let op = start.op.clone();
@@ -37,13 +42,33 @@ impl<'a> Recorder<'a> {
             failure: None,
             lost: Vec::new(),
             not_started: 0,
+            digests: withhold_output.then(HashMap::new),
         })
+    }
+
+    /// Whether the output must reach `event` as it arrives (to be hashed).
+    pub fn wants_output(&self) -> bool {
+        self.digests.is_some()
     }
 
     /// Takes one host event. False once the log has failed: start no more hosts.
     pub fn event(&mut self, event: &HostEvent, host: &str, address: &str) -> bool {
-        if let HostEventKind::Finished(outcome) = &event.kind {
-            self.host(HostResult::new(&self.op, host, address, outcome));
+        match &event.kind {
+            HostEventKind::Output { stream, data } => {
+                if let Some(digests) = &mut self.digests {
+                    let i = usize::from(*stream == Stream::Stderr);
+                    digests.entry(event.host).or_default()[i].update(data);
+                }
+            }
+            HostEventKind::Finished(outcome) => {
+                let mut record = HostResult::new(&self.op, host, address, outcome);
+                if let Some(digests) = &mut self.digests {
+                    let [stdout, stderr] = digests.remove(&event.host).unwrap_or_default();
+                    record.withhold_output([hex(stdout), hex(stderr)]);
+                }
+                self.host(record);
+            }
+            _ => {}
         }
         self.failure.is_none()
     }
@@ -95,6 +120,14 @@ fn into_io(e: AuditError) -> std::io::Error {
         AuditError::Write { source, .. } | AuditError::Open { source, .. } => source,
         other => std::io::Error::other(other.to_string()),
     }
+}
+
+fn hex(hasher: Sha256) -> String {
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// After "cannot write to `DIR`: REASON": what that cost, for stderr.

@@ -204,14 +204,16 @@ pub fn execute(
     let op = audit::new_op_id();
     let start = start_record(&op, &plan, shared.input.as_ref());
     let in_flight = plan.forks.min(plan.batch.unwrap_or(usize::MAX));
-    let mut recorder = Recorder::start(log, start, in_flight)?;
+    let mut recorder = Recorder::start(log, start, in_flight, plan.no_log_output)?;
     let started = Instant::now();
     let mut renderer = render::for_plan(&plan, &op);
     let mut summary = Summary::new(plan.targets.len());
     let halt = Arc::new(OnceLock::new());
     let executor = Executor {
         forks: plan.forks,
-        live_output: plan.output == crate::plan::OutputMode::Stream || plan.out_dir.is_some(),
+        live_output: plan.output == crate::plan::OutputMode::Stream
+            || plan.out_dir.is_some()
+            || recorder.wants_output(),
         batch: plan.batch,
         max_fail: plan.max_fail,
         halt: halt.clone(),
