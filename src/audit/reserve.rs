@@ -85,10 +85,10 @@ fn remove_stale(dir: &Path) {
         if !ours {
             continue;
         }
+        // Its space is freed when `file`, the last open copy, closes right after.
         if let Ok(file) = File::open(&path)
             && crate::flock::try_exclusive(&file).unwrap_or(false)
         {
-            let _ = file.set_len(0);
             let _ = std::fs::remove_file(&path);
         }
     }
