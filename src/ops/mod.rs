@@ -203,7 +203,10 @@ pub fn execute(
 ) -> Result<u8, Error> {
     let op = audit::new_op_id();
     let start = start_record(&op, &plan, shared.input.as_ref());
-    let in_flight = plan.forks.min(plan.batch.unwrap_or(usize::MAX));
+    let in_flight = plan
+        .forks
+        .min(plan.batch.unwrap_or(usize::MAX))
+        .min(plan.targets.len());
     let mut recorder = Recorder::start(log, start, in_flight, plan.no_log_output)?;
     let started = Instant::now();
     let mut renderer = render::for_plan(&plan, &op);
