@@ -254,6 +254,10 @@ pub struct OutputArgs {
     /// Also write each host's whole stdout and stderr to DIR/<host>.out and DIR/<host>.err
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
+    /// Keep the output out of the audit log: it records each stream's size and SHA-256 only
+    /// (for commands whose output is secret)
+    #[arg(long)]
+    pub no_log_output: bool,
 }
 
 #[derive(Debug, Args)]

@@ -9,7 +9,8 @@ pub mod transfer;
 
 use privilege::Become;
 
-use crate::audit::record::{End, HostResult, InputDigest, Record, Start};
+use crate::audit::record::{End, InputDigest, Start};
+use crate::audit::recorder::Recorder;
 use crate::audit::{self, AuditLog};
 use crate::error::Error;
 use crate::event::{Event, HostEventKind};
@@ -18,7 +19,7 @@ use crate::plan::{Operation, Plan, PullSpec, PushSpec, RunSpec};
 use crate::render::{self, Summary};
 use crate::ssh::known_hosts::KnownHostsCache;
 use crate::ssh::{Bastions, Credentials};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 /// What every host's job shares: credentials, known_hosts, limits.
@@ -178,6 +179,7 @@ pub fn dry_run(plan: &Plan) -> String {
         live_output: false,
         batch: plan.batch,
         max_fail: plan.max_fail,
+        halt: Default::default(),
     };
     if let Some(limit) = plan
         .max_fail
@@ -226,17 +228,22 @@ pub fn execute(
     log: &mut AuditLog,
 ) -> Result<u8, Error> {
     let op = audit::new_op_id();
-    log.append(Record::Start(start_record(
-        &op,
-        &plan,
-        shared.input.as_ref(),
-    )))?;
+    let start = start_record(&op, &plan, shared.input.as_ref());
+    let in_flight = plan
+        .forks
+        .min(plan.batch.unwrap_or(usize::MAX))
+        .min(plan.targets.len());
+    let mut recorder = Recorder::start(log, start, in_flight, plan.no_log_output)?;
     let started = Instant::now();
+    let halt = Arc::new(OnceLock::new());
     let executor = Executor {
         forks: plan.forks,
-        live_output: plan.output == crate::plan::OutputMode::Stream || plan.out_dir.is_some(),
+        live_output: plan.output == crate::plan::OutputMode::Stream
+            || plan.out_dir.is_some()
+            || recorder.wants_output(),
         batch: plan.batch,
         max_fail: plan.max_fail,
+        halt: halt.clone(),
     };
     if let Some(limit) = plan
         .max_fail
@@ -247,22 +254,19 @@ pub fn execute(
     let mut renderer = render::for_plan(&plan, &op);
     let mut summary = Summary::new(plan.targets.len());
     summary.max_fail = plan.max_fail;
-    let mut audit_error = None;
     let mut out_dir = plan.out_dir.as_deref().map(render::OutDir::new);
     let end = executor.execute(Arc::new(plan.targets.clone()), job, |event| {
         renderer.event(&plan, &event);
         if let Some(out) = &mut out_dir {
             out.event(&plan, &event);
         }
-        if let Event::Host(e) = &event
-            && let HostEventKind::Finished(outcome) = &e.kind
-        {
-            summary.add(outcome);
+        if let Event::Host(e) = &event {
+            if let HostEventKind::Finished(outcome) = &e.kind {
+                summary.add(outcome);
+            }
             let target = &plan.targets[e.host];
-            let mut record = HostResult::new(&op, &target.name, &target.address, outcome);
-            record.finished_ms = Some(e.elapsed.as_millis() as u64);
-            if let Err(err) = log.append(Record::Host(record)) {
-                audit_error.get_or_insert(err);
+            if !recorder.event(e, &target.name, &target.address) {
+                let _ = halt.set("not started: the audit log could not be written".into());
             }
         }
     })?;
@@ -272,16 +276,13 @@ pub fn execute(
     summary.elapsed = started.elapsed();
     renderer.finish(&plan, &summary);
     let code = summary.exit_code();
-    log.append(Record::End(End {
+    recorder.finish(End {
         op: op.clone(),
         counts: summary.counts,
         interrupted: summary.interrupted,
         exit_code: code as i32,
         duration_ms: summary.elapsed.as_millis() as u64,
-    }))?;
-    if let Some(err) = audit_error {
-        return Err(err.into());
-    }
+    })?;
     Ok(code)
 }
 
