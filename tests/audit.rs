@@ -233,7 +233,7 @@ fn no_log_output_keeps_sizes_and_digests_but_not_the_text() {
             "web01",
             "--no-log-output",
             file.to_str().unwrap(),
-            "/tmp",
+            "/tmp/",
         ])
         .code(0);
     fleet

@@ -153,7 +153,7 @@ fn the_readme_tree_push_run_twice_lands_once_and_changes_nothing() {
     fleet
         .run(&["push", "-g", "web", "-r", &site, "/tmp/www"])
         .code(0)
-        .stdout_has("2 hosts: 2 ok (2 unchanged)");
+        .stdout_has("2 hosts: 2 unchanged in ");
     assert_eq!(listing(&fleet, "web02", "/tmp/www"), SITE);
 }
 

@@ -44,6 +44,11 @@ impl Operation {
             // A name this version does not know is not a success.
             counts.add(HostStatus::from_name(status).unwrap_or(HostStatus::Failed));
         }
+        // Hosts never started after the log could not be written have no record of their own:
+        // only the end record counts them.
+        if let Some((_, end)) = &self.end {
+            counts.skipped = counts.skipped.max(end.counts.skipped);
+        }
         counts
     }
 
