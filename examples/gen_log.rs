@@ -84,6 +84,7 @@ fn main() {
                     text: format!("restarted app on {host}\n"),
                     bytes: 24,
                     truncated: false,
+                    ..Output::default()
                 },
                 stderr: Output::default(),
                 transfer: None,

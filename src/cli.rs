@@ -83,15 +83,21 @@ pub enum Command {
     Run(RunArgs),
     /// Copy local files to every selected host (atomic and verified on each host)
     #[command(after_help = with_exit_status(concat!(
-        "Examples:\n  hostctl push -g db backup.sh /usr/local/bin\n",
+        "Examples:\n  hostctl push -g db backup.sh /usr/local/bin/      -> /usr/local/bin/backup.sh\n",
         "  hostctl push -g web --mode 0640 --mkdir app.conf /etc/app/app.conf\n",
-        "  hostctl push -g web -r ./site /srv/www\n\n",
-        "A REMOTE that is an existing directory receives the files under their own names; otherwise\n",
-        "it is the target file name (a single source) or the directory to create (-r, or several\n",
-        "sources, with --mkdir). Each file is written to a hidden temporary next to its target,\n",
-        "checked against the local SHA-256, then renamed: an interrupted copy never leaves a partial\n",
-        "file at the target name. Hosts that already hold identical content report `unchanged`.\n",
-        "With -r, directories are created (empty ones too) and symlinks are recreated as symlinks.",
+        "  hostctl push -g web -r ./site /srv/www            -> /srv/www/site/...\n",
+        "  hostctl push -g web -r ./site/ /srv/www           -> /srv/www/... (the contents)\n\n",
+        "Where files land comes from the command line alone, the same on every host and every run:\n",
+        "one file goes to REMOTE itself, unless REMOTE ends in `/`; several sources, or -r with a\n",
+        "directory, go into REMOTE. A directory LOCAL keeps its name (`site` -> REMOTE/site); one\n",
+        "ending in `/` copies its contents. The receiving directory must exist (--mkdir creates it).\n",
+        "A host where a directory stands in a file's place fails, with nothing changed there.\n",
+        "--dry-run lists every final path.\n\n",
+        "Each file is written to a hidden temporary next to its target, checked against the local\n",
+        "SHA-256, then renamed: an interrupted copy never leaves a partial file at the target name.\n",
+        "Hosts that already hold identical content report `unchanged`, and nothing is written.\n",
+        "With -r, directories are created (empty ones too) and symlinks are recreated as symlinks.\n",
+        "A failure names its cause and the path: permission denied writing `/etc/app.conf` (try --sudo).",
     )))]
     #[command(override_usage = "hostctl push [OPTIONS] -g <PATTERN> <LOCAL>... <REMOTE>")]
     Push(PushArgs),
@@ -267,6 +273,10 @@ pub struct OutputArgs {
     /// Also write each host's whole stdout and stderr to DIR/<host>.out and DIR/<host>.err
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
+    /// Keep the output out of the audit log: it records each stream's size and SHA-256 only
+    /// (for commands whose output is secret)
+    #[arg(long)]
+    pub no_log_output: bool,
 }
 
 #[derive(Debug, Args)]
@@ -301,7 +311,7 @@ pub struct PushArgs {
     /// File mode on the hosts, octal (default: the local file's mode)
     #[arg(long, value_name = "OCTAL", help_heading = "Transfer")]
     pub mode: Option<String>,
-    /// Create missing remote directories
+    /// Create the receiving directory (REMOTE, or REMOTE's parent for one file) and its parents
     #[arg(long, help_heading = "Transfer")]
     pub mkdir: bool,
     /// Copy even to hosts that already hold identical content
@@ -314,7 +324,8 @@ pub struct PushArgs {
     /// Stop a host's transfer after this long (e.g. 10m)
     #[arg(long, value_name = "DURATION", help_heading = "Transfer")]
     pub timeout: Option<String>,
-    /// Local files (and directories with -r), then the remote destination
+    /// Local files (and directories with -r; `dir/` for their contents), then the remote
+    /// destination (`path/` for a directory)
     #[arg(required = true, num_args = 2.., value_names = ["LOCAL", "REMOTE"])]
     pub paths: Vec<std::path::PathBuf>,
     // Last: the options every operation shares come after its own, under their headings.

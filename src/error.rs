@@ -25,7 +25,7 @@ pub enum Error {
     #[error("audit forwarding: {0}")]
     Forward(#[from] ForwardError),
     /// `--audit-required` and a record did not reach a destination: hosts were held back.
-    #[error("audit forwarding is required, and {source}: {}", if *not_started == *hosts { "no host was contacted".to_string() } else { format!("{not_started} of {hosts} hosts were not started") })]
+    #[error("audit forwarding is required, and {source}: {}", held_back(*hosts, *not_started))]
     ForwardRequired {
         source: ForwardError,
         hosts: usize,
@@ -33,6 +33,14 @@ pub enum Error {
     },
     #[error("{}", misplaced(.0))]
     OptionAfterCommand(crate::cli::Misplaced),
+}
+
+fn held_back(hosts: usize, not_started: usize) -> String {
+    match not_started {
+        0 => "every host had already started".into(),
+        n if n == hosts => "no host was contacted".into(),
+        n => format!("{n} of {hosts} hosts were not started"),
+    }
 }
 
 fn misplaced(m: &crate::cli::Misplaced) -> String {

@@ -6,11 +6,13 @@
 //! SIGTERM (a supervisor wants hostctl gone, not a wait for running hosts): the abort flag is
 //! set, and each running job stops at its next wake-up and ends its work on the host (`run`
 //! stops the command's process group there) before it reports `aborted`.
+//! The consumer can stop new hosts too (`halt`); a host's slot is freed only once the consumer
+//! has handled its result, so the consumer's decision covers every host started after it.
 
 use crate::event::{Event, HostEvent, HostEventKind, HostOutcome, Status, Stream};
 use crate::ssh::Target;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use tokio::sync::{Semaphore, mpsc};
 
@@ -61,6 +63,9 @@ pub struct Executor {
     pub batch: Option<usize>,
     /// No new host starts once this many failed, timed out or were unreachable.
     pub max_fail: Option<usize>,
+    /// Set by the consumer (from its event callback) to start no more hosts: the rest end
+    /// `skipped` with this reason.
+    pub halt: Arc<OnceLock<String>>,
 }
 
 /// How the fan-out ended.
@@ -103,15 +108,17 @@ impl Executor {
             let failures = Arc::new(AtomicUsize::new(0));
             let stopped = Arc::new(AtomicBool::new(false));
             let (batch, max_fail) = (self.batch.unwrap_or(targets.len()).max(1), self.max_fail);
+            let semaphore = Arc::new(Semaphore::new(forks));
+            let halt = self.halt.clone();
             let spawner = {
-                let (stop, abort, tx, failures, stopped) = (
+                let (stop, abort, tx, failures, stopped, semaphore) = (
                     stop.clone(),
                     abort.clone(),
                     tx.clone(),
                     failures.clone(),
                     stopped.clone(),
+                    semaphore.clone(),
                 );
-                let semaphore = Arc::new(Semaphore::new(forks));
                 async move {
                     let n = targets.len();
                     for first in (0..n).step_by(batch) {
@@ -124,6 +131,10 @@ impl Executor {
                                 .expect("semaphore open");
                             if stop.load(Ordering::SeqCst) {
                                 skip_rest(host, n, start, &tx, "not started: interrupted").await;
+                                return;
+                            }
+                            if let Some(reason) = halt.get() {
+                                skip_rest(host, n, start, &tx, reason).await;
                                 return;
                             }
                             if let Some(limit) =
@@ -155,7 +166,8 @@ impl Executor {
                                     failures.fetch_add(1, Ordering::SeqCst);
                                 }
                                 cx.send(HostEventKind::Finished(Box::new(outcome)));
-                                drop(permit);
+                                // The consumer gives the slot back once it has handled this.
+                                permit.forget();
                             }));
                         }
                         // The next batch starts only when this one has finished.
@@ -175,7 +187,13 @@ impl Executor {
             loop {
                 tokio::select! {
                     event = rx.recv() => match event {
-                        Some(event) => on_event(Event::Host(event)),
+                        Some(event) => {
+                            let finished = matches!(event.kind, HostEventKind::Finished(_));
+                            on_event(Event::Host(event));
+                            if finished {
+                                semaphore.add_permits(1);
+                            }
+                        }
                         None => break,
                     },
                     _ = sigint.recv() => {

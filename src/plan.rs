@@ -79,6 +79,8 @@ pub struct Plan {
     pub output_limit: usize,
     pub gather: bool,
     pub out_dir: Option<PathBuf>,
+    /// `--no-log-output`: the audit log keeps the output's size and SHA-256, not its text.
+    pub no_log_output: bool,
     /// Hosts per rolling batch (`--batch`); all at once when unset.
     pub batch: Option<usize>,
     /// Stop starting hosts once this many failed (`--max-fail`).
@@ -151,7 +153,8 @@ impl Plan {
             })
             .transpose()?;
         let timeout = parse_timeout(args.timeout.as_deref())?;
-        let manifest = Manifest::build(sources, args.recursive).map_err(Error::Usage)?;
+        let manifest = Manifest::build(sources, args.recursive, &remote)
+            .map_err(|e| Error::Usage(e.to_string()))?;
         let operation = Operation::Push(PushSpec {
             manifest,
             remote,
@@ -253,6 +256,7 @@ impl Plan {
                 .map_err(|m| Error::Usage(format!("--output-limit: {m}")))?,
             gather: output.gather,
             out_dir: output.out_dir.clone(),
+            no_log_output: output.no_log_output,
             batch,
             max_fail,
             dry_run: control.dry_run,

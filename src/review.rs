@@ -77,7 +77,9 @@ impl Filter<'_> {
         a.host.as_ref().is_none_or(|h| s.hosts.contains(h))
             && a.group.as_ref().is_none_or(|g| s.groups.contains(g))
             && a.op.is_none_or(|k| s.operation == op_name(k))
-            && (!a.failed || op.counts().not_ok() > 0 || op.state(machine) == "interrupted")
+            && (!a.failed
+                || op.counts().not_ok() > 0
+                || matches!(op.state(machine), "interrupted" | "incomplete"))
             && self.since.as_ref().is_none_or(|t| op.time >= *t)
             && self.until.as_ref().is_none_or(|t| op.time < *t)
             && a.operator.as_ref().is_none_or(|o| {
@@ -248,6 +250,9 @@ fn show(dir: &Path, args: &LogShowArgs) -> Result<u8, Error> {
             value["input"] = json!(input);
         }
         value["results"] = serde_json::to_value(&hosts).expect("json");
+        if let Some(inc) = &op.incomplete {
+            value["incomplete"] = json!(inc);
+        }
         out(&format!("{value}\n"));
         return Ok(0);
     }
@@ -298,23 +303,42 @@ fn show(dir: &Path, args: &LogShowArgs) -> Result<u8, Error> {
         "result:    {}{exit}{duration}\n",
         result(op, &machine)
     ));
+    if let Some(inc) = &op.incomplete {
+        text.push_str(&format!(
+            "log:       incomplete: {}; hostctl stopped starting hosts\n",
+            inc.reason
+        ));
+    }
     for h in hosts {
         text.push_str(&host_block(h));
+    }
+    let briefs = op.incomplete.iter().flat_map(|i| &i.hosts);
+    for b in briefs.filter(|b| args.host.as_ref().is_none_or(|n| b.host == *n)) {
+        let exit = b
+            .exit_code
+            .map(|c| format!(", exit {c}"))
+            .unwrap_or_default();
+        text.push_str(&format!(
+            "=== {}: {}{exit}: not recorded in full (the audit log could not be written; output lost)\n",
+            b.host,
+            status_word(&b.status)
+        ));
     }
     out(&text);
     Ok(0)
 }
 
+/// `ok`, or `FAILED` for what went wrong, as the run printed it.
+fn status_word(status: &str) -> String {
+    if HostStatus::from_name(status).is_some_and(HostStatus::succeeded) {
+        status.to_string()
+    } else {
+        status.to_uppercase()
+    }
+}
+
 fn host_block(h: &HostResult) -> String {
-    let mut t = format!(
-        "=== {}: {}",
-        h.host,
-        if HostStatus::from_name(&h.status).is_some_and(HostStatus::succeeded) {
-            h.status.clone()
-        } else {
-            h.status.to_uppercase()
-        }
-    );
+    let mut t = format!("=== {}: {}", h.host, status_word(&h.status));
     if let Some(code) = h.exit_code {
         t.push_str(&format!(", exit {code}"));
     }
@@ -343,6 +367,14 @@ fn host_block(h: &HostResult) -> String {
         ));
     }
     for (label, o) in [("stdout", &h.stdout), ("stderr", &h.stderr)] {
+        if o.withheld {
+            t.push_str(&format!(
+                "[{label} not recorded (--no-log-output): {}, sha256 {}]\n",
+                bytes(o.bytes),
+                o.sha256.as_deref().unwrap_or("unknown")
+            ));
+            continue;
+        }
         if o.text.is_empty() {
             continue;
         }
@@ -391,10 +423,13 @@ fn verify_cmd(dir: &Path, json_out: bool) -> Result<u8, Error> {
                 p.op.as_ref()
                     .map(|o| format!(" (operation {o})"))
                     .unwrap_or_default();
+            let line = match p.line {
+                0 => String::new(),
+                n => format!(":{n}"),
+            };
             text.push_str(&format!(
-                "NOT INTACT: {}:{}{op}: {}\n",
+                "NOT INTACT: {}{line}{op}: {}\n",
                 dir.join(&p.file).display(),
-                p.line,
                 p.message
             ));
         }

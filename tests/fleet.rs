@@ -51,3 +51,25 @@ fn hosts_have_their_own_hostname_and_tmp() {
         "web02\nnone\n"
     );
 }
+
+#[test]
+fn a_hosts_processes_are_told_apart_even_once_reparented_to_init() {
+    let fleet = Fleet::start(&["web01", "web02"]);
+    let secs = 4000 + std::process::id() % 997;
+    // Detached from everything, as a command that escaped its session would be.
+    fleet.on_host(
+        "web01",
+        &format!("setsid sh -c 'sleep {secs}' </dev/null >/dev/null 2>&1 &"),
+    );
+    let needle = format!("sleep {secs}");
+    let started = std::time::Instant::now();
+    while fleet.processes("web01", &needle).is_empty() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "never saw it"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(fleet.processes("web02", &needle), "");
+    fleet.on_host("web01", &format!("pkill -f '^sleep {secs}$'"));
+}

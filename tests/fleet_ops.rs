@@ -41,7 +41,7 @@ fn gather_folds_identical_results_largest_group_first() {
         "web0[1:3]",
         "-b",
         file.to_str().unwrap(),
-        "/tmp",
+        "/tmp/",
     ]);
     push.code(0).stdout_has("=== web[01-03] (3): changed\n");
 }
@@ -344,11 +344,11 @@ fn push_and_pull_through_sudo() {
     std::fs::write(&file, "key = value\n").unwrap();
     let src = file.to_str().unwrap();
     fleet
-        .run(&["push", "-g", "all", src, "/tmp/etc"])
+        .run(&["push", "-g", "all", src, "/tmp/etc/"])
         .code(1)
-        .stdout_has("Permission denied");
+        .stdout_has("permission denied writing `/tmp/etc/app.conf` (try --sudo)\n");
     fleet
-        .run(&["push", "-g", "all", "--sudo", src, "/tmp/etc"])
+        .run(&["push", "-g", "all", "--sudo", src, "/tmp/etc/"])
         .code(0)
         .stdout_has("=== web01: changed");
     assert_eq!(
@@ -369,7 +369,7 @@ fn push_and_pull_through_sudo() {
             "--sudo-user",
             "nobody",
             src,
-            "/tmp/nob",
+            "/tmp/nob/",
         ],
         "hostctl-fleet\n",
     );

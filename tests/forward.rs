@@ -247,8 +247,10 @@ impl Drop for Collector {
 
 /// The local log's lines, oldest first.
 fn local_lines(fleet: &Fleet) -> Vec<String> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(fleet.path("logs"))
-        .unwrap()
+    let Ok(dir) = std::fs::read_dir(fleet.path("logs")) else {
+        return Vec::new(); // not yet created
+    };
+    let mut files: Vec<PathBuf> = dir
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
@@ -582,6 +584,71 @@ fn audit_required_with_the_collector_down_contacts_no_host() {
     assert_eq!(records[1]["kind"], "end");
     assert_eq!(records[1]["skipped"], 3);
     assert_eq!(records[1]["exit_code"], 3);
+}
+
+#[test]
+fn audit_required_stops_new_hosts_once_a_record_cannot_be_delivered() {
+    let fleet = fleet();
+    let mut collector = Collector::start();
+    // One host at a time (db01, web01, web02), three seconds each: the collector dies once the
+    // first host's record arrived, while the second host runs.
+    let child = fleet
+        .hostctl()
+        .args([
+            "run",
+            "-g",
+            "all",
+            "-f",
+            "1",
+            "--audit-required",
+            "--audit-forward",
+            &collector.url("tcp"),
+            "sleep 3; hostname",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    loop {
+        let lines = local_lines(&fleet);
+        if lines.len() >= 2 {
+            collector.wait_for("tcp", &hashes(&lines[..2]));
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no host finished"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    collector.kill();
+    let run = Run::from(child.wait_with_output().unwrap());
+    run.code(3);
+    let url = collector.url("tcp");
+    assert!(
+        run.stderr.contains(&format!(
+            "error: audit forwarding is required, and `{url}`: Connection refused (os error 111): 1 of 3 hosts were not started\n"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(contacted(&fleet, "db01") && contacted(&fleet, "web01"));
+    assert!(
+        !contacted(&fleet, "web02"),
+        "a host started after a record was lost"
+    );
+    let records: Vec<serde_json::Value> = local_lines(&fleet)
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let web02 = records.iter().find(|r| r["host"] == "web02").unwrap();
+    assert_eq!(web02["status"], "skipped");
+    assert_eq!(
+        web02["reason"],
+        "not started: an audit record did not reach its destination (--audit-required)"
+    );
+    assert_eq!(records.last().unwrap()["exit_code"], 3);
 }
 
 /// A journal socket owned by the test: parses journald's native protocol, including a payload

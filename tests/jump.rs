@@ -41,7 +41,7 @@ fn an_inventory_jump_host_reaches_what_the_client_cannot() {
             "-g",
             "inner",
             fleet.path("payload").to_str().unwrap(),
-            "/tmp",
+            "/tmp/",
         ])
         .code(0)
         .stdout_has("changed");

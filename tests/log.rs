@@ -35,7 +35,7 @@ fn history(fleet: &Fleet) {
     let file = fleet.path("motd");
     std::fs::write(&file, "welcome\n").unwrap();
     fleet
-        .run(&["push", "-g", "db", file.to_str().unwrap(), "/tmp"])
+        .run(&["push", "-g", "db", file.to_str().unwrap(), "/tmp/"])
         .code(0);
 }
 
@@ -306,4 +306,127 @@ fn prune_removes_old_days_and_the_rest_still_verifies() {
     verify(&fleet)
         .code(1)
         .stdout_has("the log does not start at the beginning of its chain");
+}
+
+/// hostctl on a log directory of its own, with no inventory and no fleet.
+fn in_dir(dir: &std::path::Path, args: &[&str]) -> Run {
+    Run::from(
+        std::process::Command::new(support::BIN)
+            .arg("--log-dir")
+            .arg(dir)
+            .args(args)
+            .env_remove("HOSTCTL_LOG_DIR")
+            .output()
+            .unwrap(),
+    )
+}
+
+/// Appends one record through the real writer: a `log prune` that removes nothing.
+fn append(dir: &std::path::Path) {
+    in_dir(dir, &["log", "prune", "--older-than", "10000d"]).code(0);
+}
+
+fn daily_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Two daily files: two records in an old one, two in today's.
+fn two_days() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    append(dir.path());
+    append(dir.path());
+    let today = daily_files(dir.path()).pop().unwrap();
+    std::fs::rename(&today, today.with_file_name("audit.2020-01-01.jsonl")).unwrap();
+    append(dir.path());
+    append(dir.path());
+    assert_eq!(daily_files(dir.path()).len(), 2);
+    in_dir(dir.path(), &["log", "verify"])
+        .code(0)
+        .stdout_has("intact: 4 records in 2 files, chain unbroken\n");
+    dir
+}
+
+fn drop_last_lines(file: &std::path::Path, n: usize) {
+    let text = std::fs::read_to_string(file).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let kept = &lines[..lines.len() - n];
+    std::fs::write(
+        file,
+        kept.iter().map(|l| format!("{l}\n")).collect::<String>(),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_deleted_head_anchor_fails_verify_whatever_went_with_it() {
+    type Change = Box<dyn Fn(&std::path::Path)>;
+    let cases: [(&str, Change); 3] = [
+        ("nothing else", Box::new(|_| {})),
+        (
+            "the newest record",
+            Box::new(|d| drop_last_lines(&daily_files(d).pop().unwrap(), 1)),
+        ),
+        (
+            "the newest daily file",
+            Box::new(|d| std::fs::remove_file(daily_files(d).pop().unwrap()).unwrap()),
+        ),
+    ];
+    for (what, change) in cases {
+        let dir = two_days();
+        change(dir.path());
+        std::fs::remove_file(dir.path().join(".head")).unwrap();
+        let run = in_dir(dir.path(), &["log", "verify"]);
+        run.code(1);
+        assert_eq!(
+            run.stdout,
+            format!(
+                "NOT INTACT: {}: the head anchor is missing but the log holds records: it was deleted, and the newest records or daily files may have gone with it (hostctl rewrites the anchor with every record)\n",
+                dir.path().join(".head").display()
+            ),
+            "{what}"
+        );
+    }
+    // An empty log needs no anchor.
+    let empty = tempfile::tempdir().unwrap();
+    in_dir(empty.path(), &["log", "verify"])
+        .code(0)
+        .stdout_has("intact: 0 records in 0 files");
+}
+
+#[test]
+fn the_next_writer_does_not_hide_a_lost_or_stale_anchor() {
+    for (what, delete_anchor) in [("deleted", true), ("stale", false)] {
+        let dir = two_days();
+        drop_last_lines(&daily_files(dir.path()).pop().unwrap(), 1);
+        if delete_anchor {
+            std::fs::remove_file(dir.path().join(".head")).unwrap();
+        }
+        // Another operation is recorded afterwards; the gap must stay visible.
+        append(dir.path());
+        let run = in_dir(dir.path(), &["log", "verify"]);
+        run.code(1);
+        let found = match delete_anchor {
+            true => {
+                "was missing: the newest records before it may have been removed along with the anchor"
+            }
+            false => {
+                "named another record than the last one: the newest records before it were removed or edited"
+            }
+        };
+        let today = daily_files(dir.path()).pop().unwrap();
+        assert_eq!(
+            run.stdout,
+            format!(
+                "NOT INTACT: {}:2: when this record was written the head anchor {found}\n",
+                today.display()
+            ),
+            "{what}"
+        );
+    }
 }

@@ -283,8 +283,7 @@ fn a_command_timeout_is_reported_and_the_command_is_stopped_on_the_host() {
         (summary["timeout"].as_u64(), summary["unreachable"].as_u64()),
         (Some(1), Some(0))
     );
-    let left = fleet.on_host("web01", "pgrep -f 'slee[p] 317' || true");
-    assert_eq!(left, "", "sleep still running on the host");
+    gone_within(&fleet, &["web01"], 317, Duration::from_secs(5));
 }
 
 /// A timed-out command is `timeout` everywhere, never `unreachable` (the host answered) nor
@@ -299,11 +298,7 @@ fn a_timeout_is_a_timeout_in_every_output_even_when_sigterm_is_ignored() {
         .stdout_has("=== web01: TIMEOUT, ")
         .stdout_has(": command timed out after 1s (stopped on the host)\nstarted\n")
         .stdout_has("2 hosts: 2 timeout in ");
-    let left = fleet.on_host(
-        "web01",
-        &format!("pgrep -x sleep -a | grep -w {secs} || true"),
-    );
-    assert_eq!(left, "", "sleep still running on the host");
+    gone_within(&fleet, &["web01", "web02"], secs, Duration::from_secs(5));
     let records = fleet.audit();
     let web02 = records.iter().find(|r| r["host"] == "web02").unwrap();
     assert_eq!(web02["status"], "timeout");
@@ -544,12 +539,9 @@ fn options_after_dashdash_reach_the_command() {
     assert_eq!(run.host("web01")["stdout"]["text"], "a -- -f --dry-run\n");
 }
 
-/// Processes on `host` (other than hostctl's own) whose command line holds `sleep {secs}`.
+/// Processes on `host` whose command line holds `sleep {secs}`.
 fn sleeps_on(fleet: &Fleet, host: &str, secs: u32) -> String {
-    fleet.on_host(
-        host,
-        &format!("ps -eo comm=,args= | grep -v '^hostctl ' | grep 'slee[p] {secs}' || true"),
-    )
+    fleet.processes(host, &format!("sleep {secs}"))
 }
 
 /// Polls until no `sleep {secs}` is left on the hosts; the time it took.

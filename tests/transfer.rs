@@ -25,7 +25,7 @@ fn push_writes_content_mode_and_digest_then_reports_unchanged() {
     let fleet = fleet();
     let content = b"listen 8080\n".repeat(1000);
     let src = local_file(&fleet, "app.conf", &content, 0o640);
-    let run = fleet.run(&["push", "-g", "web", "--json", &src, "/tmp"]);
+    let run = fleet.run(&["push", "-g", "web", "--json", &src, "/tmp/"]);
     run.code(0);
     let digest = sha256(&content);
     for host in ["web01", "web02"] {
@@ -57,16 +57,16 @@ fn push_writes_content_mode_and_digest_then_reports_unchanged() {
             "a temporary was left behind"
         );
     }
-    let again = fleet.run(&["push", "-g", "web", &src, "/tmp"]);
+    let again = fleet.run(&["push", "-g", "web", &src, "/tmp/"]);
     again
         .code(0)
         .stdout_has("=== web01: unchanged")
         .stdout_has("2 hosts: 2 unchanged in ");
     fleet
-        .run(&["push", "-g", "web", "--force", &src, "/tmp"])
+        .run(&["push", "-g", "web", "--force", &src, "/tmp/"])
         .code(0)
         .stdout_has("=== web02: changed");
-    // --mode wins over the local mode; a REMOTE that is not a directory is the file name.
+    // --mode wins over the local mode; one file to a REMOTE without `/` is the file name.
     fleet
         .run(&[
             "push",
@@ -91,42 +91,203 @@ fn push_writes_content_mode_and_digest_then_reports_unchanged() {
     assert_eq!(host["transfer"]["files"][0]["sha256"], digest.as_str());
 }
 
-#[test]
-fn push_a_tree_with_empty_dirs_and_symlinks() {
-    let fleet = fleet();
+/// The README's tree: two directories (one empty), two files, a symlink.
+fn site(fleet: &Fleet) -> String {
     let site = fleet.path("site");
     std::fs::create_dir_all(site.join("css")).unwrap();
     std::fs::create_dir_all(site.join("empty")).unwrap();
     std::fs::write(site.join("index.html"), "<h1>hi</h1>\n").unwrap();
     std::fs::write(site.join("css/main.css"), "body{}\n").unwrap();
     std::os::unix::fs::symlink("index.html", site.join("home.html")).unwrap();
+    site.display().to_string()
+}
+
+/// Every entry under `dir` on `host`: path, type, inode, mtime, ctime, mode, link target. Any
+/// write (a new file, a rename over it, a chmod, a new entry in a directory) changes a line.
+fn snapshot(fleet: &Fleet, host: &str, dir: &str) -> String {
+    fleet.on_host(
+        host,
+        &format!("find {dir} -printf '%p %y %i %T@ %C@ %m %l\\n' | sort"),
+    )
+}
+
+/// Paths and types under `dir` on `host`, relative to it.
+fn listing(fleet: &Fleet, host: &str, dir: &str) -> String {
+    fleet.on_host(
+        host,
+        &format!("find {dir} -mindepth 1 -printf '%y %P %l\\n' | sort"),
+    )
+}
+
+const SITE: &str = "d site \nd site/css \nd site/empty \nf site/css/main.css \nf site/index.html \nl site/home.html index.html\n";
+
+/// Issue 11: `push -r site /tmp/www` run twice copied the tree into /tmp/www/site the second
+/// time. Now the layout comes from the command line: a host where /tmp/www exists and one where
+/// it does not get the same paths, and a second run changes nothing (same inodes and times).
+#[test]
+fn the_readme_tree_push_run_twice_lands_once_and_changes_nothing() {
+    let fleet = fleet();
+    let site = site(&fleet);
+    fleet.on_host("web01", "mkdir /tmp/www && chown hostctl /tmp/www");
+    let push = [
+        "push", "-g", "web", "--json", "--mkdir", "-r", &site, "/tmp/www",
+    ];
+    let first = fleet.run(&push);
+    first.code(0);
+    for host in ["web01", "web02"] {
+        assert_eq!(first.host(host)["status"], "changed", "{host}");
+        assert_eq!(listing(&fleet, host, "/tmp/www"), SITE, "{host}");
+    }
+    let before = ["web01", "web02"].map(|h| snapshot(&fleet, h, "/tmp/www"));
+    let second = fleet.run(&push);
+    second.code(0);
+    for (host, before) in ["web01", "web02"].iter().zip(before) {
+        let r = second.host(host);
+        assert_eq!(r["status"], "unchanged", "{host}: {r}");
+        let files = r["transfer"]["files"].as_array().unwrap();
+        assert_eq!(files.len(), 3, "{r}");
+        assert!(files.iter().all(|f| f["changed"] == false), "{r}");
+        assert_eq!(snapshot(&fleet, host, "/tmp/www"), before, "{host} changed");
+    }
+    // The README's form, without --mkdir, now that the directory exists: unchanged again.
+    fleet
+        .run(&["push", "-g", "web", "-r", &site, "/tmp/www"])
+        .code(0)
+        .stdout_has("2 hosts: 2 unchanged in ");
+    assert_eq!(listing(&fleet, "web02", "/tmp/www"), SITE);
+}
+
+/// `site` copies the directory, `site/` copies its contents, the same way every time.
+#[test]
+fn site_copies_the_directory_and_site_slash_its_contents() {
+    let fleet = fleet();
+    let site = site(&fleet);
+    fleet.on_host(
+        "web01",
+        "mkdir /tmp/www /tmp/www2 && chown hostctl /tmp/www /tmp/www2",
+    );
+    let contents = format!("{site}/");
+    for _ in 0..2 {
+        fleet
+            .run(&["push", "-g", "web01", "-r", &contents, "/tmp/www"])
+            .code(0);
+    }
+    assert_eq!(
+        listing(&fleet, "web01", "/tmp/www"),
+        "d css \nd empty \nf css/main.css \nf index.html \nl home.html index.html\n"
+    );
+    let before = snapshot(&fleet, "web01", "/tmp/www");
+    fleet
+        .run(&["push", "-g", "web01", "-r", &contents, "/tmp/www/"])
+        .code(0)
+        .stdout_has("=== web01: unchanged");
+    assert_eq!(snapshot(&fleet, "web01", "/tmp/www"), before);
+    // The receiving directory keeps its own mode: `site/`'s mode is not applied to it.
+    fleet.on_host("web01", "chmod 700 /tmp/www2");
+    fleet
+        .run(&["push", "-g", "web01", "-r", &site, "/tmp/www2/"])
+        .code(0);
+    assert_eq!(listing(&fleet, "web01", "/tmp/www2"), SITE);
+    assert_eq!(fleet.on_host("web01", "stat -c %a /tmp/www2"), "700\n");
+}
+
+/// One file: REMOTE is its path, REMOTE/ the directory it goes into. A directory where the
+/// file should go fails that host and changes nothing there; several files go into REMOTE.
+#[test]
+fn one_file_lands_at_remote_or_inside_remote_slash() {
+    let fleet = fleet();
+    let a = local_file(&fleet, "a.txt", b"a\n", 0o644);
+    let b = local_file(&fleet, "b.txt", b"b\n", 0o644);
+    fleet.on_host("web01", "mkdir /tmp/d && chown hostctl /tmp/d");
+    // REMOTE/ on a host that has it and one that does not: the same path, or a clear failure.
+    let run = fleet.run(&["push", "-g", "web", "--json", &a, "/tmp/d/"]);
+    run.code(1);
+    assert_eq!(
+        run.host("web01")["transfer"]["files"][0]["remote"],
+        "/tmp/d/a.txt"
+    );
+    assert_eq!(
+        run.host("web02")["reason"],
+        "missing directory `/tmp/d` on the host (try --mkdir)"
+    );
+    assert_eq!(fleet.on_host("web02", "ls -A /tmp"), "");
+    fleet
+        .run(&["push", "-g", "web", "--mkdir", &a, "/tmp/d/"])
+        .code(0);
+    for host in ["web01", "web02"] {
+        assert_eq!(listing(&fleet, host, "/tmp/d"), "f a.txt \n", "{host}");
+    }
+    // REMOTE without `/`: the file's own path, whatever the host holds there.
+    fleet
+        .run(&["push", "-g", "web", &a, "/tmp/new.txt"])
+        .code(0);
+    assert_eq!(fleet.on_host("web02", "cat /tmp/new.txt"), "a\n");
+    let before = snapshot(&fleet, "web01", "/tmp/d");
+    let run = fleet.run(&["push", "-g", "web", "--json", &b, "/tmp/d"]);
+    run.code(1);
+    for host in ["web01", "web02"] {
+        assert_eq!(
+            run.host(host)["reason"],
+            "target is a directory writing `/tmp/d` (to copy into it, end REMOTE with `/`: `/tmp/d/`)"
+        );
+    }
+    assert_eq!(snapshot(&fleet, "web01", "/tmp/d"), before);
+    // Several sources: REMOTE is a directory, with or without the `/`.
+    fleet
+        .run(&["push", "-g", "web01", &a, &b, "/tmp/d"])
+        .code(0);
+    assert_eq!(listing(&fleet, "web01", "/tmp/d"), "f a.txt \nf b.txt \n");
+}
+
+/// Where files land is decided before any host is contacted: two sources that would land on
+/// one path are a usage error, and --dry-run shows every final path.
+#[test]
+fn the_layout_is_checked_and_shown_before_any_host_is_contacted() {
+    let fleet = fleet();
+    fleet.kill("web01"); // would show as unreachable if contacted
+    std::fs::create_dir_all(fleet.path("one")).unwrap();
+    std::fs::create_dir_all(fleet.path("two")).unwrap();
+    let one = local_file(&fleet, "one/x.conf", b"1\n", 0o644);
+    let two = local_file(&fleet, "two/x.conf", b"2\n", 0o644);
+    fleet
+        .run(&["push", "-g", "web", &one, &two, "/etc/app/"])
+        .code(2)
+        .stderr_is(&format!(
+            "error: `{one}` and `{two}` would both land at `/etc/app/x.conf` on the hosts\n"
+        ));
+    let site = site(&fleet);
+    let run = fleet.run(&["push", "-g", "web", "--dry-run", "-r", &site, "/srv/www"]);
+    run.code(0)
+        .stdout_has(
+            "push 6 entries (19 B) into `/srv/www` on each host (must exist; --mkdir creates it)\n",
+        )
+        .stdout_has(&format!("  dir     {site} -> /srv/www/site\n"))
+        .stdout_has(&format!(
+            "  file    {site}/css/main.css -> /srv/www/site/css/main.css\n"
+        ))
+        .stdout_has(&format!(
+            "  symlink {site}/home.html -> /srv/www/site/home.html\n"
+        ));
+    fleet
+        .run(&["push", "-g", "web", "--dry-run", "--mkdir", &one, "/etc/app/app.conf"])
+        .code(0)
+        .stdout_has(&format!(
+            "push 1 entry (2 B) into `/etc/app` on each host (created if missing)\n  file    {one} -> /etc/app/app.conf\n"
+        ))
+        .stdout_has("then renamed onto it; every step runs in the login shell\n");
     fleet
         .run(&[
             "push",
             "-g",
             "web",
-            "-r",
-            site.to_str().unwrap(),
-            "/tmp/www",
+            "--dry-run",
+            "--sudo",
+            &one,
+            "/etc/app/",
         ])
-        .code(0);
-    let listing = "find /tmp/www -printf '%y %P %l\\n' | sort";
-    let expected =
-        "d  \nd css \nd empty \nf css/main.css \nf index.html \nl home.html index.html\n";
-    assert_eq!(fleet.on_host("web02", listing), expected);
-    // Into an existing directory, the tree keeps its own name (like `cp -r`); again: unchanged.
-    fleet
-        .run(&["push", "-g", "web01", "-r", site.to_str().unwrap(), "/tmp"])
         .code(0)
-        .stdout_has("changed");
-    assert_eq!(
-        fleet.on_host("web01", "cat /tmp/site/css/main.css"),
-        "body{}\n"
-    );
-    fleet
-        .run(&["push", "-g", "web01", "-r", site.to_str().unwrap(), "/tmp"])
-        .code(0)
-        .stdout_has("=== web01: unchanged");
+        .stdout_has(&format!("  file    {one} -> /etc/app/x.conf\n"))
+        .stdout_has("every step runs as: sudo -n -- sh -c 'SCRIPT'\n");
 }
 
 #[test]
@@ -134,7 +295,7 @@ fn a_missing_local_file_is_a_usage_error_before_any_host_is_contacted() {
     let fleet = fleet();
     fleet.kill("web01"); // would show as unreachable if contacted
     let missing = fleet.path("nope.txt");
-    let run = fleet.run(&["push", "-g", "web", missing.to_str().unwrap(), "/tmp"]);
+    let run = fleet.run(&["push", "-g", "web", missing.to_str().unwrap(), "/tmp/"]);
     run.code(2).stderr_is(&format!(
         "error: cannot read `{}`: No such file or directory (os error 2)\n",
         missing.display()
@@ -143,7 +304,7 @@ fn a_missing_local_file_is_a_usage_error_before_any_host_is_contacted() {
     let dir = fleet.path("adir");
     std::fs::create_dir_all(&dir).unwrap();
     fleet
-        .run(&["push", "-g", "web", dir.to_str().unwrap(), "/tmp"])
+        .run(&["push", "-g", "web", dir.to_str().unwrap(), "/tmp/"])
         .code(2)
         .stderr_is(&format!(
             "error: `{}` is a directory (use -r to copy it)\n",
@@ -159,7 +320,7 @@ fn a_missing_remote_parent_needs_mkdir() {
     run.code(1);
     assert_eq!(
         run.host("web01")["reason"],
-        "remote directory `/tmp/x/y` does not exist (use --mkdir to create it)"
+        "missing directory `/tmp/x/y` on the host (try --mkdir)"
     );
     fleet
         .run(&["push", "-g", "web", "--mkdir", &src, "/tmp/x/y/a.txt"])
@@ -173,16 +334,159 @@ fn permission_denied_on_one_host_does_not_stop_the_others() {
     fleet.on_host("web01", "mkdir /tmp/app && chown hostctl /tmp/app");
     fleet.on_host("web02", "mkdir /tmp/app && chmod 755 /tmp/app"); // root's
     let src = local_file(&fleet, "a.txt", b"a\n", 0o644);
-    let run = fleet.run(&["push", "-g", "web", "--json", &src, "/tmp/app"]);
+    let run = fleet.run(&["push", "-g", "web", "--json", &src, "/tmp/app/"]);
     run.code(1);
     assert_eq!(run.host("web01")["status"], "changed");
     let web02 = run.host("web02");
     assert_eq!(web02["status"], "failed");
-    let reason = web02["reason"].as_str().unwrap();
-    assert!(
-        reason.starts_with("/tmp/app/a.txt: ") && reason.ends_with("Permission denied"),
-        "{reason}"
+    assert_eq!(
+        web02["reason"],
+        "permission denied writing `/tmp/app/a.txt` (try --sudo)"
     );
+}
+
+/// Issue 11 §5: the reason names the cause, what hostctl was doing, the path the command named
+/// and a hint, never the host shell's text (`cannot create /etc/.app.conf.hostctl-…tmp`, or
+/// `rm: cannot remove …`). The raw stderr is kept for -v, --json and the audit record.
+#[test]
+fn push_errors_name_the_cause_the_path_and_a_hint() {
+    let fleet = fleet();
+    let conf = local_file(&fleet, "app.conf", b"k = v\n", 0o644);
+    let reason = |args: &[&str]| -> String {
+        let mut all = vec!["push", "-g", "web01", "--json"];
+        all.extend_from_slice(args);
+        let run = fleet.run(&all);
+        run.code(1);
+        run.host("web01")["reason"].as_str().unwrap().to_string()
+    };
+    // The fleet's login user is not root: /etc and /root are not its to write.
+    assert_eq!(
+        reason(&[&conf, "/etc/"]),
+        "permission denied writing `/etc/app.conf` (try --sudo)"
+    );
+    assert_eq!(
+        reason(&[&conf, "/root/x.conf"]),
+        "permission denied writing `/root/x.conf` (try --sudo)"
+    );
+    assert_eq!(
+        reason(&["--mkdir", &conf, "/root/sub/x.conf"]),
+        "permission denied looking up `/root/sub` (try --sudo)"
+    );
+    assert_eq!(
+        reason(&[&conf, "/tmp/none/x.conf"]),
+        "missing directory `/tmp/none` on the host (try --mkdir)"
+    );
+    fleet.on_host("web01", "touch /tmp/plain");
+    assert_eq!(
+        reason(&["--mkdir", &conf, "/tmp/plain/sub/"]),
+        "a parent is not a directory looking up `/tmp/plain/sub`"
+    );
+    // A read-only mount and a full one, in web01's own mount namespace.
+    fleet.on_host(
+        "web01",
+        "mkdir /tmp/ro /tmp/full && mount -t tmpfs -o ro,size=1m tmpfs /tmp/ro && \
+         mount -t tmpfs -o size=64k,mode=1777 tmpfs /tmp/full",
+    );
+    assert_eq!(
+        reason(&[&conf, "/tmp/ro/"]),
+        "read-only file system writing `/tmp/ro/app.conf`"
+    );
+    assert_eq!(
+        reason(&["--sudo", "--mkdir", &conf, "/tmp/ro/etc/app.conf"]),
+        "read-only file system creating directory `/tmp/ro/etc`"
+    );
+    let big = local_file(&fleet, "big.bin", &vec![7u8; 1 << 20], 0o644);
+    assert_eq!(
+        reason(&[&big, "/tmp/full/"]),
+        "no space left on device writing `/tmp/full/big.bin`"
+    );
+    assert_eq!(
+        fleet.on_host("web01", "ls -A /tmp/full"),
+        "",
+        "a temporary was left"
+    );
+    // A file where a directory of the tree should go.
+    let site = site(&fleet);
+    fleet.on_host("web01", "mkdir -p /tmp/www/site && touch /tmp/www/site/css");
+    assert_eq!(
+        reason(&["-r", &site, "/tmp/www"]),
+        "target is not a directory creating directory `/tmp/www/site/css`"
+    );
+    // A symlink where the tree has a directory: push does not write through it.
+    fleet.on_host(
+        "web01",
+        "mkdir /tmp/www2 /tmp/elsewhere && chown hostctl /tmp/www2 /tmp/elsewhere && \
+         ln -s /tmp/elsewhere /tmp/www2/site",
+    );
+    assert_eq!(
+        reason(&["-r", &site, "/tmp/www2"]),
+        "target is not a directory creating directory `/tmp/www2/site`"
+    );
+    assert_eq!(fleet.on_host("web01", "ls -A /tmp/elsewhere"), "");
+    // The text output says it the same way, without the shell's words; -v and the audit
+    // record keep them.
+    let run = fleet.run(&["push", "-g", "web01", &conf, "/etc/"]);
+    run.code(1)
+        .stdout_has("=== web01: FAILED, ")
+        .stdout_has(": permission denied writing `/etc/app.conf` (try --sudo)\n");
+    assert!(!run.stdout.contains("cannot create"), "{}", run.stdout);
+    let verbose = fleet.run(&["-v", "push", "-g", "web01", &conf, "/etc/"]);
+    verbose.code(1);
+    assert!(
+        verbose
+            .stderr
+            .contains("cannot create /etc/.app.conf.hostctl-"),
+        "{}",
+        verbose.stderr
+    );
+    let record = fleet
+        .audit()
+        .into_iter()
+        .rev()
+        .find(|r| r["kind"] == "host")
+        .unwrap();
+    assert_eq!(
+        record["reason"],
+        "permission denied writing `/etc/app.conf` (try --sudo)"
+    );
+    let raw = record["stderr"]["text"].as_str().unwrap();
+    assert!(
+        raw.contains("cannot create /etc/.app.conf.hostctl-"),
+        "{raw}"
+    );
+}
+
+/// A host that fails while the file streams stops the stream: hostctl does not send the rest
+/// of a large file to a host that already said no, and reports it failed, not unreachable.
+#[test]
+fn a_large_file_refused_by_the_host_fails_fast_and_is_not_unreachable() {
+    let fleet = fleet();
+    fleet.on_host(
+        "web01",
+        "mkdir /tmp/full && mount -t tmpfs -o size=1m,mode=1777 tmpfs /tmp/full",
+    );
+    let src = fleet.path("big.bin");
+    std::fs::File::create(&src)
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap(); // sparse
+    let run = fleet.run(&[
+        "push",
+        "-g",
+        "web01",
+        "--json",
+        src.to_str().unwrap(),
+        "/tmp/full/",
+    ]);
+    run.code(1);
+    let web01 = run.host("web01");
+    assert_eq!(
+        web01["reason"], "no space left on device writing `/tmp/full/big.bin`",
+        "{web01}"
+    );
+    // Sent: what fit, plus what was in flight when the host said so; not the whole GiB.
+    let sent = web01["bytes_out"].as_u64().unwrap();
+    assert!((1 << 20..256 << 20).contains(&sent), "sent {sent} bytes");
 }
 
 /// Starts a push of a large file and waits until its temporary exists on `host`.
@@ -192,7 +496,14 @@ fn push_in_flight(fleet: &Fleet, host: &str) -> (std::process::Child, String) {
     f.set_len(768 << 20).unwrap(); // sparse: cheap to make, full size on the wire
     let mut child = fleet
         .hostctl()
-        .args(["push", "-g", "web", "--json", src.to_str().unwrap(), "/tmp"])
+        .args([
+            "push",
+            "-g",
+            "web",
+            "--json",
+            src.to_str().unwrap(),
+            "/tmp/",
+        ])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -328,7 +639,7 @@ fn names_with_spaces_and_quotes_cannot_inject_commands() {
     let fleet = fleet();
     let name = "it's $(touch pwned) `x` a file.txt";
     let src = local_file(&fleet, name, b"safe\n", 0o644);
-    fleet.run(&["push", "-g", "web01", &src, "/tmp"]).code(0);
+    fleet.run(&["push", "-g", "web01", &src, "/tmp/"]).code(0);
     assert_eq!(
         fleet.on_host(
             "web01",
@@ -357,7 +668,7 @@ fn every_offered_cipher_carries_files_intact_both_ways() {
         "aes256-ctr",
     ] {
         fleet.restart_with("web01", &format!("Ciphers {cipher}"));
-        let run = fleet.run(&["-vv", "push", "-g", "web01", "--force", &src, "/tmp"]);
+        let run = fleet.run(&["-vv", "push", "-g", "web01", "--force", &src, "/tmp/"]);
         run.code(0).stdout_has("=== web01: changed");
         assert!(
             run.stderr.contains(&format!("cipher=\"{cipher}\"")),
@@ -399,13 +710,13 @@ fn fsync_flushes_file_and_directory_only_when_asked() {
          chmod 755 /tmp/.logging-sync && mount --bind /tmp/.logging-sync /usr/bin/sync",
     );
     let src = local_file(&fleet, "a.txt", b"durable\n", 0o644);
-    fleet.run(&["push", "-g", "web01", &src, "/tmp"]).code(0);
+    fleet.run(&["push", "-g", "web01", &src, "/tmp/"]).code(0);
     assert_eq!(
         fleet.on_host("web01", "cat /tmp/.sync.log 2>/dev/null; true"),
         ""
     );
     fleet
-        .run(&["push", "-g", "web01", "--fsync", "--force", &src, "/tmp"])
+        .run(&["push", "-g", "web01", "--fsync", "--force", &src, "/tmp/"])
         .code(0);
     let log = fleet.on_host("web01", "cat /tmp/.sync.log");
     let lines: Vec<&str> = log.lines().collect();
@@ -605,4 +916,37 @@ fn pull_refuses_a_remote_named_dot_or_dotdot() {
     }
     assert!(!out.exists());
     assert!(!fleet.path("logs").exists());
+}
+
+/// A host whose tools lie or die: a wrong digest is a digest mismatch (nothing at the target,
+/// no temporary left), and a script that dies without saying why is an unexpected reply.
+#[test]
+fn a_host_that_misbehaves_is_reported_in_plain_words() {
+    let fleet = fleet();
+    let src = local_file(&fleet, "a.txt", b"a\n", 0o644);
+    // openssl, which the host's hashing prefers, answers zeros for everything.
+    fleet.on_host(
+        "web01",
+        "printf '#!/bin/sh\\necho 0000000000000000000000000000000000000000000000000000000000000000\\n' \
+         > /tmp/.openssl && chmod 755 /tmp/.openssl && mount --bind /tmp/.openssl /usr/bin/openssl",
+    );
+    let run = fleet.run(&["push", "-g", "web01", "--json", &src, "/tmp/"]);
+    run.code(1);
+    assert_eq!(
+        run.host("web01")["reason"],
+        "digest mismatch writing `/tmp/a.txt`: the copy on the host differs from the local file"
+    );
+    assert_eq!(fleet.on_host("web01", "ls /tmp"), "");
+    // cat kills the shell that runs it: no diagnosis, no marker.
+    fleet.on_host(
+        "web02",
+        "printf '#!/bin/sh\\nkill -9 $PPID\\n' > /tmp/.cat && chmod 755 /tmp/.cat && \
+         mount --bind /tmp/.cat /usr/bin/cat",
+    );
+    let run = fleet.run(&["push", "-g", "web02", "--json", &src, "/tmp/b.txt"]);
+    run.code(1);
+    assert_eq!(
+        run.host("web02")["reason"],
+        "failed writing `/tmp/b.txt`: unexpected reply from the host (-v shows its stderr)"
+    );
 }

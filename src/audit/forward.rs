@@ -215,6 +215,8 @@ impl Entry {
             Record::End(e) => ("end", Some(e.op.as_str())),
             Record::Segment { .. } => ("segment", None),
             Record::Prune(_) => ("prune", None),
+            Record::Anchor { .. } => ("anchor", None),
+            Record::Incomplete(i) => ("incomplete", Some(i.op.as_str())),
         };
         if let Some(op) = op {
             add("op", op);
@@ -241,7 +243,7 @@ impl Entry {
                 }
             }
             Record::Prune(p) => add("operator", &p.operator),
-            Record::Segment { .. } => severity = 5,
+            Record::Segment { .. } | Record::Anchor { .. } | Record::Incomplete(_) => severity = 5,
         }
         Entry {
             hash: hash.to_string(),

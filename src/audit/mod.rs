@@ -4,26 +4,37 @@
 //! Every append happens under an exclusive `flock` on `DIR/.lock`, reads the hash of the last
 //! line on disk, and writes one whole line with one `write` call. So concurrent hostctl
 //! processes never interleave or fork the chain, and a process killed at any point leaves every
-//! record it finished writing. Files rotate through tracing-appender's rolling appender, which
-//! writes straight to the file (no background thread, nothing to lose on exit).
+//! record it finished writing. A write that fails (a full disk) is cut off again, so it never
+//! leaves a half line that would read as a crash. The directory is 0700 and every file 0600
+//! (`private`).
+//!
+//! The head anchor (`.head`) names the last line. Each writer checks it before appending: one
+//! that is missing or names another line means the newest records were removed or edited, and
+//! the writer records that (an `anchor` record) instead of quietly moving the anchor on.
 
 pub mod forward;
 mod journald;
+mod private;
 pub mod read;
 pub mod record;
+pub mod recorder;
+pub mod reserve;
 pub mod seal;
 pub mod select;
 mod spool;
 mod syslog;
 pub mod verify;
 
+pub use private::exposure;
+
 use record::{GENESIS, Line, Record};
+use reserve::Reserve;
 use sha2::{Digest, Sha256};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
-use tracing_appender::rolling::{RollingFileAppender, Rotation};
 
 pub const FILE_PREFIX: &str = "audit";
 pub const FILE_SUFFIX: &str = "jsonl";
@@ -40,39 +51,57 @@ pub enum AuditError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "cannot set aside room in `{}` for the operation's closing records: {source} (no host was contacted; free some space)",
+        path.display()
+    )]
+    Reserve {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The log failed mid-run: what was lost, for stderr.
+    #[error("cannot write to `{}`: {source}{}", path.display(), recorder::aftermath(lost, *not_started, *closed))]
+    Incomplete {
+        path: PathBuf,
+        source: std::io::Error,
+        /// Hosts that ran but whose records were not written.
+        lost: Vec<String>,
+        /// Hosts never started because the log failed.
+        not_started: usize,
+        /// Whether the closing records (what was lost, the end) were written.
+        closed: bool,
+    },
 }
 
 pub struct AuditLog {
     dir: PathBuf,
-    appender: RollingFileAppender,
     lock: File,
+    /// Room for this operation's closing records.
+    reserve: Option<Reserve>,
     /// Where each record also goes (`forward.rs`).
     forward: Option<forward::Forwarder>,
 }
 
 impl AuditLog {
+    /// Opens (creating) the log directory, making it private; warns on stderr about what it
+    /// tightened or could not.
     pub fn open(dir: &Path) -> Result<AuditLog, AuditError> {
         let open_err = |source| AuditError::Open {
             path: dir.to_path_buf(),
             source,
         };
-        std::fs::create_dir_all(dir).map_err(open_err)?;
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(dir.join(".lock"))
-            .map_err(open_err)?;
-        let appender = RollingFileAppender::builder()
-            .rotation(Rotation::DAILY)
-            .filename_prefix(FILE_PREFIX)
-            .filename_suffix(FILE_SUFFIX)
-            .build(dir)
-            .map_err(|e| open_err(std::io::Error::other(e.to_string())))?;
+        for note in private::prepare(dir).map_err(open_err)? {
+            eprintln!("hostctl: warning: {note}");
+        }
+        let lock = private::open(
+            &dir.join(".lock"),
+            OpenOptions::new().create(true).truncate(false).write(true),
+        )
+        .map_err(open_err)?;
         Ok(AuditLog {
             dir: dir.to_path_buf(),
-            appender,
             lock,
+            reserve: None,
             forward: None,
         })
     }
@@ -101,6 +130,31 @@ impl AuditLog {
         self.append_locked(record)
     }
 
+    /// Sets aside `bytes` for the closing records of operation `op` (see `close`).
+    pub fn reserve(&mut self, op: &str, bytes: u64) -> Result<(), AuditError> {
+        let lock = self.lock.try_clone().map_err(|e| self.write_err(e))?;
+        let _lock = crate::flock::Lock::exclusive(&lock).map_err(|e| self.write_err(e))?;
+        let reserve =
+            Reserve::take(&self.dir, op, bytes).map_err(|source| AuditError::Reserve {
+                path: self.dir.clone(),
+                source,
+            })?;
+        self.reserve = Some(reserve);
+        Ok(())
+    }
+
+    /// Frees the reserved space and appends `records` in its place, under one lock so no other
+    /// hostctl takes the space first.
+    pub fn close(&mut self, records: Vec<Record>) -> Result<(), AuditError> {
+        let lock = self.lock.try_clone().map_err(|e| self.write_err(e))?;
+        let _lock = crate::flock::Lock::exclusive(&lock).map_err(|e| self.write_err(e))?;
+        self.reserve = None;
+        for record in records {
+            self.append_locked(record)?;
+        }
+        Ok(())
+    }
+
     fn write_err(&self, source: std::io::Error) -> AuditError {
         AuditError::Write {
             path: self.dir.clone(),
@@ -111,14 +165,21 @@ impl AuditLog {
     /// The caller holds the lock.
     fn append_locked(&mut self, record: Record) -> Result<(), AuditError> {
         let tail = last_line(&self.dir).map_err(|e| self.write_err(e))?;
-        let mut prev = tail.hash;
-        if let Some(file) = tail.truncated_in {
+        let head = read_head(&self.dir).map_err(|e| self.write_err(e))?;
+        // An empty log without anchor; the anchor on the last line; or one line behind it, when
+        // a writer was killed between the line and the anchor.
+        let fits = match &head {
+            None => tail.hash == GENESIS,
+            Some(h) => *h == tail.hash || Some(h) == tail.prev.as_ref(),
+        };
+        let mut prev = tail.hash.clone();
+        if let Some(file) = &tail.truncated_in {
             // A crash cut that file's last line short. End the line where it is, and chain a
             // segment record to the last complete line so `log verify` can tell a crash from
             // tampering.
             let end = OpenOptions::new()
                 .append(true)
-                .open(&file)
+                .open(file)
                 .and_then(|mut f| f.write_all(b"\n"));
             end.map_err(|e| self.write_err(e))?;
             let name = file
@@ -133,6 +194,16 @@ impl AuditLog {
                 record: Record::Segment { reason },
             })?;
         }
+        if !fits {
+            prev = self.write(Line {
+                prev,
+                time: now(),
+                record: Record::Anchor {
+                    head,
+                    last: tail.hash,
+                },
+            })?;
+        }
         self.write(Line {
             prev,
             time: now(),
@@ -141,21 +212,37 @@ impl AuditLog {
         Ok(())
     }
 
-    /// Writes one line whole, then moves the head anchor to it; returns its hash.
+    /// Writes one line whole, then moves the head anchor to it; returns its hash. A line that
+    /// cannot be written whole is cut off again: a full disk leaves no half line behind.
     fn write(&mut self, line: Line) -> Result<String, AuditError> {
         let text = serde_json::to_string(&line).expect("records serialize");
-        self.appender
-            .write_all(format!("{text}\n").as_bytes())
+        let date = line.time.get(..10).unwrap_or("unknown");
+        let path = self.dir.join(format!("{FILE_PREFIX}.{date}.{FILE_SUFFIX}"));
+        let mut file = private::open(&path, OpenOptions::new().append(true).create(true))
             .map_err(|e| self.write_err(e))?;
+        let len = file.metadata().map_err(|e| self.write_err(e))?.len();
+        if let Err(e) = file.write_all(format!("{text}\n").as_bytes()) {
+            let _ = file.set_len(len);
+            return Err(self.write_err(e));
+        }
         let hash = hash_line(&text);
-        let tmp = self.dir.join(".head.tmp");
-        std::fs::write(&tmp, format!("{hash}\n"))
-            .and_then(|()| std::fs::rename(&tmp, self.dir.join(HEAD)))
-            .map_err(|e| self.write_err(e))?;
+        self.move_head(&hash).map_err(|e| self.write_err(e))?;
         if let Some(forward) = &mut self.forward {
             forward.push(&line, &text, &hash);
         }
         Ok(hash)
+    }
+
+    /// Overwrites the anchor in place: the same 65 bytes each time, so it needs no new disk
+    /// space once it exists (a full disk cannot leave it behind).
+    fn move_head(&self, hash: &str) -> std::io::Result<()> {
+        let file = private::open(
+            &self.dir.join(HEAD),
+            OpenOptions::new().write(true).create(true).truncate(false),
+        )?;
+        let text = format!("{hash}\n");
+        file.write_all_at(text.as_bytes(), 0)?;
+        file.set_len(text.len() as u64)
     }
 
     /// Removes whole daily files dated before `cutoff` (`YYYY-MM-DD`), then records that it did,
@@ -180,6 +267,10 @@ impl AuditLog {
         for file in &old {
             std::fs::remove_file(file).map_err(|e| self.write_err(e))?;
         }
+        if kept.is_empty() && !old.is_empty() {
+            // Every record went, the one the anchor names too: the chain starts again.
+            let _ = std::fs::remove_file(self.dir.join(HEAD));
+        }
         let removed: Vec<String> = old
             .iter()
             .map(|f| {
@@ -197,6 +288,15 @@ impl AuditLog {
         };
         self.append_locked(Record::Prune(record))?;
         Ok(removed)
+    }
+}
+
+/// What the head anchor says, if there is one.
+fn read_head(dir: &Path) -> std::io::Result<Option<String>> {
+    match std::fs::read_to_string(dir.join(HEAD)) {
+        Ok(text) => Ok(Some(text.trim().to_string())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
     }
 }
 
@@ -239,6 +339,8 @@ pub fn now() -> String {
 struct Tail {
     /// Hash of the last complete line (GENESIS for an empty log).
     hash: String,
+    /// That line's own `prev`, when it has one.
+    prev: Option<String>,
     /// The file whose last line has no newline: a write cut short.
     truncated_in: Option<PathBuf>,
 }
@@ -281,17 +383,9 @@ fn last_line(dir: &Path) -> std::io::Result<Tail> {
                 }
             };
             match text.iter().rposition(|&b| b == b'\n') {
-                Some(i) => {
-                    return Ok(Tail {
-                        hash: hash_line(&String::from_utf8_lossy(&text[i + 1..])),
-                        truncated_in,
-                    });
-                }
+                Some(i) => return Ok(Tail::of(&text[i + 1..], truncated_in)),
                 None if start == 0 && !text.is_empty() => {
-                    return Ok(Tail {
-                        hash: hash_line(&String::from_utf8_lossy(text)),
-                        truncated_in,
-                    });
+                    return Ok(Tail::of(text, truncated_in));
                 }
                 None if start == 0 => break, // only a partial line in this file: look further back
                 None => chunk *= 4,
@@ -300,8 +394,24 @@ fn last_line(dir: &Path) -> std::io::Result<Tail> {
     }
     Ok(Tail {
         hash: GENESIS.to_string(),
+        prev: None,
         truncated_in,
     })
+}
+
+impl Tail {
+    fn of(line: &[u8], truncated_in: Option<PathBuf>) -> Tail {
+        #[derive(serde::Deserialize)]
+        struct Prev {
+            prev: String,
+        }
+        let line = String::from_utf8_lossy(line);
+        Tail {
+            hash: hash_line(&line),
+            prev: serde_json::from_str::<Prev>(&line).ok().map(|p| p.prev),
+            truncated_in,
+        }
+    }
 }
 
 /// `user@machine` of the local operator.

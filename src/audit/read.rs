@@ -5,7 +5,7 @@
 //! records in full.
 
 use super::log_files;
-use super::record::{End, HostResult, Line, Record, Start};
+use super::record::{End, HostResult, Incomplete, Line, Record, Start};
 use crate::status::{Counts, HostStatus};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -21,6 +21,8 @@ pub struct Operation {
     /// Full host records: filled only by `operation`.
     pub hosts: Vec<HostResult>,
     pub end: Option<(String, End)>,
+    /// The log could not take every record (a full disk): what it kept in short.
+    pub incomplete: Option<Incomplete>,
 }
 
 impl Operation {
@@ -42,11 +44,19 @@ impl Operation {
             // A name this version does not know is not a success.
             counts.add(HostStatus::from_name(status).unwrap_or(HostStatus::Failed));
         }
+        // Hosts never started after the log could not be written have no record of their own:
+        // only the end record counts them.
+        if let Some((_, end)) = &self.end {
+            counts.skipped = counts.skipped.max(end.counts.skipped);
+        }
         counts
     }
 
     /// What a reader should call this operation's state.
     pub fn state(&self, this_machine: &str) -> &'static str {
+        if self.incomplete.is_some() {
+            return "incomplete";
+        }
         match &self.end {
             Some((_, end)) if end.interrupted => "interrupted",
             Some(_) => "done",
@@ -117,6 +127,7 @@ pub fn newest(
     let mut statuses: HashMap<String, Vec<(String, String)>> = HashMap::new();
     let mut fulls: HashMap<String, Vec<HostResult>> = HashMap::new();
     let mut ends: HashMap<String, (String, End)> = HashMap::new();
+    let mut incompletes: HashMap<String, Incomplete> = HashMap::new();
     for file in log_files(dir)?.iter().rev() {
         let date = super::file_date(file).unwrap_or_default();
         if q.until_date.is_some_and(|u| date > u) {
@@ -172,6 +183,18 @@ pub fn newest(
                         ends.insert(end.op.clone(), (time, end));
                     }
                 }
+                Some("incomplete") => {
+                    if let Ok(Line {
+                        record: Record::Incomplete(inc),
+                        ..
+                    }) = serde_json::from_str::<Line>(line)
+                    {
+                        // Its hosts finished after every recorded one.
+                        let list = file_statuses.entry(inc.op.clone()).or_default();
+                        list.extend(inc.hosts.iter().map(|b| (b.host.clone(), b.status.clone())));
+                        incompletes.insert(inc.op.clone(), inc);
+                    }
+                }
                 _ => {}
             }
         }
@@ -191,6 +214,7 @@ pub fn newest(
                 statuses: statuses.remove(&id).unwrap_or_default(),
                 hosts: fulls.remove(&id).unwrap_or_default(),
                 end: ends.remove(&id),
+                incomplete: incompletes.remove(&id),
                 start,
             };
             if keep(&op) {

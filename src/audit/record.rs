@@ -31,6 +31,31 @@ pub enum Record {
     /// `log prune` removed whole daily files; the oldest remaining record carries
     /// `first_prev` as its `prev`, which `log verify` accepts as the chain's new start.
     Prune(Prune),
+    /// The writer found the head anchor missing (`head` null) or naming another line than the
+    /// last one on disk (`last`): the newest records were removed or edited since the last
+    /// write. Recorded so that moving the anchor on does not hide it; `log verify` fails here.
+    Anchor { head: Option<String>, last: String },
+    /// A record could not be written (a full disk): hostctl stopped starting hosts, wrote
+    /// nothing more, then used the space set aside at the start for this and the end record.
+    Incomplete(Incomplete),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Incomplete {
+    pub op: String,
+    /// The write error.
+    pub reason: String,
+    /// Hosts that ran but whose records were not written: their status, without output.
+    pub hosts: Vec<Brief>,
+}
+
+/// A host's result in short.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Brief {
+    pub host: String,
+    pub status: String,
+    #[serde(default)]
+    pub exit_code: Option<i32>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -106,11 +131,16 @@ pub struct HostResult {
 }
 
 /// Captured output: the kept text, how many bytes there were in all, and whether it was cut.
+/// With `--no-log-output` the text is withheld and the SHA-256 of the whole stream kept instead.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Output {
     pub text: String,
     pub bytes: u64,
     pub truncated: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub withheld: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
 }
 
 /// How the operation ended: hosts per status (one field per status name; records written
@@ -137,6 +167,7 @@ impl HostResult {
                 text: kept.text(),
                 bytes: kept.total,
                 truncated: kept.truncated(),
+                ..Output::default()
             }
         };
         let (signal, reason) = match &outcome.status {
@@ -160,6 +191,26 @@ impl HostResult {
             stdout: output(&outcome.stdout),
             stderr: output(&outcome.stderr),
             transfer: outcome.transfer.clone(),
+        }
+    }
+}
+
+impl HostResult {
+    /// `--no-log-output`: keeps each stream's size and the SHA-256 of all of it, not its text.
+    pub fn withhold_output(&mut self, [stdout, stderr]: [String; 2]) {
+        for (output, sha256) in [(&mut self.stdout, stdout), (&mut self.stderr, stderr)] {
+            output.text.clear();
+            output.truncated = false;
+            output.withheld = true;
+            output.sha256 = Some(sha256);
+        }
+    }
+
+    pub fn brief(&self) -> Brief {
+        Brief {
+            host: self.host.clone(),
+            status: self.status.clone(),
+            exit_code: self.exit_code,
         }
     }
 }

@@ -2,10 +2,12 @@
 //! record that does not fit.
 //!
 //! What it tells apart: a crash mid-write (a half line, after which the writer started a
-//! `segment` record chained to the last complete line, or a half line at the very end) is not
-//! tampering; an edited, deleted, inserted or reordered record is. The head anchor covers the
-//! newest records, which no later record vouches for. What it cannot catch: someone who rewrites
-//! the whole chain and the anchor (there is no secret key); ship the log elsewhere for that.
+//! `segment` record chained to the last complete line, or a half line at the very end) and a
+//! full disk (an `incomplete` record) are not tampering; an edited, deleted, inserted or
+//! reordered record is. The head anchor covers the newest records, which no later record vouches
+//! for: a missing anchor, or a writer that found it missing or stale (an `anchor` record), fails.
+//! What it cannot catch: someone who rewrites the chain from some record on and the anchor to
+//! match (there is no secret key); ship the log elsewhere for that.
 
 use super::record::{GENESIS, Line, Record};
 use super::{HEAD, hash_line, log_files};
@@ -24,12 +26,16 @@ pub struct Report {
 #[derive(Debug, serde::Serialize)]
 pub struct Problem {
     pub file: String,
+    /// 0: the file as a whole.
     pub line: usize,
     pub op: Option<String>,
     pub message: String,
 }
 
 pub fn verify(dir: &Path) -> std::io::Result<Report> {
+    // Writers wait while we read, so the anchor and the last line are read as one state.
+    let lock = std::fs::File::open(dir.join(".lock")).ok();
+    let _lock = lock.as_ref().map(crate::flock::Lock::shared).transpose()?;
     let files = log_files(dir)?;
     let mut report = Report {
         files: files.len(),
@@ -91,6 +97,17 @@ pub fn verify(dir: &Path) -> std::io::Result<Report> {
             };
             report.records += 1;
             let op = record.op.map(str::to_string);
+            match record.kind {
+                "anchor" => {
+                    report.problem = Some(fail(anchor_message(line), None));
+                    break 'files;
+                }
+                "incomplete" => report.notes.push(format!(
+                    "{name}:{line_no}{}",
+                    incomplete_note(line, op.as_deref())
+                )),
+                _ => {}
+            }
             match (&expected, damaged.take()) {
                 (None, _) if record.prev == GENESIS => {}
                 (None, _) if pruned_starts.iter().any(|p| p == record.prev) => {
@@ -133,6 +150,13 @@ pub fn verify(dir: &Path) -> std::io::Result<Report> {
             expected = Some(hash_line(line));
         }
     }
+    let exposed = super::exposure(dir);
+    if !exposed.is_empty() {
+        report.notes.push(format!(
+            "readable by other users: {}; the next hostctl operation makes what it owns private",
+            exposed.join(", ")
+        ));
+    }
     if report.problem.is_none() {
         check_head(
             dir,
@@ -149,9 +173,12 @@ pub fn verify(dir: &Path) -> std::io::Result<Report> {
 fn check_head(dir: &Path, last: Option<&str>, before_last: Option<&str>, report: &mut Report) {
     let Ok(head) = std::fs::read_to_string(dir.join(HEAD)) else {
         if last.is_some() {
-            report.notes.push(format!(
-                "no {HEAD} anchor: the newest records are vouched for by nothing after them"
-            ));
+            report.problem = Some(Problem {
+                file: HEAD.into(),
+                line: 0,
+                op: None,
+                message: "the head anchor is missing but the log holds records: it was deleted, and the newest records or daily files may have gone with it (hostctl rewrites the anchor with every record)".into(),
+            });
         }
         return;
     };
@@ -169,6 +196,43 @@ fn check_head(dir: &Path, last: Option<&str>, before_last: Option<&str>, report:
         op: None,
         message: "the newest records were edited or removed: the last record is not the one the head anchor names".into(),
     });
+}
+
+/// A writer found the anchor missing or stale before it wrote this record.
+fn anchor_message(line: &str) -> String {
+    let head = match serde_json::from_str::<Line>(line) {
+        Ok(Line {
+            record: Record::Anchor { head, .. },
+            ..
+        }) => head,
+        _ => None,
+    };
+    match head {
+        None => "when this record was written the head anchor was missing: the newest records before it may have been removed along with the anchor",
+        Some(_) => "when this record was written the head anchor named another record than the last one: the newest records before it were removed or edited",
+    }
+    .into()
+}
+
+/// `: the log could not be written (...)`, for a note.
+fn incomplete_note(line: &str, op: Option<&str>) -> String {
+    let Ok(Line {
+        record: Record::Incomplete(inc),
+        ..
+    }) = serde_json::from_str::<Line>(line)
+    else {
+        return String::new();
+    };
+    let op = op.map(|o| format!(" (operation {o})")).unwrap_or_default();
+    let hosts = match inc.hosts.len() {
+        0 => "every host that ran was recorded".to_string(),
+        1 => "recorded 1 host's status without its output".to_string(),
+        n => format!("recorded {n} hosts' statuses without their output"),
+    };
+    format!(
+        "{op}: the log could not be written ({}): hostctl stopped starting hosts and {hosts}; not a crash",
+        inc.reason
+    )
 }
 
 /// The fields the chain needs; the rest of the line is validated and skipped.

@@ -9,7 +9,8 @@ pub mod transfer;
 
 use privilege::Become;
 
-use crate::audit::record::{End, HostResult, InputDigest, Record, Start};
+use crate::audit::record::{End, InputDigest, Start};
+use crate::audit::recorder::Recorder;
 use crate::audit::{self, AuditLog};
 use crate::error::Error;
 use crate::event::{Event, HostEventKind};
@@ -18,7 +19,7 @@ use crate::plan::{Operation, Plan, PullSpec, PushSpec, RunSpec};
 use crate::render::{self, Summary};
 use crate::ssh::known_hosts::KnownHostsCache;
 use crate::ssh::{Bastions, Credentials};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 /// What every host's job shares: credentials, known_hosts, limits.
@@ -128,12 +129,19 @@ pub fn dry_run(plan: &Plan) -> String {
             )
         }
         Operation::Push(PushSpec {
-            manifest, remote, ..
-        }) => format!(
-            "push {} entries ({}) to {remote}\n",
-            manifest.entries.len(),
-            render::bytes(manifest.total_bytes())
-        ),
+            manifest, mkdir, ..
+        }) => {
+            let privilege = privilege::Become::new(plan.sudo.clone(), None);
+            format!(
+                "{}each changed file goes to a hidden temporary beside its path, is checked\n\
+                 against its SHA-256 on the host, then renamed onto it; every step runs {}\n",
+                manifest.describe(*mkdir),
+                match privilege.active() {
+                    true => format!("as: {}", privilege.command("SCRIPT", None)),
+                    false => "in the login shell".into(),
+                }
+            )
+        }
         Operation::Pull(PullSpec {
             remotes, local_dir, ..
         }) => {
@@ -171,6 +179,7 @@ pub fn dry_run(plan: &Plan) -> String {
         live_output: false,
         batch: plan.batch,
         max_fail: plan.max_fail,
+        halt: Default::default(),
     };
     if let Some(limit) = plan
         .max_fail
@@ -219,16 +228,17 @@ pub fn execute(
     log: &mut AuditLog,
 ) -> Result<u8, Error> {
     let op = audit::new_op_id();
-    log.append(Record::Start(start_record(
-        &op,
-        &plan,
-        shared.input.as_ref(),
-    )))?;
+    let start = start_record(&op, &plan, shared.input.as_ref());
+    let in_flight = plan
+        .forks
+        .min(plan.batch.unwrap_or(usize::MAX))
+        .min(plan.targets.len());
+    let mut recorder = Recorder::start(log, start, in_flight, plan.no_log_output)?;
     let started = Instant::now();
-    if let Err(source) = audit::forward::confirmed(log) {
+    if let Err(source) = recorder.forwarded() {
         // `--audit-required`: not one host before the start record is safe elsewhere.
         let hosts = plan.targets.len();
-        log.append(Record::End(End {
+        let closed = recorder.finish(End {
             op: op.clone(),
             counts: crate::status::Counts {
                 skipped: hosts,
@@ -237,19 +247,25 @@ pub fn execute(
             interrupted: false,
             exit_code: crate::status::Exit::Audit.code() as i32,
             duration_ms: started.elapsed().as_millis() as u64,
-        }))?;
+        });
         let _ = audit::forward::conclude(log);
+        closed?;
         return Err(Error::ForwardRequired {
             source,
             hosts,
             not_started: hosts,
         });
     }
+    let halt = Arc::new(OnceLock::new());
+    let mut unforwarded = None;
     let executor = Executor {
         forks: plan.forks,
-        live_output: plan.output == crate::plan::OutputMode::Stream || plan.out_dir.is_some(),
+        live_output: plan.output == crate::plan::OutputMode::Stream
+            || plan.out_dir.is_some()
+            || recorder.wants_output(),
         batch: plan.batch,
         max_fail: plan.max_fail,
+        halt: halt.clone(),
     };
     if let Some(limit) = plan
         .max_fail
@@ -260,22 +276,31 @@ pub fn execute(
     let mut renderer = render::for_plan(&plan, &op);
     let mut summary = Summary::new(plan.targets.len());
     summary.max_fail = plan.max_fail;
-    let mut audit_error = None;
     let mut out_dir = plan.out_dir.as_deref().map(render::OutDir::new);
     let end = executor.execute(Arc::new(plan.targets.clone()), job, |event| {
         renderer.event(&plan, &event);
         if let Some(out) = &mut out_dir {
             out.event(&plan, &event);
         }
-        if let Event::Host(e) = &event
-            && let HostEventKind::Finished(outcome) = &e.kind
-        {
-            summary.add(outcome);
+        if let Event::Host(e) = &event {
+            if let HostEventKind::Finished(outcome) = &e.kind {
+                summary.add(outcome);
+            }
             let target = &plan.targets[e.host];
-            let mut record = HostResult::new(&op, &target.name, &target.address, outcome);
-            record.finished_ms = Some(e.elapsed.as_millis() as u64);
-            if let Err(err) = log.append(Record::Host(record)) {
-                audit_error.get_or_insert(err);
+            if !recorder.event(e, &target.name, &target.address) {
+                let _ = halt.set("not started: the audit log could not be written".into());
+            }
+            // `--audit-required`: this host's record reached every destination before its slot
+            // goes to another host, or no other host starts.
+            if matches!(e.kind, HostEventKind::Finished(_))
+                && unforwarded.is_none()
+                && let Err(err) = recorder.forwarded()
+            {
+                unforwarded = Some(err);
+                let _ = halt.set(
+                    "not started: an audit record did not reach its destination (--audit-required)"
+                        .into(),
+                );
             }
         }
     })?;
@@ -285,16 +310,24 @@ pub fn execute(
     summary.elapsed = started.elapsed();
     renderer.finish(&plan, &summary);
     let code = summary.exit_code();
-    log.append(Record::End(End {
+    let recorded = recorder.finish(End {
         op: op.clone(),
         counts: summary.counts,
         interrupted: summary.interrupted,
-        exit_code: code as i32,
+        exit_code: match unforwarded {
+            Some(_) => crate::status::Exit::Audit.code() as i32,
+            None => code as i32,
+        },
         duration_ms: summary.elapsed.as_millis() as u64,
-    }))?;
+    });
     let forwarded = audit::forward::conclude(log);
-    if let Some(err) = audit_error {
-        return Err(err.into());
+    recorded?;
+    if let Some(source) = unforwarded {
+        return Err(Error::ForwardRequired {
+            source,
+            hosts: plan.targets.len(),
+            not_started: summary.counts.skipped,
+        });
     }
     forwarded?;
     Ok(code)
@@ -318,11 +351,10 @@ fn start_record(op: &str, plan: &Plan, input: Option<&Input>) -> Start {
         Operation::Push(PushSpec {
             manifest, remote, ..
         }) => {
-            // The sources as given: the entries at the top of each walked tree.
-            let roots = manifest.entries.iter().filter(|e| !e.rel.contains('/'));
+            let sources = manifest.sources.iter();
             (
                 None,
-                roots.map(|e| e.local.display().to_string()).collect(),
+                sources.map(|s| s.display().to_string()).collect(),
                 Some(remote.clone()),
             )
         }

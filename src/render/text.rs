@@ -199,8 +199,18 @@ impl Renderer for BlockRenderer {
                     }
                 }
                 HostEventKind::Finished(outcome) => {
+                    // push: the host's stderr is hostctl's own scripts talking; the reason
+                    // says what failed, -v, --json and the audit record keep the raw text.
+                    let mut shown;
+                    let outcome = if self.by_bytes && !self.pull {
+                        shown = (**outcome).clone();
+                        shown.stderr = Captured::default();
+                        &shown
+                    } else {
+                        &**outcome
+                    };
                     match &mut self.gathered {
-                        Some(held) => held.push((e.host, (**outcome).clone())),
+                        Some(held) => held.push((e.host, outcome.clone())),
                         None => self.print(&block(&plan.targets[e.host].name, outcome, self.pull)),
                     }
                     self.done += 1;

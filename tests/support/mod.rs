@@ -191,6 +191,27 @@ impl Fleet {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// The processes of `host` whose command line contains `needle`, one `PID ARGS` line each.
+    /// A host's processes are those in its mount namespace, so this sees a command even after
+    /// it was reparented to init, and never a process of another host or another test's fleet.
+    pub fn processes(&self, host: &str, needle: &str) -> String {
+        let ns = |pid: &str| std::fs::read_link(format!("/proc/{pid}/ns/mnt")).ok();
+        let host_ns = ns(&self.listener_pid(host).to_string()).expect("host's mount namespace");
+        let mut out = String::new();
+        for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let pid = entry.file_name().to_string_lossy().into_owned();
+            if !pid.bytes().all(|b| b.is_ascii_digit()) || ns(&pid).as_ref() != Some(&host_ns) {
+                continue;
+            }
+            let args = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let args = String::from_utf8_lossy(&args).replace('\0', " ");
+            if args.contains(needle) {
+                out.push_str(&format!("{pid} {}\n", args.trim_end()));
+            }
+        }
+        out
+    }
+
     /// Kills `host`'s sshd and every session it serves: the host is down.
     pub fn kill(&self, host: &str) {
         let root = self.listener_pid(host);
@@ -198,6 +219,23 @@ impl Fleet {
         pids.push(root);
         for pid in pids {
             unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+        // Down means down: until the listener is gone, its socket may still take a connection
+        // that nobody answers ("Failed getting banner" instead of "connection refused").
+        let started = std::time::Instant::now();
+        while std::fs::read_to_string(format!("/proc/{root}/stat")).is_ok_and(|stat| {
+            !stat
+                .rsplit(')')
+                .next()
+                .unwrap_or("")
+                .trim_start()
+                .starts_with('Z')
+        }) {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(10),
+                "{host}'s sshd survived SIGKILL"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
         }
         let _ = std::fs::remove_file(self.path(&format!("hosts/{host}/listener.pid")));
     }
