@@ -7,6 +7,7 @@ mod support;
 
 use std::collections::HashSet;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixDatagram;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -268,6 +269,20 @@ fn local_lines(fleet: &Fleet) -> Vec<String> {
         .collect()
 }
 
+/// `dir` and everything under it.
+fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = vec![dir.to_path_buf()];
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
 fn hashes(lines: &[String]) -> Vec<String> {
     lines
         .iter()
@@ -454,6 +469,12 @@ fn log_forward_drains_the_spool_once_the_collector_is_back() {
     let run = fleet.run(&["run", "-g", "all", "hostname"]);
     run.code(0);
     assert!(run.stderr.contains("5 records"), "{}", run.stderr);
+    // The spool holds the records: private like the log.
+    for entry in walk(&fleet.path("logs/forward")) {
+        let mode = std::fs::metadata(&entry).unwrap().permissions().mode() & 0o777;
+        let want = if entry.is_dir() { 0o700 } else { 0o600 };
+        assert_eq!(mode, want, "{}", entry.display());
+    }
     let down = fleet.run(&["log", "forward", "--json"]);
     down.code(3);
     let report = &down.json()[0];

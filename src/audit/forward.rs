@@ -371,8 +371,15 @@ impl Outlet {
             ca_file: settings.ca_file.clone(),
         };
         let text = serde_json::to_string_pretty(&config).expect("config serializes");
-        std::fs::write(dir.join("destination.json"), text + "\n")
-            .map_err(|e| spool_err(e.to_string()))?;
+        super::private::open(
+            &dir.join("destination.json"),
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true),
+        )
+        .and_then(|mut f| std::io::Write::write_all(&mut f, (text + "\n").as_bytes()))
+        .map_err(|e| spool_err(e.to_string()))?;
         let link = link(dest, settings.ca_file.as_deref()).map_err(|reason| {
             ForwardError::Undelivered {
                 url: dest.url(),

@@ -13,7 +13,7 @@
 use crate::flock::Lock;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::FileExt;
+use std::os::unix::fs::{DirBuilderExt, FileExt};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
@@ -57,7 +57,11 @@ impl Batch {
 
 impl Spool {
     pub fn open(dir: &Path, limit: u64) -> std::io::Result<Spool> {
-        std::fs::create_dir_all(dir)?;
+        // Private like the rest of the log: the spool holds the same records.
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(super::private::DIR_MODE)
+            .create(dir)?;
         let open = |name: &str, append: bool| {
             let mut o = OpenOptions::new();
             o.create(true).read(true);
@@ -66,7 +70,7 @@ impl Spool {
             } else {
                 o.write(true).truncate(false);
             }
-            o.open(dir.join(name))
+            super::private::open(&dir.join(name), &mut o)
         };
         Ok(Spool {
             dir: dir.to_path_buf(),
