@@ -368,8 +368,15 @@ pub enum LogCommand {
     List(LogListArgs),
     /// One operation in full: every host's status, exit code, duration, bytes and output
     Show(LogShowArgs),
-    /// Check the hash chain; exit 0 when intact, 1 when a record was edited, removed or reordered
-    Verify(JsonArg),
+    /// Check the hash chain, and the seals with --verify-key; exit 0 when intact, 1 when a
+    /// record was edited, removed or reordered
+    #[command(
+        after_help = "Examples:\n  hostctl log verify                           the chain and the head anchor\n  hostctl log verify --verify-key audit.key    every seal too (see `hostctl log seal init`)"
+    )]
+    Verify(LogVerifyArgs),
+    /// Forward-secure sealing of the log: `init` starts it and writes the verification key
+    #[command(subcommand)]
+    Seal(SealCommand),
     /// Send what the forwarding spools still hold, in order, and report what is pending;
     /// exit 0 when nothing is left, 3 when some destination is still unreachable
     #[command(
@@ -390,6 +397,41 @@ pub enum LogCommand {
         after_help = "Examples:\n  hostctl run -g web 'sha256sum /etc/app/*.conf'      (today, and again tomorrow)\n  hostctl log diff 1a21a0 1a2f33                      what changed on each host\n  hostctl log diff 1a21a0 1a2f33 --host web03 --json\n\nIds are unique prefixes, as `hostctl log` lists them. The log keeps the first 64 KiB of each\nhost's output; the diff covers that part and says so when output was cut."
     )]
     Diff(LogDiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LogVerifyArgs {
+    /// The verification key `hostctl log seal init` wrote: check every seal as well
+    #[arg(long, value_name = "FILE")]
+    pub verify_key: Option<PathBuf>,
+    /// One JSON object
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SealCommand {
+    /// Start sealing: from now on every record is sealed with a key that evolves forward and
+    /// erases the one before; the verification key goes to FILE (shown once) and never stays
+    /// in the log directory
+    #[command(
+        after_help = "Example:\n  hostctl log seal init --verify-key /media/auditor/hostctl.key\n  hostctl log verify --verify-key /media/auditor/hostctl.key     (later, anywhere)\n\nKeep the key off this machine: whoever holds it can forge seals. Someone who takes root\nhere later holds only the current key, so records sealed before then cannot be changed,\nre-sealed or cut off without `log verify --verify-key` naming the record."
+    )]
+    Init(SealInitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SealInitArgs {
+    /// Where to write the verification key (a new file)
+    #[arg(long, value_name = "FILE", required = true)]
+    pub verify_key: PathBuf,
+    /// When the key steps forward: a duration (15m, 1h) or `operation` (after every operation)
+    #[arg(long, value_name = "DURATION|operation", default_value = "15m")]
+    pub epoch: String,
+    /// Start again with a new key although sealing is already on (the old key then verifies
+    /// only the records before this)
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -478,13 +520,6 @@ pub struct LogShowArgs {
     /// Only this host's result
     #[arg(long, value_name = "NAME")]
     pub host: Option<String>,
-    /// One JSON object
-    #[arg(long)]
-    pub json: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct JsonArg {
     /// One JSON object
     #[arg(long)]
     pub json: bool,

@@ -5,7 +5,8 @@ use crate::audit::read::{Operation, Query, newest};
 use crate::audit::record::HostResult;
 use crate::audit::{AuditLog, verify};
 use crate::cli::{
-    LogArgs, LogCommand, LogForwardArgs, LogListArgs, LogPruneArgs, LogShowArgs, OpKind,
+    LogArgs, LogCommand, LogForwardArgs, LogListArgs, LogPruneArgs, LogShowArgs, LogVerifyArgs,
+    OpKind, SealCommand, SealInitArgs,
 };
 use crate::error::Error;
 use crate::render::{bytes, seconds};
@@ -20,7 +21,8 @@ pub fn log(dir: &Path, args: &LogArgs) -> Result<u8, Error> {
         None => list(dir, &args.list),
         Some(LogCommand::List(list_args)) => list(dir, list_args),
         Some(LogCommand::Show(show_args)) => show(dir, show_args),
-        Some(LogCommand::Verify(v)) => verify_cmd(dir, v.json),
+        Some(LogCommand::Verify(v)) => verify_cmd(dir, v),
+        Some(LogCommand::Seal(SealCommand::Init(s))) => seal_init(dir, s),
         Some(LogCommand::Forward(f)) => forward_cmd(dir, f),
         Some(LogCommand::Prune(p)) => prune(dir, p),
         Some(LogCommand::Report(r)) => crate::report::write(dir, r),
@@ -396,11 +398,18 @@ fn host_block(h: &HostResult) -> String {
     t
 }
 
-fn verify_cmd(dir: &Path, json_out: bool) -> Result<u8, Error> {
+fn verify_cmd(dir: &Path, args: &LogVerifyArgs) -> Result<u8, Error> {
     if !dir.is_dir() {
         return Err(Error::Usage(format!("no audit log at `{}`", dir.display())));
     }
-    let report = verify::verify(dir)?;
+    let key = args
+        .verify_key
+        .as_deref()
+        .map(crate::audit::seal::Key::read)
+        .transpose()
+        .map_err(|e| Error::Usage(format!("--verify-key: {e}")))?;
+    let json_out = args.json;
+    let report = verify::verify(dir, key.as_ref())?;
     let code = match report.problem {
         Some(_) => Exit::NotIntact,
         None => Exit::Ok,
@@ -415,8 +424,19 @@ fn verify_cmd(dir: &Path, json_out: bool) -> Result<u8, Error> {
     let mut text = String::new();
     match &report.problem {
         None => text.push_str(&format!(
-            "intact: {} records in {} files, chain unbroken\n",
-            report.records, report.files
+            "intact: {} records in {} files, chain unbroken{}\n",
+            report.records,
+            report.files,
+            match &report.seals {
+                Some(c) => format!(
+                    ", {} sealed records checked{}",
+                    c.sealed,
+                    c.last
+                        .map(|(e, n)| format!(" (the newest: record {n}, epoch {e})"))
+                        .unwrap_or_default()
+                ),
+                None => String::new(),
+            }
         )),
         Some(p) => {
             let op =
@@ -437,8 +457,46 @@ fn verify_cmd(dir: &Path, json_out: bool) -> Result<u8, Error> {
     for note in &report.notes {
         text.push_str(&format!("note: {note}\n"));
     }
+    if let Some(c) = &report.seals {
+        for note in &c.notes {
+            text.push_str(&format!("note: {note}\n"));
+        }
+        if c.before > 0 {
+            text.push_str(&format!(
+                "note: {} records before sealing started are covered by the chain only\n",
+                c.before
+            ));
+        }
+    } else if report.sealed > 0 && report.problem.is_none() {
+        text.push_str(&format!(
+            "note: {} records are sealed; seals were not checked (give --verify-key FILE)\n",
+            report.sealed
+        ));
+    }
     out(&text);
     Ok(code)
+}
+
+/// `log seal init`: the verification key to its file (and shown once), the log sealed from here.
+fn seal_init(dir: &Path, args: &SealInitArgs) -> Result<u8, Error> {
+    let epochs = crate::audit::seal::Epochs::parse(&args.epoch)
+        .map_err(|m| Error::Usage(format!("--epoch: {m}")))?;
+    let mut log = AuditLog::open(dir)?;
+    let key = log.seal_init(&args.verify_key, epochs, args.force)?;
+    out(&format!(
+        "sealing is on in {dir}: every record is sealed, and the key steps forward {when}, erasing the one before\n\
+         verification key (shown once; written to {file}):\n\
+         \n    {text}\n\
+         keep it off this machine; check the log anywhere with:\n    hostctl log verify --verify-key {file}\n",
+        dir = dir.display(),
+        when = match epochs {
+            crate::audit::seal::Epochs::PerOperation => "after every operation".to_string(),
+            crate::audit::seal::Epochs::Every(_) => format!("every {}", epochs.name()),
+        },
+        file = args.verify_key.display(),
+        text = key.file_text().trim_end(),
+    ));
+    Ok(0)
 }
 
 /// `log forward`: every spool (or the named destinations'), delivered in order now.

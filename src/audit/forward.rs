@@ -217,6 +217,7 @@ impl Entry {
             Record::Prune(_) => ("prune", None),
             Record::Anchor { .. } => ("anchor", None),
             Record::Incomplete(i) => ("incomplete", Some(i.op.as_str())),
+            Record::SealInit(_) => ("seal_init", None),
         };
         if let Some(op) = op {
             add("op", op);
@@ -243,6 +244,7 @@ impl Entry {
                 }
             }
             Record::Prune(p) => add("operator", &p.operator),
+            Record::SealInit(i) => add("operator", &i.operator),
             Record::Segment { .. } | Record::Anchor { .. } | Record::Incomplete(_) => severity = 5,
         }
         Entry {
