@@ -477,11 +477,20 @@ fn verify_cmd(dir: &Path, args: &LogVerifyArgs) -> Result<u8, Error> {
     Ok(code)
 }
 
+/// The records `log` commands write go where earlier operations forwarded theirs.
+fn forward_log_records(log: &mut AuditLog) -> Result<(), Error> {
+    if let Some(forwarder) = crate::audit::forward::Forwarder::from_spools(log.dir())? {
+        log.forward_to(forwarder);
+    }
+    Ok(())
+}
+
 /// `log seal init`: the verification key to its file (and shown once), the log sealed from here.
 fn seal_init(dir: &Path, args: &SealInitArgs) -> Result<u8, Error> {
     let epochs = crate::audit::seal::Epochs::parse(&args.epoch)
         .map_err(|m| Error::Usage(format!("--epoch: {m}")))?;
     let mut log = AuditLog::open(dir)?;
+    forward_log_records(&mut log)?;
     let key = log.seal_init(&args.verify_key, epochs, args.force)?;
     out(&format!(
         "sealing is on in {dir}: every record is sealed, and the key steps forward {when}, erasing the one before\n\
@@ -496,6 +505,7 @@ fn seal_init(dir: &Path, args: &SealInitArgs) -> Result<u8, Error> {
         file = args.verify_key.display(),
         text = key.file_text().trim_end(),
     ));
+    crate::audit::forward::conclude(&mut log)?;
     Ok(0)
 }
 
@@ -568,6 +578,7 @@ fn prune(dir: &Path, args: &LogPruneArgs) -> Result<u8, Error> {
         .unwrap_or(SystemTime::UNIX_EPOCH);
     let cutoff_date = humantime::format_rfc3339(cutoff).to_string()[..10].to_string();
     let mut log = AuditLog::open(dir)?;
+    forward_log_records(&mut log)?;
     let removed = log.prune(&cutoff_date, &args.older_than)?;
     out(&format!(
         "removed {} daily file{} dated before {cutoff_date}{}\n",
@@ -579,6 +590,7 @@ fn prune(dir: &Path, args: &LogPruneArgs) -> Result<u8, Error> {
             format!(": {}", removed.join(", "))
         }
     ));
+    crate::audit::forward::conclude(&mut log)?;
     Ok(0)
 }
 

@@ -383,6 +383,39 @@ fn every_record_reaches_udp_tcp_and_tls_with_its_structured_data() {
 }
 
 #[test]
+fn records_that_log_commands_write_go_where_operations_forwarded() {
+    let fleet = fleet();
+    let collector = Collector::start();
+    fleet
+        .run(&[
+            "run",
+            "-g",
+            "all",
+            "--audit-forward",
+            &collector.url("tcp"),
+            "true",
+        ])
+        .code(0);
+    // `log` commands read no inventory: they forward to the destinations the spools name.
+    let key = fleet.path("auditor.key");
+    fleet
+        .run(&["log", "seal", "init", "--verify-key", key.to_str().unwrap()])
+        .code(0);
+    fleet.run(&["log", "prune", "--older-than", "30d"]).code(0);
+    let lines = local_lines(&fleet);
+    assert_eq!(lines.len(), 7);
+    let got = collector.wait_for("tcp", &hashes(&lines));
+    assert_eq!(first_arrivals(&got), hashes(&lines));
+    assert_eq!(got[5].msgid, "seal_init");
+    assert_eq!(got[6].msgid, "prune");
+    assert!(
+        got[6].msg.contains(",\"seal\":{\"epoch\":1,\"seq\":1,"),
+        "{}",
+        got[6].msg
+    );
+}
+
+#[test]
 fn a_collector_outage_loses_nothing_and_keeps_the_order() {
     let fleet = fleet();
     let mut collector = Collector::start();

@@ -178,6 +178,8 @@ pub struct SpoolConfig {
     pub destination: Destination,
     #[serde(default)]
     pub ca_file: Option<PathBuf>,
+    #[serde(default)]
+    pub spool_size: Option<u64>,
 }
 
 /// One queued message: what the structured data says, then (after a tab) the record's line.
@@ -355,23 +357,16 @@ struct Outlet {
 }
 
 impl Outlet {
-    fn open(
-        log_dir: &Path,
-        dest: &Destination,
-        settings: &Settings,
-    ) -> Result<Outlet, ForwardError> {
+    fn open(log_dir: &Path, config: SpoolConfig) -> Result<Outlet, ForwardError> {
+        let dest = &config.destination;
         let dir = log_dir.join(SPOOL_DIR).join(dest.spool_name());
         let spool_err = |reason: String| ForwardError::Spool {
             url: dest.url(),
             dir: dir.clone(),
             reason,
         };
-        let limit = settings.spool_size.unwrap_or(DEFAULT_SPOOL_SIZE);
+        let limit = config.spool_size.unwrap_or(DEFAULT_SPOOL_SIZE);
         let spool = Arc::new(Spool::open(&dir, limit).map_err(|e| spool_err(e.to_string()))?);
-        let config = SpoolConfig {
-            destination: dest.clone(),
-            ca_file: settings.ca_file.clone(),
-        };
         let text = serde_json::to_string_pretty(&config).expect("config serializes");
         super::private::open(
             &dir.join("destination.json"),
@@ -382,12 +377,11 @@ impl Outlet {
         )
         .and_then(|mut f| std::io::Write::write_all(&mut f, (text + "\n").as_bytes()))
         .map_err(|e| spool_err(e.to_string()))?;
-        let link = link(dest, settings.ca_file.as_deref()).map_err(|reason| {
-            ForwardError::Undelivered {
+        let link =
+            link(dest, config.ca_file.as_deref()).map_err(|reason| ForwardError::Undelivered {
                 url: dest.url(),
                 reason,
-            }
-        })?;
+            })?;
         Ok(Outlet::start(dest.clone(), spool, link))
     }
 
@@ -572,17 +566,46 @@ pub struct Forwarder {
 impl Forwarder {
     /// Opens each destination's spool and starts delivering what earlier runs left in it.
     pub fn start(log_dir: &Path, settings: &Settings) -> Result<Forwarder, ForwardError> {
-        let mut outlets = Vec::new();
-        for dest in &settings.destinations {
-            if outlets.iter().any(|o: &Outlet| o.dest == *dest) {
+        let configs = settings.destinations.iter().map(|dest| SpoolConfig {
+            destination: dest.clone(),
+            ca_file: settings.ca_file.clone(),
+            spool_size: settings.spool_size,
+        });
+        Forwarder::with(log_dir, configs, settings.required)
+    }
+
+    /// For the records `hostctl log` commands write (`prune`, `seal init`), which read no
+    /// inventory: every destination that has a spool in the log directory, as it recorded
+    /// itself there. None when there is none.
+    pub fn from_spools(log_dir: &Path) -> Result<Option<Forwarder>, ForwardError> {
+        let configs = spools(log_dir).map_err(|e| ForwardError::Spool {
+            url: "every destination".into(),
+            dir: log_dir.join(SPOOL_DIR),
+            reason: e.to_string(),
+        })?;
+        if configs.is_empty() {
+            return Ok(None);
+        }
+        let forwarder = Forwarder::with(log_dir, configs.into_iter().map(|(_, c)| c), false)?;
+        Ok(Some(forwarder))
+    }
+
+    fn with(
+        log_dir: &Path,
+        configs: impl Iterator<Item = SpoolConfig>,
+        required: bool,
+    ) -> Result<Forwarder, ForwardError> {
+        let mut outlets: Vec<Outlet> = Vec::new();
+        for config in configs {
+            if outlets.iter().any(|o| o.dest == config.destination) {
                 continue;
             }
-            outlets.push(Outlet::open(log_dir, dest, settings)?);
+            outlets.push(Outlet::open(log_dir, config)?);
         }
         let operator = super::operator();
         Ok(Forwarder {
             outlets,
-            required: settings.required,
+            required,
             ops: HashMap::new(),
             hostname: operator.rsplit('@').next().unwrap_or("-").to_string(),
         })
