@@ -86,6 +86,7 @@ impl<'a> Resolver<'a> {
                 .clone()
                 .or(params.identity_file.clone())
                 .unwrap_or_default(),
+            certificate_files: s.certificate_files.clone().unwrap_or_default(),
             known_hosts: s
                 .known_hosts
                 .clone()
@@ -142,6 +143,7 @@ impl<'a> Resolver<'a> {
             port: port.or(params.port).unwrap_or(22),
             user: user.or(params.user.clone()).unwrap_or_else(local_user),
             identity_files: params.identity_file.clone().unwrap_or_default(),
+            certificate_files: Vec::new(),
             known_hosts: self
                 .known_hosts_file(&params)
                 .unwrap_or_else(default_known_hosts),
