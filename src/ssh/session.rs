@@ -250,15 +250,31 @@ impl Connection {
                     continue;
                 }
                 let attempt = match credentials.keys.get(&key) {
-                    Some(loaded) => self.wait(Some(deadline), || {
-                        super::keys::authenticate(&self.session, user, &loaded)
-                    }),
-                    None => self.wait(Some(deadline), || {
-                        self.session.userauth_pubkey_file(user, None, &key, None)
-                    }),
+                    Some(loaded) => {
+                        let mut signed = super::keys::Signed::default();
+                        self.wait(Some(deadline), || {
+                            super::keys::authenticate(&self.session, user, &loaded, &mut signed)
+                        })
+                        .map(|()| {
+                            let algorithm = signed.algorithm.take().unwrap_or_default();
+                            format!("{algorithm}, signed in-process")
+                        })
+                    }
+                    None => self
+                        .wait(Some(deadline), || {
+                            self.session.userauth_pubkey_file(user, None, &key, None)
+                        })
+                        .map(|()| "signed by libssh2 from the key file".to_string()),
                 };
                 match attempt {
-                    Ok(()) => return Ok(()),
+                    Ok(how) => {
+                        tracing::debug!(
+                            host = %target.name,
+                            identity = %key.display(),
+                            "authenticated ({how})"
+                        );
+                        return Ok(());
+                    }
                     Err(Stop::Ssh(e)) if e.code() == ErrorCode::Session(-16) => {
                         tried.push(format!(
                             "{} (unreadable or passphrase-protected: use ssh-agent)",
