@@ -7,8 +7,12 @@
 //! unencrypted OpenSSH-format keys are parsed here once (by `ssh-key`) and sign in-process
 //! through libssh2's callback API: ed25519 with ed25519-dalek, ECDSA and RSA with OpenSSL, the
 //! library libssh2 itself signs them with. Other keys (PEM files, passphrase-protected, FIDO)
-//! keep libssh2's file path.
+//! keep libssh2's file path. Keys in ssh-agent sign through the same callback (see `agent`).
+//!
+//! The public key blob sent may be the key's own or a certificate for it: the signature is the
+//! same, made with the plain key, and libssh2 names the plain algorithm in it.
 
+use super::user_cert::{CertError, UserCert};
 use ed25519_dalek::{Signer as _, SigningKey};
 use openssl::bn::{BigNum, BigNumContext, BigNumRef};
 use openssl::ec::{EcGroup, EcKey, EcPoint};
@@ -17,16 +21,21 @@ use openssl::hash::MessageDigest;
 use openssl::nid::Nid;
 use openssl::pkey::{PKey, Private};
 use openssl::rsa::Rsa;
+use ssh_encoding::Decode;
 use ssh_key::private::{EcdsaKeypair, KeypairData, RsaKeypair};
+use ssh_key::public::KeyData;
 use std::collections::HashMap;
 use std::ffi::{CString, c_char, c_int, c_void};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-/// An identity ready to sign.
+/// An identity ready to sign: a key from a file, or one the agent holds.
 pub struct LoadedKey {
-    /// The public key in SSH wire form (`string "ssh-ed25519" || string key`, ...).
+    /// The public key (or, in the agent, possibly a certificate) in SSH wire form
+    /// (`string "ssh-ed25519" || string key`, ...).
     public_blob: Vec<u8>,
+    /// None for a certificate in the agent.
+    public: Option<KeyData>,
     signer: Signer,
 }
 
@@ -36,9 +45,20 @@ enum Signer {
     Ecdsa(EcKey<Private>, MessageDigest),
     /// The digest follows the algorithm libssh2 negotiated (RFC 8332).
     Rsa(PKey<Private>),
+    /// The agent at this socket signs with the key of `public_blob`.
+    Agent(PathBuf),
 }
 
 impl LoadedKey {
+    /// A key or certificate the agent at `socket` holds.
+    pub fn from_agent(socket: &Path, blob: Vec<u8>) -> LoadedKey {
+        LoadedKey {
+            public: KeyData::decode(&mut blob.as_slice()).ok(),
+            public_blob: blob,
+            signer: Signer::Agent(socket.to_path_buf()),
+        }
+    }
+
     /// `None` for keys this fast path does not handle (or unreadable/encrypted keys): the
     /// caller falls back to libssh2's own file loading, which also gives the error.
     pub fn load(path: &Path) -> Option<LoadedKey> {
@@ -57,8 +77,24 @@ impl LoadedKey {
         };
         Some(LoadedKey {
             public_blob: key.public_key().to_bytes().ok()?,
+            public: Some(key.public_key().key_data().clone()),
             signer,
         })
+    }
+
+    /// The public key or certificate in SSH wire form.
+    pub fn public_blob(&self) -> &[u8] {
+        &self.public_blob
+    }
+
+    pub fn is_in_agent(&self) -> bool {
+        matches!(self.signer, Signer::Agent(_))
+    }
+
+    /// The public half (none for an agent's certificate), to pair a certificate with the
+    /// key it certifies.
+    pub fn public(&self) -> Option<&KeyData> {
+        self.public.as_ref()
     }
 
     /// The signature blob libssh2 puts after the algorithm name, for `algorithm` (the
@@ -89,6 +125,14 @@ impl LoadedKey {
                 signer.update(data)?;
                 Ok(signer.sign_to_vec()?)
             }
+            Signer::Agent(socket) => super::agent::sign(socket, &self.public_blob, data, algorithm)
+                .map_err(|e| {
+                    if e.kind() == std::io::ErrorKind::Unsupported {
+                        SignError::Algorithm
+                    } else {
+                        SignError::Agent(e)
+                    }
+                }),
         }
     }
 }
@@ -99,6 +143,8 @@ pub enum SignError {
     /// libssh2 then retries once with the key's default algorithm, as for its own keys.
     #[error("no signature for this algorithm")]
     Algorithm,
+    #[error("ssh-agent: {0}")]
+    Agent(std::io::Error),
     #[error("OpenSSL: {0}")]
     Crypto(#[from] openssl::error::ErrorStack),
 }
@@ -107,6 +153,7 @@ impl SignError {
     fn code(&self) -> c_int {
         match self {
             SignError::Algorithm => LIBSSH2_ERROR_ALGO_UNSUPPORTED,
+            SignError::Agent(_) => LIBSSH2_ERROR_AGENT_PROTOCOL,
             SignError::Crypto(_) => LIBSSH2_ERROR_ALLOC,
         }
     }
@@ -198,17 +245,28 @@ fn signed_algorithm(data: &[u8]) -> Option<&str> {
     std::str::from_utf8(string(&mut rest)?).ok()
 }
 
-/// Keys by path, each loaded at most once per run.
+/// Keys and certificates by path, each loaded at most once per run.
 #[derive(Default)]
 pub struct KeyCache {
     keys: Mutex<HashMap<PathBuf, Option<Arc<LoadedKey>>>>,
+    certs: Mutex<HashMap<PathBuf, CertEntry>>,
 }
+
+type CertEntry = Result<Arc<UserCert>, Arc<CertError>>;
 
 impl KeyCache {
     pub fn get(&self, path: &Path) -> Option<Arc<LoadedKey>> {
         let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
         keys.entry(path.to_path_buf())
             .or_insert_with(|| LoadedKey::load(path).map(Arc::new))
+            .clone()
+    }
+
+    pub fn certificate(&self, path: &Path) -> CertEntry {
+        let mut certs = self.certs.lock().unwrap_or_else(|e| e.into_inner());
+        certs
+            .entry(path.to_path_buf())
+            .or_insert_with(|| UserCert::load(path).map(Arc::new).map_err(Arc::new))
             .clone()
     }
 }
@@ -235,6 +293,7 @@ unsafe extern "C" {
 }
 
 const LIBSSH2_ERROR_ALLOC: c_int = -6;
+const LIBSSH2_ERROR_AGENT_PROTOCOL: c_int = -42;
 const LIBSSH2_ERROR_ALGO_UNSUPPORTED: c_int = -51;
 
 /// What one authentication attempt signed, across the repeated non-blocking calls.
@@ -299,12 +358,14 @@ extern "C" fn sign_callback(
     0
 }
 
-/// One non-blocking attempt at public-key auth with `key` (repeat on EAGAIN). Once libssh2
-/// asked for the signature, `signed` holds the algorithm it was made for (`rsa-sha2-512`, ...).
+/// One non-blocking attempt at public-key auth with `key` (repeat on EAGAIN), offering its
+/// own public key or `certificate`. Once libssh2 asked for the signature, `signed` holds the
+/// algorithm it was made for (`rsa-sha2-512`, `ssh-ed25519-cert-v01@openssh.com`, ...).
 pub fn authenticate(
     session: &ssh2::Session,
     user: &str,
     key: &LoadedKey,
+    certificate: Option<&[u8]>,
     signed: &mut Signed,
 ) -> Result<(), ssh2::Error> {
     let user = CString::new(user).map_err(|_| {
@@ -313,7 +374,7 @@ pub fn authenticate(
             "user name contains a NUL byte",
         )
     })?;
-    let blob = &key.public_blob;
+    let blob = certificate.unwrap_or(&key.public_blob);
     let mut context = SignContext { key, signed };
     let rc = {
         let mut raw = session.raw();
@@ -343,7 +404,6 @@ pub fn authenticate(
 mod tests {
     use super::*;
     use base64::Engine;
-    use ssh_key::public::KeyData;
 
     fn keygen(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
         let path = dir.join(name);

@@ -1,11 +1,13 @@
 //! The only place that touches `ssh2`: connect, verify host keys, authenticate, run commands
 //! and move bytes. Each `Connection` lives on one thread; nothing here prints.
 
+mod agent;
 mod exec;
 mod keys;
 pub mod known_hosts;
 mod session;
 mod tunnel;
+mod user_cert;
 
 pub use exec::ExitStatus;
 pub use session::{Connection, Credentials, Reach};
