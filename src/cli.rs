@@ -248,9 +248,23 @@ pub struct OutputArgs {
     /// Output kept per host and stream for display (bytes, or with K/M/G suffix)
     #[arg(long, value_name = "SIZE", default_value = "1M")]
     pub output_limit: String,
-    /// Show hosts with identical output and result once, under their folded names (web[01-12])
-    #[arg(short = 'b', long, conflicts_with_all = ["stream", "json"])]
-    pub gather: bool,
+    /// Show hosts with identical output and result once, under their folded names (web[01-12]);
+    /// `--gather=similar` also folds outputs that differ only in each host's own name or address
+    #[arg(
+        short = 'b',
+        long,
+        value_enum,
+        value_name = "HOW",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "exact",
+        conflicts_with_all = ["stream", "json"]
+    )]
+    pub gather: Option<GatherMode>,
+    /// Configuration drift: group hosts by output, print the largest group's output once and
+    /// every other group as a unified diff against it (with --json: group objects with diffs)
+    #[arg(long, conflicts_with = "stream")]
+    pub diff: bool,
     /// Also write each host's whole stdout and stderr to DIR/<host>.out and DIR/<host>.err
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
@@ -258,6 +272,15 @@ pub struct OutputArgs {
     /// (for commands whose output is secret)
     #[arg(long)]
     pub no_log_output: bool,
+}
+
+/// How `--gather` decides that two hosts' results are the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GatherMode {
+    /// Byte for byte
+    Exact,
+    /// The same once each host's own name, short name and address read `{host}`
+    Similar,
 }
 
 #[derive(Debug, Args)]
