@@ -4,6 +4,7 @@
 mod exec;
 mod keys;
 pub mod known_hosts;
+mod pubkey;
 mod session;
 mod tunnel;
 
