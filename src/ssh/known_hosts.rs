@@ -5,11 +5,15 @@
 //! other marker is ignored), a hashed `|1|salt|hash` field is one hash, comma lists with `!`
 //! negation and `*`/`?` wildcards matched case-insensitively, a key whose label does not name
 //! its type is no key, and a host on a port other than 22 also matches a line for its bare
-//! name when no `[host]:port` line knows it. Where hostctl is stricter, the item says so
-//! (`@revoked` followed by a tab; a revoked key found by the bare name). Parsing ourselves,
+//! name when no `[host]:port` line knows it. A host certificate is trusted when an
+//! `@cert-authority` line for the host holds its CA and it passes `host_cert`'s checks, else
+//! judged by the plain key inside it. Where hostctl is stricter, the item says so (`@revoked`
+//! followed by a tab; a revoked key found by the bare name; nothing recorded for a host that
+//! presents a certificate). Parsing ourselves,
 //! rather than through libssh2, lets a changed key name the line that holds the old one, and
 //! costs one read per file per run, not per host.
 
+use super::host_cert::{self, CertIssue};
 use super::pubkey::{self, Base, KeyError, Kind, PublicKey};
 use hmac::{Hmac, KeyInit, Mac};
 use std::collections::HashMap;
@@ -126,6 +130,27 @@ pub enum HostKeyError {
         file: String,
         ignored: Option<(usize, LineIssue)>,
     },
+    #[error(
+        "host certificate of {peer} ({key_type} {fingerprint}) is not trusted: {issue}, and its \
+         key is not in {file}. {}{}",
+        issue.hint(),
+        if *accept_new { " (--accept-new records nothing for a host that presents a certificate)" } else { "" }
+    )]
+    Certificate {
+        peer: String,
+        key_type: &'static str,
+        fingerprint: String,
+        file: String,
+        issue: CertIssue,
+        accept_new: bool,
+    },
+    #[error("{source}; its host certificate is not trusted either: {issue}")]
+    AlsoCertificate {
+        source: Box<HostKeyError>,
+        issue: CertIssue,
+    },
+    #[error("host certificate of {peer} is refused: {issue}. {}", issue.hint())]
+    InvalidCertificate { peer: String, issue: CertIssue },
     #[error("server {peer} sent a host key hostctl cannot read: {source}")]
     Unreadable { peer: String, source: KeyError },
     #[error("cannot read known_hosts `{file}`: {source}")]
@@ -218,56 +243,116 @@ impl KnownHosts {
         }
     }
 
-    /// The verdict on `key` (an SSH wire blob) for `host` on `port`.
+    /// The verdict on `key` for `host` on `port`, now.
     pub fn check(&self, host: &str, port: u16, key: &PublicKey) -> Verdict {
-        let spec = host_spec(host, port);
-        let bare = host.to_ascii_lowercase();
-        match self.status(spec.as_bytes(), key) {
-            Status::Ok => Verdict::Match,
-            Status::Revoked(line) => Verdict::Revoked { line },
-            Status::Changed { line, recorded } if recorded == key.kind() => {
-                Verdict::Changed { line }
-            }
-            Status::Changed { line, recorded } => Verdict::OtherType {
-                line,
-                recorded: pubkey::kind_name(recorded),
-            },
-            // OpenSSH then checks the bare name ("checking without port identifier"), and
-            // trusts a match there. A revoked key there is refused outright: OpenSSH would
-            // go on as for an unknown key, and with accept-new record the revoked key.
-            Status::New if port != 22 => match self.status(bare.as_bytes(), key) {
-                Status::Ok => Verdict::Match,
-                Status::Revoked(line) => Verdict::Revoked { line },
-                _ => Verdict::Unknown {
-                    ignored: self
-                        .ignored(spec.as_bytes())
-                        .or_else(|| self.ignored(bare.as_bytes())),
+        self.check_at(host, port, key, host_cert::now()).0
+    }
+
+    /// OpenSSH's `check_host_key` at `now`: the verdict, and for a certificate that did not
+    /// vouch for the host (OpenSSH then judges the plain key inside it), why not.
+    pub fn check_at(
+        &self,
+        host: &str,
+        port: u16,
+        key: &PublicKey,
+        now: u64,
+    ) -> (Verdict, Option<CertIssue>) {
+        self.check_name(host, port, key, now, false)
+    }
+
+    /// One pass of `check_host_key`, for `[host]:port` or (`bare`) the bare name.
+    fn check_name(
+        &self,
+        host: &str,
+        port: u16,
+        key: &PublicKey,
+        now: u64,
+        bare: bool,
+    ) -> (Verdict, Option<CertIssue>) {
+        let name = host.to_ascii_lowercase();
+        let spec = if bare {
+            name.clone()
+        } else {
+            host_spec(host, port)
+        };
+        let mut key = key.clone();
+        let mut issue = None;
+        loop {
+            let cert = key.cert().is_some();
+            match self.status(spec.as_bytes(), &key) {
+                // A CA vouches for the certificate: now the certificate must hold.
+                Status::Ok if cert => match host_cert::check_host(&key, &name, now) {
+                    Ok(()) => return (Verdict::Match, None),
+                    Err(e) => issue = Some(e),
                 },
-            },
-            Status::New => Verdict::Unknown {
-                ignored: self.ignored(spec.as_bytes()),
-            },
+                Status::Ok => return (Verdict::Match, issue),
+                Status::Revoked(line) => return (Verdict::Revoked { line }, issue),
+                Status::Changed { line, recorded } if recorded == key.kind() => {
+                    return (Verdict::Changed { line }, issue);
+                }
+                Status::Changed { line, recorded } => {
+                    let recorded = pubkey::kind_name(recorded);
+                    return (Verdict::OtherType { line, recorded }, issue);
+                }
+                Status::New => {
+                    // OpenSSH then checks the bare name ("checking without port
+                    // identifier"), and trusts a match there. A revoked key there is refused
+                    // outright: OpenSSH would go on as for an unknown key, and with
+                    // accept-new record the revoked key.
+                    if !bare && port != 22 {
+                        match self.check_name(host, port, &key, now, true) {
+                            (Verdict::Match, _) => return (Verdict::Match, issue),
+                            (Verdict::Revoked { line }, inner) => {
+                                return (Verdict::Revoked { line }, issue.or(inner));
+                            }
+                            _ => {}
+                        }
+                    }
+                    let Some(ca) = key.cert().map(|c| fingerprint(&c.signature_key_blob)) else {
+                        let ignored = self.ignored(spec.as_bytes()).or_else(|| {
+                            (!bare && port != 22)
+                                .then(|| self.ignored(name.as_bytes()))
+                                .flatten()
+                        });
+                        return (Verdict::Unknown { ignored }, issue);
+                    };
+                    issue.get_or_insert(CertIssue::UnknownCa { fingerprint: ca });
+                }
+            }
+            // No CA vouches for the certificate: judge the plain key inside it, as OpenSSH
+            // does ("No matching CA found. Retry with plain key").
+            key = key.plain();
         }
     }
 
-    /// `check_hostkeys_by_key_or_type` for one host string: the first plain line holding the
-    /// key wins, else any other plain key means "changed"; a revoked key beats both.
+    /// `check_hostkeys_by_key_or_type` for one host string. A certificate is known when an
+    /// `@cert-authority` line holds its CA; a plain key when a plain line holds it, and any
+    /// other plain key means "changed". A revoked key (or CA) beats both.
     fn status(&self, host: &[u8], key: &PublicKey) -> Status {
         let mut status = Status::New;
-        let mut same_type = false;
-        for line in self.usable(host, Marker::None) {
-            let recorded = line.key.as_ref().expect("usable");
-            if recorded.equal(key) {
+        if let Some(ca) = key.signature_key() {
+            if self
+                .usable(host, Marker::CertAuthority)
+                .any(|l| l.key.as_ref().expect("usable").equal_public(ca))
+            {
                 status = Status::Ok;
-                break;
             }
-            // Name a line with a key of the presented type if there is one.
-            if !same_type {
-                same_type = recorded.kind() == key.kind();
-                status = Status::Changed {
-                    line: line.number,
-                    recorded: recorded.kind(),
-                };
+        } else {
+            let mut same_type = false;
+            for line in self.usable(host, Marker::None) {
+                let recorded = line.key.as_ref().expect("usable");
+                if recorded.equal(key) {
+                    status = Status::Ok;
+                    break;
+                }
+                // Name a line with a key of the presented type if there is one.
+                if !same_type {
+                    same_type = recorded.kind() == key.kind();
+                    status = Status::Changed {
+                        line: line.number,
+                        recorded: recorded.kind(),
+                    };
+                }
             }
         }
         for line in self.usable(host, Marker::Revoked) {
@@ -302,11 +387,31 @@ impl KnownHosts {
     }
 
     /// The host-key algorithms to offer for this host, in the order OpenSSH's
-    /// `order_hostkeyalgs` gives them: its default list as is when an ed25519 key is known,
-    /// else the algorithms of known key types first. Certificate algorithms are left out:
-    /// hostctl does not verify host certificates.
-    pub fn host_key_algorithms(&self, host: &str, port: u16) -> Vec<&'static str> {
+    /// `order_hostkeyalgs` gives them, so the host presents the key OpenSSH would be shown:
+    /// its default list as is when an ed25519 key is known, else certificate algorithms first
+    /// when an `@cert-authority` line names the host, then those of known key types.
+    ///
+    /// With `accept_new` and no `@cert-authority` or `@revoked` line naming the host,
+    /// certificates are not asked for: OpenSSH would fall back to the plain key inside one
+    /// and record that, and hostctl never records anything for a certificate.
+    pub fn host_key_algorithms(
+        &self,
+        host: &str,
+        port: u16,
+        accept_new: bool,
+    ) -> Vec<&'static str> {
         let spec = host_spec(host, port);
+        let bare = host.to_ascii_lowercase();
+        let names_host = |marker: Marker| {
+            self.usable(spec.as_bytes(), marker).next().is_some()
+                || (port != 22 && self.usable(bare.as_bytes(), marker).next().is_some())
+        };
+        let offer_certs =
+            !accept_new || names_host(Marker::CertAuthority) || names_host(Marker::Revoked);
+        let has_ca = self
+            .usable(spec.as_bytes(), Marker::CertAuthority)
+            .next()
+            .is_some();
         let known = |base: Base| {
             self.usable(spec.as_bytes(), Marker::None).any(|l| {
                 let k = l.key.as_ref().expect("usable").kind();
@@ -316,15 +421,18 @@ impl KnownHosts {
         let kind = |alg: &str| -> Kind {
             pubkey::kind_from_label(alg.as_bytes()).expect("OpenSSH's own names")
         };
-        let plain: Vec<&'static str> = DEFAULT_HOST_KEY_ALGORITHMS
+        let all: Vec<&'static str> = DEFAULT_HOST_KEY_ALGORITHMS
             .iter()
             .copied()
-            .filter(|a| !kind(a).cert)
+            .filter(|a| offer_certs || !kind(a).cert)
             .collect();
         if known(Base::Ed25519) {
-            return plain;
+            return all;
         }
-        let (mut first, last): (Vec<_>, Vec<_>) = plain.iter().partition(|a| known(kind(a).base));
+        let (mut first, last): (Vec<_>, Vec<_>) = all.iter().partition(|a| {
+            let k = kind(a);
+            (k.cert && has_ca) || known(k.base)
+        });
         first.extend(last);
         first
     }
@@ -531,6 +639,15 @@ impl KnownHostsCache {
                 source,
             })
         })?;
+        // A certificate OpenSSH cannot parse fails the key exchange, whatever known_hosts says.
+        if key.cert().is_some() {
+            host_cert::check_wellformed(&key).map_err(|issue| {
+                Box::new(HostKeyError::InvalidCertificate {
+                    peer: peer.to_string(),
+                    issue,
+                })
+            })?;
+        }
         let file = path.display().to_string();
         let kh = self.get(path).map_err(|source| {
             Box::new(HostKeyError::Read {
@@ -538,11 +655,18 @@ impl KnownHostsCache {
                 source,
             })
         })?;
-        match kh.check(host, port, &key) {
-            Verdict::Unknown { .. } if accept_new => {
+        let (verdict, issue) = kh.check_at(host, port, &key, host_cert::now());
+        match verdict {
+            Verdict::Match => {
+                if let Some(issue) = issue {
+                    tracing::info!(%peer, "host certificate not accepted ({issue}); its plain key is known");
+                }
+                Ok(())
+            }
+            Verdict::Unknown { .. } if accept_new && key.cert().is_none() => {
                 self.record(path, host, port, blob, &key, peer)
             }
-            verdict => refusal(verdict, &file, blob, peer),
+            verdict => Err(refusal(verdict, issue, accept_new, &file, &key, peer)),
         }
     }
 
@@ -607,20 +731,43 @@ impl KnownHostsCache {
         files.insert(path.to_path_buf(), Arc::new(KnownHosts::parse(&text)));
         match verdict {
             Verdict::Unknown { .. } | Verdict::Match => Ok(()),
-            other => refusal(other, &file, blob, peer),
+            other => Err(refusal(other, None, false, &file, key, peer)),
         }
     }
 }
 
-fn refusal(verdict: Verdict, file: &str, blob: &[u8], peer: &str) -> Result<(), Box<HostKeyError>> {
+/// The error for a verdict that refuses the host (`Match` never reaches here).
+fn refusal(
+    verdict: Verdict,
+    issue: Option<CertIssue>,
+    accept_new: bool,
+    file: &str,
+    key: &PublicKey,
+    peer: &str,
+) -> Box<HostKeyError> {
     let peer = peer.to_string();
     let file = file.to_string();
-    let key_type = PublicKey::from_blob(blob)
-        .map(|k| pubkey::kind_name(k.kind()))
-        .unwrap_or("unknown");
-    let fingerprint = fingerprint(blob);
-    Err(Box::new(match verdict {
-        Verdict::Match => return Ok(()),
+    // A certificate that did not vouch was judged by its plain key: name that type then.
+    let key_type = match (&verdict, &issue) {
+        (Verdict::Changed { .. } | Verdict::OtherType { .. }, Some(_)) => {
+            pubkey::kind_name(key.plain().kind())
+        }
+        _ => pubkey::kind_name(key.kind()),
+    };
+    // The key itself, as `ssh-keygen -l` fingerprints a certificate too.
+    let fingerprint = fingerprint(key.plain_blob());
+    let error = match verdict {
+        Verdict::Unknown { .. } if issue.is_some() => {
+            return Box::new(HostKeyError::Certificate {
+                peer,
+                key_type,
+                fingerprint,
+                file,
+                issue: issue.expect("checked"),
+                accept_new,
+            });
+        }
+        Verdict::Match => unreachable!("a match is no refusal"),
         Verdict::Changed { line } => HostKeyError::Changed {
             peer,
             key_type,
@@ -650,7 +797,14 @@ fn refusal(verdict: Verdict, file: &str, blob: &[u8], peer: &str) -> Result<(), 
             file,
             ignored,
         },
-    }))
+    };
+    match issue {
+        Some(issue) => Box::new(HostKeyError::AlsoCertificate {
+            source: Box::new(error),
+            issue,
+        }),
+        None => Box::new(error),
+    }
 }
 
 #[cfg(test)]
@@ -819,8 +973,14 @@ mod tests {
                 recorded: "ssh-rsa"
             }
         );
+        // A revoked line for the host: certificates are asked for, even with --accept-new.
         assert_eq!(
-            kh.host_key_algorithms("h", 22),
+            kh.host_key_algorithms("h", 22, true)[0],
+            "rsa-sha2-512-cert-v01@openssh.com"
+        );
+        let kh = parse(&line("h", &rsa));
+        assert_eq!(
+            kh.host_key_algorithms("h", 22, true),
             [
                 "rsa-sha2-512",
                 "rsa-sha2-256",
@@ -834,7 +994,28 @@ mod tests {
         );
         // A known ed25519 key keeps OpenSSH's own order.
         let kh = parse(&(line("h", &rsa) + &line("h", &e)));
-        assert_eq!(kh.host_key_algorithms("h", 22)[0], "ssh-ed25519");
+        assert_eq!(kh.host_key_algorithms("h", 22, true)[0], "ssh-ed25519");
+        // Without --accept-new, certificates as OpenSSH asks for them: first here.
+        assert_eq!(
+            kh.host_key_algorithms("h", 22, false)[0],
+            "ssh-ed25519-cert-v01@openssh.com"
+        );
+        // An RSA key known: RSA algorithms (certificates included) first.
+        let kh = parse(&line("h", &rsa));
+        assert_eq!(
+            kh.host_key_algorithms("h", 22, false)[..4],
+            [
+                "rsa-sha2-512-cert-v01@openssh.com",
+                "rsa-sha2-256-cert-v01@openssh.com",
+                "rsa-sha2-512",
+                "rsa-sha2-256"
+            ]
+        );
+        // A CA for the host: every certificate algorithm first, even with --accept-new.
+        let kh = parse(&(line("h", &rsa) + "@cert-authority " + &line("*", &e)));
+        let algs = kh.host_key_algorithms("h", 22, true);
+        assert_eq!(algs[0], "ssh-ed25519-cert-v01@openssh.com");
+        assert_eq!(algs[8], "rsa-sha2-512");
     }
 
     #[test]

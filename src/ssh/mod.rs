@@ -2,6 +2,7 @@
 //! and move bytes. Each `Connection` lives on one thread; nothing here prints.
 
 mod exec;
+mod host_cert;
 mod keys;
 pub mod known_hosts;
 mod pubkey;

@@ -157,16 +157,33 @@ pub enum KeyError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublicKey {
     kind: Kind,
+    /// The key (or certificate) in wire form; for a certificate, the key it certifies.
+    plain_blob: Vec<u8>,
     /// The public values, each as OpenSSH compares them (mpints without leading zeros).
     parts: Vec<Vec<u8>>,
     /// Certificates only: the whole blob (what `cert_compare` compares) and the CA key.
     cert: Option<Box<CertParts>>,
 }
 
+/// A certificate's fields (PROTOCOL.certkeys), as read; the checks are the reader's.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct CertParts {
-    blob: Vec<u8>,
-    signature_key: PublicKey,
+pub struct CertParts {
+    /// The whole certificate: what `cert_compare` compares.
+    pub blob: Vec<u8>,
+    /// The certified key alone, as `ssh-keygen -l` fingerprints it.
+    pub plain_blob: Vec<u8>,
+    pub cert_type: u32,
+    /// `None` when the list is not a run of C strings.
+    pub principals: Option<Vec<Vec<u8>>>,
+    pub valid_after: u64,
+    pub valid_before: u64,
+    pub critical_options: Vec<u8>,
+    pub signature_key: PublicKey,
+    /// The CA key as the certificate holds it.
+    pub signature_key_blob: Vec<u8>,
+    pub signature: Vec<u8>,
+    /// How many leading bytes of `blob` the signature covers.
+    pub signed_len: usize,
 }
 
 impl PublicKey {
@@ -186,6 +203,7 @@ impl PublicKey {
         if kind.cert {
             r.string()?; // nonce
         }
+        let key_start = blob.len() - r.0.len();
         let parts = match kind.base {
             Base::Ed25519 | Base::Ed25519Sk => {
                 let pk = r.string()?;
@@ -230,17 +248,28 @@ impl PublicKey {
             Base::Dsa => (0..4).map(|_| r.bignum()).collect::<Result<_, _>>()?,
         };
         let cert = if kind.cert {
-            Some(Box::new(CertParts {
-                blob: blob.to_vec(),
-                signature_key: read_cert_fields(&mut r)?,
-            }))
+            let key_end = blob.len() - r.0.len();
+            let name = kind_name(plain(kind.base)).as_bytes();
+            let mut plain_blob = (name.len() as u32).to_be_bytes().to_vec();
+            plain_blob.extend_from_slice(name);
+            plain_blob.extend_from_slice(&blob[key_start..key_end]);
+            Some(Box::new(read_cert_fields(&mut r, blob, plain_blob)?))
         } else {
             None
         };
         if !r.0.is_empty() {
             return Err(KeyError::Malformed("trailing data"));
         }
-        Ok(PublicKey { kind, parts, cert })
+        let plain_blob = match &cert {
+            Some(c) => c.plain_blob.clone(),
+            None => blob.to_vec(),
+        };
+        Ok(PublicKey {
+            kind,
+            plain_blob,
+            parts,
+            cert,
+        })
     }
 
     pub fn kind(&self) -> Kind {
@@ -263,23 +292,71 @@ impl PublicKey {
     pub fn signature_key(&self) -> Option<&PublicKey> {
         self.cert.as_ref().map(|c| &c.signature_key)
     }
+
+    /// The wire form of the key, or of the key inside a certificate.
+    pub fn plain_blob(&self) -> &[u8] {
+        &self.plain_blob
+    }
+
+    pub fn cert(&self) -> Option<&CertParts> {
+        self.cert.as_deref()
+    }
+
+    /// The key inside a certificate (a plain key is its own): what OpenSSH falls back to.
+    pub fn plain(&self) -> PublicKey {
+        PublicKey {
+            kind: plain(self.kind.base),
+            plain_blob: self.plain_blob.clone(),
+            parts: self.parts.clone(),
+            cert: None,
+        }
+    }
 }
 
-/// The fields after a certificate's public key, read for their shape only: enough to find
-/// the CA key. Certificates that OpenSSH would reject still read here, which only ever makes
-/// an `@revoked` line revoke more, never less.
-fn read_cert_fields(r: &mut Reader) -> Result<PublicKey, KeyError> {
+/// The fields after a certificate's public key. Only their shape is checked here: a
+/// certificate that OpenSSH would reject still reads, which only ever makes an `@revoked`
+/// line revoke more, never less; a host's own certificate is checked in full by `host_cert`.
+fn read_cert_fields(
+    r: &mut Reader,
+    blob: &[u8],
+    plain_blob: Vec<u8>,
+) -> Result<CertParts, KeyError> {
     r.take(8)?; // serial
-    r.take(4)?; // type
+    let cert_type = r.u32()?;
     r.string()?; // key id
-    r.string()?; // principals
-    r.take(16)?; // valid after, valid before
-    r.string()?; // critical options
+    let mut list = Reader(r.string()?);
+    let mut principals = Some(Vec::new());
+    while !list.0.is_empty() {
+        match (list.cstring(), principals.as_mut()) {
+            (Ok(p), Some(all)) => all.push(p.to_vec()),
+            _ => {
+                principals = None;
+                break;
+            }
+        }
+    }
+    let valid_after = r.u64()?;
+    let valid_before = r.u64()?;
+    let critical_options = r.string()?.to_vec();
     r.string()?; // extensions
     r.string()?; // reserved
-    let ca = PublicKey::from_blob_inner(r.string()?, false)?;
-    r.string()?; // signature
-    Ok(ca)
+    let signature_key_blob = r.string()?;
+    let signature_key = PublicKey::from_blob_inner(signature_key_blob, false)?;
+    let signed_len = blob.len() - r.0.len();
+    let signature = r.string()?.to_vec();
+    Ok(CertParts {
+        blob: blob.to_vec(),
+        plain_blob,
+        cert_type,
+        principals,
+        valid_after,
+        valid_before,
+        critical_options,
+        signature_key,
+        signature_key_blob: signature_key_blob.to_vec(),
+        signature,
+        signed_len,
+    })
 }
 
 /// `sshkey_read`: `TYPE BASE64 [comment]`, fields split on space and tab only. The label must
@@ -400,8 +477,20 @@ impl<'a> Reader<'a> {
         Ok(head)
     }
 
+    fn u32(&mut self) -> Result<u32, KeyError> {
+        Ok(u32::from_be_bytes(
+            self.take(4)?.try_into().expect("4 bytes"),
+        ))
+    }
+
+    fn u64(&mut self) -> Result<u64, KeyError> {
+        Ok(u64::from_be_bytes(
+            self.take(8)?.try_into().expect("8 bytes"),
+        ))
+    }
+
     fn string(&mut self) -> Result<&'a [u8], KeyError> {
-        let len = u32::from_be_bytes(self.take(4)?.try_into().expect("4 bytes"));
+        let len = self.u32()?;
         self.take(len as usize)
     }
 

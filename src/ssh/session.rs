@@ -133,7 +133,7 @@ impl Connection {
         })?;
         prefer_host_key_types(
             &session,
-            &kh.host_key_algorithms(&target.address, target.port),
+            &kh.host_key_algorithms(&target.address, target.port, target.accept_new),
         );
         prefer_fast_ciphers(&session);
         let mut conn = Connection {
