@@ -3,8 +3,10 @@
 
 mod agent;
 mod exec;
+mod host_cert;
 mod keys;
 pub mod known_hosts;
+mod pubkey;
 mod session;
 mod tunnel;
 mod user_cert;

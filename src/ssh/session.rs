@@ -3,7 +3,7 @@
 //! which polls the socket, so deadlines, Ctrl-C and keepalives work everywhere.
 
 use super::keys::LoadedKey;
-use super::known_hosts::{KnownHostsCache, Verdict, blob_type};
+use super::known_hosts::KnownHostsCache;
 use super::tunnel::Bastions;
 use super::user_cert::UserCert;
 use super::{Failure, Target};
@@ -166,7 +166,7 @@ impl Connection {
         })?;
         prefer_host_key_types(
             &session,
-            &kh.preferred_algorithms(&target.address, target.port),
+            &kh.host_key_algorithms(&target.address, target.port, target.accept_new),
         );
         prefer_fast_ciphers(&session);
         let mut conn = Connection {
@@ -184,7 +184,7 @@ impl Connection {
             mac = conn.session.methods(MethodType::MacCs).unwrap_or("?"),
             "handshake done"
         );
-        conn.verify_host_key(target, &kh, reach.known_hosts, target.accept_new)?;
+        conn.verify_host_key(target, reach.known_hosts)?;
         conn.authenticate(target, reach.credentials, deadline)?;
         conn.session.set_keepalive(
             false,
@@ -212,46 +212,21 @@ impl Connection {
         }
     }
 
-    fn verify_host_key(
-        &self,
-        target: &Target,
-        kh: &super::known_hosts::KnownHosts,
-        cache: &KnownHostsCache,
-        accept_new: bool,
-    ) -> Result<(), Failure> {
+    fn verify_host_key(&self, target: &Target, cache: &KnownHostsCache) -> Result<(), Failure> {
         let (key, _) = self
             .session
             .host_key()
             .ok_or_else(|| Failure::new(FailureKind::HostKey, "server sent no host key"))?;
-        let file = target.known_hosts.display();
-        let key_type = blob_type(key).unwrap_or("unknown");
-        let fingerprint = fingerprint(key);
-        let fail = |reason: String| Err(Failure::new(FailureKind::HostKey, reason));
-        match kh.check(&target.address, target.port, key) {
-            Verdict::Match => Ok(()),
-            Verdict::Changed { line } => fail(format!(
-                "HOST KEY CHANGED for {} ({key_type} {fingerprint}); {file}:{line} holds a different key. \
-                 This may be an attack. If the host was reinstalled, remove that line and reconnect with --accept-new",
-                self.peer
-            )),
-            Verdict::Revoked { line } => fail(format!(
-                "host key of {} is revoked ({file}:{line})",
-                self.peer
-            )),
-            Verdict::OtherType { line, recorded } => fail(format!(
-                "{} presented a {key_type} key ({fingerprint}) but {file}:{line} records a {recorded} key for it; \
-                 refusing to trust it without checking",
-                self.peer
-            )),
-            Verdict::Unknown if accept_new => cache
-                .append(&target.known_hosts, &target.address, target.port, key)
-                .or_else(|e| fail(format!("cannot record host key in {file}: {e}"))),
-            Verdict::Unknown => fail(format!(
-                "unknown host key for {} ({key_type} {fingerprint}); not in {file}. \
-                 Check the fingerprint, then rerun with --accept-new to record it",
-                self.peer
-            )),
-        }
+        cache
+            .verify(
+                &target.known_hosts,
+                &target.address,
+                target.port,
+                key,
+                target.accept_new,
+                &self.peer,
+            )
+            .map_err(|e| Failure::new(FailureKind::HostKey, e.to_string()))
     }
 
     /// Public-key authentication in OpenSSH's order (sshconnect2.c `pubkey_prepare`): the
@@ -632,24 +607,18 @@ pub(crate) fn is_connection_lost(e: &ssh2::Error) -> bool {
     matches!(e.code(), ErrorCode::Session(-7 | -13 | -43))
 }
 
-fn prefer_host_key_types(session: &Session, recorded: &[&str]) {
-    if recorded.is_empty() {
-        return;
-    }
+/// Offers exactly the host-key algorithms known_hosts ordered for this host (OpenSSH's list),
+/// those libssh2 supports: never `ssh-rsa` (SHA-1) or `ssh-dss`, which OpenSSH no longer
+/// accepts either.
+fn prefer_host_key_types(session: &Session, ordered: &[&str]) {
     let Ok(supported) = session.supported_algs(MethodType::HostKey) else {
         return;
     };
-    let mut prefs: Vec<&str> = recorded
+    let prefs: Vec<&str> = ordered
         .iter()
         .copied()
         .filter(|a| supported.contains(a))
         .collect();
-    let rest: Vec<&str> = supported
-        .iter()
-        .copied()
-        .filter(|a| !prefs.contains(a))
-        .collect();
-    prefs.extend(rest);
     let _ = session.method_pref(MethodType::HostKey, &prefs.join(","));
 }
 
@@ -674,17 +643,6 @@ fn prefer_fast_ciphers(session: &Session) {
     for dir in [MethodType::CryptCs, MethodType::CryptSc] {
         let _ = session.method_pref(dir, &prefs);
     }
-}
-
-/// `SHA256:...` as `ssh-keygen -l` prints it.
-pub fn fingerprint(key: &[u8]) -> String {
-    use base64::Engine;
-    use sha2::Digest;
-    let digest = sha2::Sha256::digest(key);
-    format!(
-        "SHA256:{}",
-        base64::engine::general_purpose::STANDARD_NO_PAD.encode(digest)
-    )
 }
 
 /// How an offered key signs.
