@@ -421,7 +421,7 @@ pub enum OpKind {
     Pull,
 }
 
-#[derive(Debug, Args, Default)]
+#[derive(Debug, Args, Default, Clone)]
 pub struct LogListArgs {
     /// Operations that touched this host
     #[arg(long, value_name = "NAME")]
@@ -551,7 +551,7 @@ fn option_words(word: &str, next: Option<&str>, options: &[OptionSpec]) -> usize
 }
 
 /// `word` as a shell would need it typed, for showing a command line back to the operator.
-fn shell_word(word: &str) -> String {
+pub fn shell_word(word: &str) -> String {
     let plain = |c: char| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c);
     if !word.is_empty() && word.chars().all(plain) {
         word.to_string()

@@ -5,6 +5,7 @@ use super::{Renderer, Summary, bytes, groups, seconds};
 use crate::cli::GatherMode;
 use crate::event::{Captured, Event, HostEventKind, HostOutcome, Status, Stream};
 use crate::plan::{Operation, Plan, PushSpec};
+use crate::status::HostStatus;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
@@ -18,10 +19,11 @@ pub fn header(name: &str, outcome: &HostOutcome) -> String {
 fn header_with(name: &str, outcome: &HostOutcome, duration: Option<std::time::Duration>) -> String {
     let status = &outcome.status;
     let mut h = format!("=== {name}: ");
-    h.push_str(&match status.kind().succeeded() {
+    let word = match status.kind().succeeded() {
         true => status.name().to_string(),
         false => status.name().to_uppercase(),
-    });
+    };
+    h.push_str(&paint(status.kind(), &word));
     if let Some(code) = status
         .exit_code()
         .filter(|_| matches!(status, Status::Ok | Status::Failed { .. }))
@@ -35,6 +37,36 @@ fn header_with(name: &str, outcome: &HostOutcome, duration: Option<std::time::Du
         h.push_str(&format!(": {reason}"));
     }
     h
+}
+
+/// Whether status words are coloured: decided once, for stdout, by anstream's rules (a
+/// terminal that takes colour; `NO_COLOR` turns it off, `CLICOLOR_FORCE` on).
+fn colour() -> bool {
+    static COLOUR: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *COLOUR.get_or_init(|| {
+        anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never
+    })
+}
+
+/// A status word in its colour: green for ok and unchanged, yellow for changed, red for
+/// failed, magenta for timeout and unreachable, dim for aborted and skipped.
+fn paint(status: HostStatus, word: &str) -> String {
+    use anstyle::{AnsiColor, Style};
+    if !colour() {
+        return word.to_string();
+    }
+    let style = match status {
+        HostStatus::Ok | HostStatus::Unchanged => {
+            Style::new().fg_color(Some(AnsiColor::Green.into()))
+        }
+        HostStatus::Changed => Style::new().fg_color(Some(AnsiColor::Yellow.into())),
+        HostStatus::Failed => Style::new().bold().fg_color(Some(AnsiColor::Red.into())),
+        HostStatus::Timeout | HostStatus::Unreachable => Style::new()
+            .bold()
+            .fg_color(Some(AnsiColor::Magenta.into())),
+        HostStatus::Aborted | HostStatus::Skipped => Style::new().dimmed(),
+    };
+    format!("{style}{word}{style:#}")
 }
 
 fn truncation_note(label: &str, c: &Captured) -> Option<String> {
@@ -120,8 +152,44 @@ fn interrupt_note(abort: bool) -> &'static str {
     }
 }
 
+/// While the progress line is drawn, the terminal must not echo `^C` into it: the echo moves
+/// the cursor under the bar, and the frame it cut stays in the scrollback after Ctrl-C. The
+/// terminal's own setting comes back when the renderer goes.
+struct NoEchoCtl {
+    fd: i32,
+    saved: libc::termios,
+}
+
+impl NoEchoCtl {
+    fn new() -> Option<NoEchoCtl> {
+        let fd = libc::STDERR_FILENO;
+        // SAFETY: tcgetattr/tcsetattr on a descriptor we only read the settings of and write
+        // back, with a termios the kernel filled in.
+        unsafe {
+            let mut saved: libc::termios = std::mem::zeroed();
+            if libc::isatty(fd) != 1 || libc::tcgetattr(fd, &mut saved) != 0 {
+                return None;
+            }
+            if saved.c_lflag & libc::ECHOCTL == 0 {
+                return None;
+            }
+            let mut quiet = saved;
+            quiet.c_lflag &= !libc::ECHOCTL;
+            (libc::tcsetattr(fd, libc::TCSANOW, &quiet) == 0).then_some(NoEchoCtl { fd, saved })
+        }
+    }
+}
+
+impl Drop for NoEchoCtl {
+    fn drop(&mut self) {
+        // SAFETY: restores the settings read in `new` on the same descriptor.
+        unsafe { libc::tcsetattr(self.fd, libc::TCSANOW, &self.saved) };
+    }
+}
+
 pub struct BlockRenderer {
     progress: Option<ProgressBar>,
+    _no_echo_ctl: Option<NoEchoCtl>,
     /// Transfers count bytes on the bar; commands count hosts.
     by_bytes: bool,
     pull: bool,
@@ -150,7 +218,7 @@ impl BlockRenderer {
                 (false, _) => (Some(hosts as u64), "{spinner} {pos}/{len} hosts done {msg} [{elapsed}]"),
                 (true, false) => (
                     Some(expected * hosts as u64),
-                    "{spinner} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} {msg} [{elapsed}]",
+                    "{spinner} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec}, {eta} left, {msg} [{elapsed}]",
                 ),
                 (true, true) => (None, "{spinner} {binary_bytes} {binary_bytes_per_sec} {msg} [{elapsed}]"),
             };
@@ -159,7 +227,14 @@ impl BlockRenderer {
             bar.enable_steady_tick(std::time::Duration::from_millis(120));
             bar
         });
+        // Hosts done out of how many, from the first frame on.
+        if let Some(bar) = &progress
+            && by_bytes
+        {
+            bar.set_message(format!("0/{hosts} hosts done"));
+        }
         BlockRenderer {
+            _no_echo_ctl: progress.as_ref().and_then(|_| NoEchoCtl::new()),
             progress,
             by_bytes,
             pull,
