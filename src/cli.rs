@@ -498,6 +498,8 @@ struct OptionSpec {
     long: Option<String>,
     short: Option<char>,
     takes_value: bool,
+    /// Its value only ever comes after `=` (`--gather=similar`), never as the next word.
+    equals_only: bool,
 }
 
 fn run_options() -> Vec<OptionSpec> {
@@ -511,6 +513,7 @@ fn run_options() -> Vec<OptionSpec> {
             long: a.get_long().map(String::from),
             short: a.get_short(),
             takes_value: a.get_action().takes_values(),
+            equals_only: a.is_require_equals_set(),
         })
         .collect()
 }
@@ -534,7 +537,9 @@ fn option_words(word: &str, next: Option<&str>, options: &[OptionSpec]) -> usize
         return options
             .iter()
             .find(|o| !name.is_empty() && o.long.as_deref() == Some(name))
-            .map_or(0, |o| value_words(o.takes_value, attached));
+            .map_or(0, |o| {
+                value_words(o.takes_value && !o.equals_only, attached)
+            });
     }
     let Some(cluster) = word.strip_prefix('-').filter(|c| !c.is_empty()) else {
         return 0;
@@ -543,8 +548,16 @@ fn option_words(word: &str, next: Option<&str>, options: &[OptionSpec]) -> usize
         let Some(o) = options.iter().find(|o| o.short == Some(c)) else {
             return 0;
         };
+        let rest = &cluster[at + c.len_utf8()..];
+        if o.equals_only {
+            // `-b=similar` ends the cluster; in `-bv` clap reads `v` as the next option.
+            if rest.starts_with('=') {
+                return 1;
+            }
+            continue;
+        }
         if o.takes_value {
-            return value_words(true, at + c.len_utf8() < cluster.len());
+            return value_words(true, !rest.is_empty());
         }
     }
     1
@@ -659,6 +672,13 @@ mod tests {
             ["-i x"]
         );
         assert_eq!(check("hostctl run -g web df -h").unwrap().options, ["-h"]);
+        // --gather's value only ever follows `=`, so the next word stays the command's.
+        assert_eq!(
+            check("hostctl run -g web echo x --gather=similar -b=exact --gather y")
+                .unwrap()
+                .options,
+            ["--gather=similar", "-b=exact", "--gather"]
+        );
     }
 
     #[test]
