@@ -267,9 +267,23 @@ pub struct OutputArgs {
     /// Output kept per host and stream for display (bytes, or with K/M/G suffix)
     #[arg(long, value_name = "SIZE", default_value = "1M")]
     pub output_limit: String,
-    /// Show hosts with identical output and result once, under their folded names (web[01-12])
-    #[arg(short = 'b', long, conflicts_with_all = ["stream", "json"])]
-    pub gather: bool,
+    /// Show hosts with identical output and result once, under their folded names (web[01-12]);
+    /// `--gather=similar` also folds outputs that differ only in each host's own name or address
+    #[arg(
+        short = 'b',
+        long,
+        value_enum,
+        value_name = "HOW",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "exact",
+        conflicts_with_all = ["stream", "json"]
+    )]
+    pub gather: Option<GatherMode>,
+    /// Configuration drift: group hosts by output, print the largest group's output once and
+    /// every other group as a unified diff against it (with --json: group objects with diffs)
+    #[arg(long, conflicts_with = "stream")]
+    pub diff: bool,
     /// Also write each host's whole stdout and stderr to DIR/<host>.out and DIR/<host>.err
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
@@ -277,6 +291,15 @@ pub struct OutputArgs {
     /// (for commands whose output is secret)
     #[arg(long)]
     pub no_log_output: bool,
+}
+
+/// How `--gather` decides that two hosts' results are the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GatherMode {
+    /// Byte for byte
+    Exact,
+    /// The same once each host's own name, short name and address read `{host}`
+    Similar,
 }
 
 #[derive(Debug, Args)]
@@ -478,7 +501,7 @@ pub enum OpKind {
     Pull,
 }
 
-#[derive(Debug, Args, Default)]
+#[derive(Debug, Args, Default, Clone)]
 pub struct LogListArgs {
     /// Operations that touched this host
     #[arg(long, value_name = "NAME")]
@@ -548,6 +571,8 @@ struct OptionSpec {
     long: Option<String>,
     short: Option<char>,
     takes_value: bool,
+    /// Its value only ever comes after `=` (`--gather=similar`), never as the next word.
+    equals_only: bool,
 }
 
 fn run_options() -> Vec<OptionSpec> {
@@ -561,6 +586,7 @@ fn run_options() -> Vec<OptionSpec> {
             long: a.get_long().map(String::from),
             short: a.get_short(),
             takes_value: a.get_action().takes_values(),
+            equals_only: a.is_require_equals_set(),
         })
         .collect()
 }
@@ -584,7 +610,9 @@ fn option_words(word: &str, next: Option<&str>, options: &[OptionSpec]) -> usize
         return options
             .iter()
             .find(|o| !name.is_empty() && o.long.as_deref() == Some(name))
-            .map_or(0, |o| value_words(o.takes_value, attached));
+            .map_or(0, |o| {
+                value_words(o.takes_value && !o.equals_only, attached)
+            });
     }
     let Some(cluster) = word.strip_prefix('-').filter(|c| !c.is_empty()) else {
         return 0;
@@ -593,15 +621,23 @@ fn option_words(word: &str, next: Option<&str>, options: &[OptionSpec]) -> usize
         let Some(o) = options.iter().find(|o| o.short == Some(c)) else {
             return 0;
         };
+        let rest = &cluster[at + c.len_utf8()..];
+        if o.equals_only {
+            // `-b=similar` ends the cluster; in `-bv` clap reads `v` as the next option.
+            if rest.starts_with('=') {
+                return 1;
+            }
+            continue;
+        }
         if o.takes_value {
-            return value_words(true, at + c.len_utf8() < cluster.len());
+            return value_words(true, !rest.is_empty());
         }
     }
     1
 }
 
 /// `word` as a shell would need it typed, for showing a command line back to the operator.
-fn shell_word(word: &str) -> String {
+pub fn shell_word(word: &str) -> String {
     let plain = |c: char| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c);
     if !word.is_empty() && word.chars().all(plain) {
         word.to_string()
@@ -709,6 +745,13 @@ mod tests {
             ["-i x"]
         );
         assert_eq!(check("hostctl run -g web df -h").unwrap().options, ["-h"]);
+        // --gather's value only ever follows `=`, so the next word stays the command's.
+        assert_eq!(
+            check("hostctl run -g web echo x --gather=similar -b=exact --gather y")
+                .unwrap()
+                .options,
+            ["--gather=similar", "-b=exact", "--gather"]
+        );
     }
 
     #[test]

@@ -188,7 +188,8 @@ fn hosts(inv: &Inventory, args: &HostsArgs, sources: &plan::Sources) -> Result<u
 fn target_json(t: &ssh::Target) -> serde_json::Value {
     serde_json::json!({
         "name": t.name, "address": t.address, "port": t.port, "user": t.user,
-        "identity_files": t.identity_files, "known_hosts": t.known_hosts,
+        "identity_files": t.identity_files, "certificate_files": t.certificate_files,
+            "known_hosts": t.known_hosts,
         "connect_timeout_s": t.connect_timeout.as_secs_f64(),
         "keepalive_s": t.keepalive.as_secs_f64(),
         "strict_host_key_checking": if t.accept_new { "accept-new" } else { "yes" },

@@ -2,7 +2,7 @@
 //! usage error is found here, before anything touches the network.
 
 use crate::audit::select::{FromLog, Selected};
-use crate::cli::{Common, PullArgs, PushArgs, RunArgs};
+use crate::cli::{Common, GatherMode, PullArgs, PushArgs, RunArgs};
 use crate::error::Error;
 use crate::inventory::{self, Host, Inventory};
 use crate::ops::transfer::Manifest;
@@ -77,7 +77,10 @@ pub struct Plan {
     pub ask_pass: bool,
     pub output: OutputMode,
     pub output_limit: usize,
-    pub gather: bool,
+    /// `--gather`, or `--diff` (which groups exactly unless `--gather=similar`).
+    pub gather: Option<GatherMode>,
+    /// `--diff`: other groups as unified diffs against the largest.
+    pub diff: bool,
     pub out_dir: Option<PathBuf>,
     /// `--no-log-output`: the audit log keeps the output's size and SHA-256, not its text.
     pub no_log_output: bool,
@@ -254,7 +257,8 @@ impl Plan {
             output: mode,
             output_limit: parse_size(&output.output_limit)
                 .map_err(|m| Error::Usage(format!("--output-limit: {m}")))?,
-            gather: output.gather,
+            gather: output.gather.or(output.diff.then_some(GatherMode::Exact)),
+            diff: output.diff,
             out_dir: output.out_dir.clone(),
             no_log_output: output.no_log_output,
             batch,

@@ -152,6 +152,7 @@ impl<'a> Resolver<'a> {
             given_proxy: s.jump.is_some() || req.later_hop,
             given_known_hosts: s.known_hosts.is_some(),
             given_identity_files: s.identity_files.is_some(),
+            given_certificate_files: s.certificate_files.is_some(),
         };
         let cfg = match &self.ssh {
             Some(config) => config.evaluate(&query)?,
@@ -188,6 +189,14 @@ impl<'a> Resolver<'a> {
         let identity_files = match &s.identity_files {
             Some(files) => files.clone(),
             None => self.identity_files(&cfg.identity_files, &tokens, req.name)?,
+        };
+        let certificate_files = match &s.certificate_files {
+            Some(files) => files.clone(),
+            None => cfg
+                .certificate_files
+                .iter()
+                .map(|f| self.path(f, "CertificateFile", &tokens).map(PathBuf::from))
+                .collect::<Result<_, _>>()?,
         };
         let known_hosts = match (&s.known_hosts, &cfg.known_hosts) {
             (Some(k), _) => k.clone(),
@@ -242,6 +251,7 @@ impl<'a> Resolver<'a> {
             port,
             user,
             identity_files,
+            certificate_files,
             known_hosts,
             connect_timeout: self
                 .connect_timeout

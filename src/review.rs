@@ -135,7 +135,17 @@ pub fn pick(dir: &Path, args: &LogListArgs, full: bool) -> Result<Vec<Operation>
 
 fn list(dir: &Path, args: &LogListArgs) -> Result<u8, Error> {
     let machine = this_machine();
-    let picked = pick(dir, args, false)?;
+    // One more than asked for says whether -n cut the list, without reading the whole log.
+    let mut picked = pick(
+        dir,
+        &LogListArgs {
+            limit: args.limit.saturating_add(1),
+            ..args.clone()
+        },
+        false,
+    )?;
+    let more = picked.len() > args.limit;
+    picked.truncate(args.limit);
     if args.json {
         let mut text = String::new();
         for op in &picked {
@@ -145,27 +155,65 @@ fn list(dir: &Path, args: &LogListArgs) -> Result<u8, Error> {
         out(&text);
         return Ok(0);
     }
-    let mut text = format!(
-        "{:<15}  {:<19}  {:<16}  {:<4}  {:<14}  {:<28}  WHAT\n",
-        "ID", "TIME (UTC)", "OPERATOR", "OP", "PATTERN", "RESULT"
-    );
-    for op in &picked {
-        text.push_str(&format!(
-            "{:<15}  {:<19}  {:<16}  {:<4}  {:<14}  {:<28}  {}\n",
-            op.id(),
-            op.time.get(..19).unwrap_or(&op.time).replace('T', " "),
-            clip(&op.start.operator, 16),
-            op.start.operation,
-            clip(&op.start.pattern, 14),
-            result(op, &machine),
-            clip(&op.what(), 60)
-        ));
+    let rows: Vec<[String; 7]> = picked
+        .iter()
+        .map(|op| {
+            [
+                op.id().to_string(),
+                op.time.get(..19).unwrap_or(&op.time).replace('T', " "),
+                clip(&op.start.operator, 24),
+                op.start.operation.clone(),
+                clip(&op.start.pattern, 24),
+                result(op, &machine),
+                clip(&op.what(), 60),
+            ]
+        })
+        .collect();
+    let header = [
+        "ID",
+        "TIME (UTC)",
+        "OPERATOR",
+        "OP",
+        "PATTERN",
+        "RESULT",
+        "WHAT",
+    ];
+    // Each column as wide as its widest cell, so a long result never pushes the rest over.
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| {
+            rows.iter()
+                .map(|r| r[c].chars().count())
+                .chain([header[c].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: &[&str]| {
+        let mut l = String::new();
+        for (c, cell) in cells.iter().enumerate() {
+            if c + 1 == cells.len() {
+                l.push_str(cell);
+            } else {
+                l.push_str(cell);
+                l.push_str(&" ".repeat(widths[c] - cell.chars().count() + 2));
+            }
+        }
+        l.push('\n');
+        l
+    };
+    let mut text = line(&header);
+    for row in &rows {
+        text.push_str(&line(&row.iter().map(String::as_str).collect::<Vec<_>>()));
     }
-    text.push_str(&format!(
-        "{} operation{}\n",
-        picked.len(),
-        if picked.len() == 1 { "" } else { "s" }
-    ));
+    let n = picked.len();
+    text.push_str(&match more {
+        true => format!(
+            "the newest {n} operation{} (more in the log: -n {} shows more)\n",
+            if n == 1 { "" } else { "s" },
+            (n * 2).max(20)
+        ),
+        false => format!("{n} operation{}\n", if n == 1 { "" } else { "s" }),
+    });
     out(&text);
     Ok(0)
 }
@@ -290,7 +338,8 @@ fn show(dir: &Path, args: &LogShowArgs) -> Result<u8, Error> {
             from.hosts.join(" ")
         ));
     }
-    text.push_str(&format!("argv:      {}\n", s.argv.join(" ")));
+    let argv: Vec<String> = s.argv.iter().map(|w| crate::cli::shell_word(w)).collect();
+    text.push_str(&format!("argv:      {}\n", argv.join(" ")));
     let duration = op
         .end
         .as_ref()

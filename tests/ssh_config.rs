@@ -429,6 +429,13 @@ const CORPUS: &[Case] = &[
         ],
     },
     Case {
+        name: "certificate_files_accumulate_with_tokens",
+        config: "Host web1\n  CertificateFile ~/.ssh/%n-cert.pub\n  CertificateFile /certs/%r@%h\nHost *\n  CertificateFile ~/.ssh/common-cert.pub\n  CertificateFile ~/.ssh/%n-cert.pub\n",
+        hosts: HOSTS,
+        files: NO_FILES,
+        refused: &[],
+    },
+    Case {
         name: "refused_several_known_hosts_files",
         config: "Host web1\n  UserKnownHostsFile /kh/one /kh/two\n",
         hosts: HOSTS,
@@ -437,7 +444,7 @@ const CORPUS: &[Case] = &[
     },
     Case {
         name: "refused_keywords_that_change_how_hostctl_connects",
-        config: "Host web1\n  IdentitiesOnly yes\nHost db1\n  HostKeyAlias other\nHost 10.9.9.9\n  CertificateFile ~/.ssh/id_ed25519-cert.pub\nHost bastion\n  Ciphers aes128-ctr\nHost a\n  BindAddress 127.0.0.2\nHost b\n  AddressFamily inet6\nHost c\n  PubkeyAuthentication no\nHost d\n  RevokedHostKeys /revoked\n",
+        config: "Host web1\n  IdentitiesOnly yes\nHost db1\n  HostKeyAlias other\nHost bastion\n  Ciphers aes128-ctr\nHost a\n  BindAddress 127.0.0.2\nHost b\n  AddressFamily inet6\nHost c\n  PubkeyAuthentication no\nHost d\n  RevokedHostKeys /revoked\n",
         hosts: &[
             "web1", "db1", "10.9.9.9", "bastion", "a", "b", "c", "d", "e",
         ],
@@ -445,7 +452,6 @@ const CORPUS: &[Case] = &[
         refused: &[
             ("web1", "`IdentitiesOnly` is not supported by hostctl"),
             ("db1", "`HostKeyAlias` is not supported by hostctl"),
-            ("10.9.9.9", "`CertificateFile` is not supported by hostctl"),
             ("bastion", "`Ciphers` is not supported by hostctl"),
             ("a", "`BindAddress` is not supported by hostctl"),
             ("b", "`AddressFamily` is not supported by hostctl"),
@@ -583,6 +589,7 @@ struct Expected {
     port: u64,
     user: String,
     identity_files: Vec<String>,
+    certificate_files: Vec<String>,
     known_hosts: String,
     connect_timeout_s: f64,
     keepalive_s: f64,
@@ -659,6 +666,10 @@ fn settings(env: &Env, args: &[String], host: &str) -> Result<(Expected, Vec<Hop
         }
         files
     };
+    let mut certificate_files = Vec::new();
+    for raw in dump.get("certificatefile").cloned().unwrap_or_default() {
+        certificate_files.push(home(ssh_expand(env, args, host, &raw)?));
+    }
     let kh = one(&dump, "userknownhostsfile");
     let default_kh = format!("{0}/.ssh/known_hosts {0}/.ssh/known_hosts2", env.pw_dir);
     let known_hosts = if kh == default_kh {
@@ -704,6 +715,7 @@ fn settings(env: &Env, args: &[String], host: &str) -> Result<(Expected, Vec<Hop
         port: one(&dump, "port").parse().unwrap(),
         user: one(&dump, "user"),
         identity_files,
+        certificate_files,
         known_hosts,
         connect_timeout_s: seconds(&dump, "connecttimeout", 10.0),
         keepalive_s: seconds(&keepalive_dump, "serveraliveinterval", 30.0),
@@ -739,6 +751,12 @@ fn actual(entry: &serde_json::Value, with_route: bool) -> Expected {
         port: entry["port"].as_u64().unwrap(),
         user: s("user"),
         identity_files: entry["identity_files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect(),
+        certificate_files: entry["certificate_files"]
             .as_array()
             .unwrap()
             .iter()

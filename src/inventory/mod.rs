@@ -39,6 +39,7 @@ pub struct Settings {
     pub user: Option<String>,
     pub port: Option<u16>,
     pub identity_files: Option<Vec<PathBuf>>,
+    pub certificate_files: Option<Vec<PathBuf>>,
     pub known_hosts: Option<PathBuf>,
     #[serde(skip)]
     pub connect_timeout: Option<Duration>,
@@ -262,6 +263,7 @@ struct Layer {
     user: Option<Sourced<String>>,
     port: Option<Sourced<u16>>,
     identity_files: Option<Sourced<Vec<PathBuf>>>,
+    certificate_files: Option<Sourced<Vec<PathBuf>>>,
     known_hosts: Option<Sourced<PathBuf>>,
     connect_timeout: Option<Sourced<Duration>>,
     keepalive: Option<Sourced<Duration>>,
@@ -298,12 +300,12 @@ impl Layer {
                 span: port.span(),
             });
         }
-        if let Some(files) = raw.identity_file {
+        let paths = |files: &Spanned<toml::Value>, name: &str| {
             let bad = || {
                 cx.at(
                     files,
-                    key("identity_file"),
-                    "identity_file must be a path or a list of paths",
+                    key(name),
+                    format!("{name} must be a path or a list of paths"),
                 )
             };
             let list: Vec<&str> = match files.get_ref() {
@@ -314,11 +316,16 @@ impl Layer {
                     .collect::<Result<_, _>>()?,
                 _ => return Err(bad()),
             };
-            let value = list.iter().map(|f| cx.path_setting(f)).collect();
-            layer.identity_files = Some(Sourced {
-                value,
+            Ok(Sourced {
+                value: list.iter().map(|f| cx.path_setting(f)).collect(),
                 span: files.span(),
-            });
+            })
+        };
+        if let Some(files) = raw.identity_file {
+            layer.identity_files = Some(paths(files, "identity_file")?);
+        }
+        if let Some(files) = raw.certificate_file {
+            layer.certificate_files = Some(paths(files, "certificate_file")?);
         }
         if let Some(known) = raw.known_hosts {
             layer.known_hosts = Some(Sourced {
@@ -601,6 +608,8 @@ impl<'a> Resolver<'a> {
                 user: pick.one("user", |l| l.user.as_ref())?,
                 port: pick.one("port", |l| l.port.as_ref())?,
                 identity_files: pick.one("identity_file", |l| l.identity_files.as_ref())?,
+                certificate_files: pick
+                    .one("certificate_file", |l| l.certificate_files.as_ref())?,
                 known_hosts: pick.one("known_hosts", |l| l.known_hosts.as_ref())?,
                 connect_timeout: pick.one("connect_timeout", |l| l.connect_timeout.as_ref())?,
                 keepalive: pick.one("keepalive", |l| l.keepalive.as_ref())?,

@@ -45,6 +45,8 @@ macro_rules! with_settings {
             pub port: Option<Spanned<i64>>,
             /// A string or a list of strings; checked in `Layer::check`.
             pub identity_file: Option<Spanned<toml::Value>>,
+            /// A string or a list of strings, like `identity_file`.
+            pub certificate_file: Option<Spanned<toml::Value>>,
             pub known_hosts: Option<Spanned<String>>,
             pub connect_timeout: Option<Spanned<DurationText>>,
             pub keepalive: Option<Spanned<DurationText>>,
@@ -58,6 +60,7 @@ macro_rules! with_settings {
                     user: self.user.as_ref(),
                     port: self.port.as_ref(),
                     identity_file: self.identity_file.as_ref(),
+                    certificate_file: self.certificate_file.as_ref(),
                     known_hosts: self.known_hosts.as_ref(),
                     connect_timeout: self.connect_timeout.as_ref(),
                     keepalive: self.keepalive.as_ref(),
@@ -97,6 +100,7 @@ pub struct RawSettingsRef<'a> {
     pub user: Option<&'a Spanned<String>>,
     pub port: Option<&'a Spanned<i64>>,
     pub identity_file: Option<&'a Spanned<toml::Value>>,
+    pub certificate_file: Option<&'a Spanned<toml::Value>>,
     pub known_hosts: Option<&'a Spanned<String>>,
     pub connect_timeout: Option<&'a Spanned<DurationText>>,
     pub keepalive: Option<&'a Spanned<DurationText>>,

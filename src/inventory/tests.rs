@@ -126,6 +126,30 @@ fn relative_paths_are_next_to_the_inventory() {
 }
 
 #[test]
+fn certificate_file_is_a_path_or_a_list_and_resolves_like_identity_file() {
+    let inv = Inventory::parse(
+        Path::new("/srv/fleet/hosts.toml"),
+        "[defaults]\ncertificate_file = \"certs/all-cert.pub\"\n[groups.web]\nhosts = [\"w\"]\ncertificate_file = [\"w-cert.pub\", \"/abs/x-cert.pub\"]\n[hosts.x]\n[hosts.w]\n",
+    )
+    .unwrap();
+    assert_eq!(
+        host(&inv, "x").settings.certificate_files,
+        Some(vec![PathBuf::from("/srv/fleet/certs/all-cert.pub")])
+    );
+    assert_eq!(
+        host(&inv, "w").settings.certificate_files,
+        Some(vec![
+            PathBuf::from("/srv/fleet/w-cert.pub"),
+            PathBuf::from("/abs/x-cert.pub")
+        ])
+    );
+    assert_eq!(
+        error("[defaults]\ncertificate_file = 3\n"),
+        "hosts.toml:2:20: `defaults.certificate_file`: certificate_file must be a path or a list of paths"
+    );
+}
+
+#[test]
 fn toml_syntax_errors_name_file_and_line() {
     assert_eq!(
         error("[hosts.a]\naddress = \"x\n"),

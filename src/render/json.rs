@@ -2,18 +2,69 @@
 //! value per line, nothing else on stdout.
 
 use super::{Renderer, Summary};
-use crate::event::{Captured, Event, HostEventKind};
+use crate::cli::GatherMode;
+use crate::event::{Captured, Event, HostEventKind, HostOutcome};
 use crate::plan::Plan;
 use serde_json::json;
 use std::io::Write;
 
 pub struct JsonRenderer {
     op: String,
+    /// `--diff`: results held for the group objects written before the summary.
+    held: Option<Vec<(usize, HostOutcome)>>,
 }
 
 impl JsonRenderer {
-    pub fn new(op: &str) -> JsonRenderer {
-        JsonRenderer { op: op.to_string() }
+    pub fn new(op: &str, diff: bool) -> JsonRenderer {
+        JsonRenderer {
+            op: op.to_string(),
+            held: diff.then(Vec::new),
+        }
+    }
+
+    /// `--diff --json`: one object per group, largest first; the first group that succeeded is
+    /// the reference, and every other one carries unified diffs against it.
+    fn groups(&self, plan: &Plan, held: Vec<(usize, HostOutcome)>) {
+        let groups = super::groups::group(plan, held, GatherMode::Exact);
+        let reference = groups
+            .iter()
+            .position(|g| g.outcome.status.kind().succeeded());
+        for (i, g) in groups.iter().enumerate() {
+            let mut value = json!({
+                "type": "group",
+                "op": self.op,
+                "hosts": g.names(plan),
+                "label": g.label(plan),
+                "status": g.outcome.status.name(),
+                "exit_code": g.outcome.status.exit_code(),
+                "reason": g.outcome.status.reason(),
+                "reference": Some(i) == reference,
+            });
+            match reference {
+                Some(r) if r == i => {
+                    value["stdout"] = output(&g.outcome.stdout);
+                    value["stderr"] = output(&g.outcome.stderr);
+                }
+                Some(r) => {
+                    let (base, ours) = (&groups[r], &g.outcome);
+                    let (bl, ol) = (base.label(plan), g.label(plan));
+                    value["stdout_diff"] = json!(crate::diff::unified(
+                        &base.outcome.stdout.text(),
+                        &ours.stdout.text(),
+                        &format!("{bl} stdout"),
+                        &format!("{ol} stdout")
+                    ));
+                    value["stderr_diff"] = json!(crate::diff::unified(
+                        &base.outcome.stderr.text(),
+                        &ours.stderr.text(),
+                        &format!("{bl} stderr"),
+                        &format!("{ol} stderr")
+                    ));
+                }
+                None => {}
+            }
+            line(value);
+        }
     }
 }
 
@@ -33,6 +84,9 @@ impl Renderer for JsonRenderer {
         let HostEventKind::Finished(outcome) = &e.kind else {
             return;
         };
+        if let Some(held) = &mut self.held {
+            held.push((e.host, (**outcome).clone()));
+        }
         let target = &plan.targets[e.host];
         let status = &outcome.status;
         let signal = match status {
@@ -57,7 +111,10 @@ impl Renderer for JsonRenderer {
         }));
     }
 
-    fn finish(&mut self, _plan: &Plan, s: &Summary) {
+    fn finish(&mut self, plan: &Plan, s: &Summary) {
+        if let Some(held) = self.held.take() {
+            self.groups(plan, held);
+        }
         let mut summary = json!({
             "type": "summary",
             "op": self.op,

@@ -1,6 +1,7 @@
 //! Consumers of events that write for people or scripts: blocks per host (default), live
 //! prefixed lines (`--stream`), JSON lines (`--json`). Plus the summary every run ends with.
 
+mod groups;
 mod json;
 mod outdir;
 mod text;
@@ -23,7 +24,7 @@ pub fn for_plan(plan: &Plan, op_id: &str) -> Box<dyn Renderer> {
     match plan.output {
         OutputMode::Blocks => Box::new(BlockRenderer::new(plan, plan.gather)),
         OutputMode::Stream => Box::new(StreamRenderer::new(plan)),
-        OutputMode::Json => Box::new(JsonRenderer::new(op_id)),
+        OutputMode::Json => Box::new(JsonRenderer::new(op_id, plan.diff)),
     }
 }
 

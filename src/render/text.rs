@@ -1,9 +1,11 @@
 //! Human output. Blocks: each host's output printed whole when it finishes, never interleaved,
 //! with a progress line on a terminal. Stream: lines as they arrive, prefixed by host.
 
-use super::{Renderer, Summary, bytes, seconds};
+use super::{Renderer, Summary, bytes, groups, seconds};
+use crate::cli::GatherMode;
 use crate::event::{Captured, Event, HostEventKind, HostOutcome, Status, Stream};
 use crate::plan::{Operation, Plan, PushSpec};
+use crate::status::HostStatus;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
@@ -17,10 +19,11 @@ pub fn header(name: &str, outcome: &HostOutcome) -> String {
 fn header_with(name: &str, outcome: &HostOutcome, duration: Option<std::time::Duration>) -> String {
     let status = &outcome.status;
     let mut h = format!("=== {name}: ");
-    h.push_str(&match status.kind().succeeded() {
+    let word = match status.kind().succeeded() {
         true => status.name().to_string(),
         false => status.name().to_uppercase(),
-    });
+    };
+    h.push_str(&paint(status.kind(), &word));
     if let Some(code) = status
         .exit_code()
         .filter(|_| matches!(status, Status::Ok | Status::Failed { .. }))
@@ -34,6 +37,36 @@ fn header_with(name: &str, outcome: &HostOutcome, duration: Option<std::time::Du
         h.push_str(&format!(": {reason}"));
     }
     h
+}
+
+/// Whether status words are coloured: decided once, for stdout, by anstream's rules (a
+/// terminal that takes colour; `NO_COLOR` turns it off, `CLICOLOR_FORCE` on).
+fn colour() -> bool {
+    static COLOUR: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *COLOUR.get_or_init(|| {
+        anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never
+    })
+}
+
+/// A status word in its colour: green for ok and unchanged, yellow for changed, red for
+/// failed, magenta for timeout and unreachable, dim for aborted and skipped.
+fn paint(status: HostStatus, word: &str) -> String {
+    use anstyle::{AnsiColor, Style};
+    if !colour() {
+        return word.to_string();
+    }
+    let style = match status {
+        HostStatus::Ok | HostStatus::Unchanged => {
+            Style::new().fg_color(Some(AnsiColor::Green.into()))
+        }
+        HostStatus::Changed => Style::new().fg_color(Some(AnsiColor::Yellow.into())),
+        HostStatus::Failed => Style::new().bold().fg_color(Some(AnsiColor::Red.into())),
+        HostStatus::Timeout | HostStatus::Unreachable => Style::new()
+            .bold()
+            .fg_color(Some(AnsiColor::Magenta.into())),
+        HostStatus::Aborted | HostStatus::Skipped => Style::new().dimmed(),
+    };
+    format!("{style}{word}{style:#}")
 }
 
 fn truncation_note(label: &str, c: &Captured) -> Option<String> {
@@ -119,8 +152,44 @@ fn interrupt_note(abort: bool) -> &'static str {
     }
 }
 
+/// While the progress line is drawn, the terminal must not echo `^C` into it: the echo moves
+/// the cursor under the bar, and the frame it cut stays in the scrollback after Ctrl-C. The
+/// terminal's own setting comes back when the renderer goes.
+struct NoEchoCtl {
+    fd: i32,
+    saved: libc::termios,
+}
+
+impl NoEchoCtl {
+    fn new() -> Option<NoEchoCtl> {
+        let fd = libc::STDERR_FILENO;
+        // SAFETY: tcgetattr/tcsetattr on a descriptor we only read the settings of and write
+        // back, with a termios the kernel filled in.
+        unsafe {
+            let mut saved: libc::termios = std::mem::zeroed();
+            if libc::isatty(fd) != 1 || libc::tcgetattr(fd, &mut saved) != 0 {
+                return None;
+            }
+            if saved.c_lflag & libc::ECHOCTL == 0 {
+                return None;
+            }
+            let mut quiet = saved;
+            quiet.c_lflag &= !libc::ECHOCTL;
+            (libc::tcsetattr(fd, libc::TCSANOW, &quiet) == 0).then_some(NoEchoCtl { fd, saved })
+        }
+    }
+}
+
+impl Drop for NoEchoCtl {
+    fn drop(&mut self) {
+        // SAFETY: restores the settings read in `new` on the same descriptor.
+        unsafe { libc::tcsetattr(self.fd, libc::TCSANOW, &self.saved) };
+    }
+}
+
 pub struct BlockRenderer {
     progress: Option<ProgressBar>,
+    _no_echo_ctl: Option<NoEchoCtl>,
     /// Transfers count bytes on the bar; commands count hosts.
     by_bytes: bool,
     pull: bool,
@@ -130,12 +199,14 @@ pub struct BlockRenderer {
     sent: Vec<u64>,
     done: usize,
     failures: usize,
-    /// `--gather`: outcomes held until the end, then identical ones printed once.
+    /// `--gather`/`--diff`: outcomes held until the end, then grouped.
     gathered: Option<Vec<(usize, HostOutcome)>>,
+    gather: GatherMode,
+    diff: bool,
 }
 
 impl BlockRenderer {
-    pub fn new(plan: &Plan, gather: bool) -> BlockRenderer {
+    pub fn new(plan: &Plan, gather: Option<GatherMode>) -> BlockRenderer {
         let hosts = plan.targets.len();
         let (by_bytes, pull, expected) = match &plan.operation {
             Operation::Push(PushSpec { manifest, .. }) => (true, false, manifest.total_bytes()),
@@ -147,7 +218,7 @@ impl BlockRenderer {
                 (false, _) => (Some(hosts as u64), "{spinner} {pos}/{len} hosts done {msg} [{elapsed}]"),
                 (true, false) => (
                     Some(expected * hosts as u64),
-                    "{spinner} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} {msg} [{elapsed}]",
+                    "{spinner} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec}, {eta} left, {msg} [{elapsed}]",
                 ),
                 (true, true) => (None, "{spinner} {binary_bytes} {binary_bytes_per_sec} {msg} [{elapsed}]"),
             };
@@ -156,7 +227,14 @@ impl BlockRenderer {
             bar.enable_steady_tick(std::time::Duration::from_millis(120));
             bar
         });
+        // Hosts done out of how many, from the first frame on.
+        if let Some(bar) = &progress
+            && by_bytes
+        {
+            bar.set_message(format!("0/{hosts} hosts done"));
+        }
         BlockRenderer {
+            _no_echo_ctl: progress.as_ref().and_then(|_| NoEchoCtl::new()),
             progress,
             by_bytes,
             pull,
@@ -164,7 +242,9 @@ impl BlockRenderer {
             sent: vec![0; hosts],
             done: 0,
             failures: 0,
-            gathered: gather.then(Vec::new),
+            gathered: gather.map(|_| Vec::new()),
+            gather: gather.unwrap_or(GatherMode::Exact),
+            diff: plan.diff,
         }
     }
 
@@ -241,70 +321,71 @@ impl Renderer for BlockRenderer {
             bar.finish_and_clear();
         }
         if let Some(held) = self.gathered.take() {
-            write_stdout(&gathered(plan, held, self.pull));
+            let groups = groups::group(plan, held, self.gather);
+            write_stdout(&match self.diff {
+                true => diffed(plan, &groups, self.pull),
+                false => gathered(plan, &groups, self.pull),
+            });
         }
         write_stdout(format!("{}\n", summary.line()).as_bytes());
     }
 }
 
-/// Hosts whose output and result are identical, printed once under their folded names;
+/// Hosts whose output and result are the same, printed once under their folded names;
 /// largest group first, ties in host order, no durations: the same results print the same.
-fn gathered(plan: &Plan, held: Vec<(usize, HostOutcome)>, pull: bool) -> Vec<u8> {
-    type Key = (
-        String,
-        Option<i32>,
-        Option<String>,
-        Vec<u8>,
-        Vec<u8>,
-        bool,
-        bool,
-        Vec<(String, String, u64, bool)>,
-    );
-    let key = |o: &HostOutcome| -> Key {
-        let files = o
-            .transfer
-            .iter()
-            .flat_map(|t| &t.files)
-            .map(|f| (f.remote.clone(), f.sha256.clone(), f.bytes, f.changed))
-            .collect();
-        (
-            o.status.name().to_string(),
-            o.status.exit_code(),
-            o.status.reason(),
-            o.stdout.data.clone(),
-            o.stderr.data.clone(),
-            o.stdout.truncated(),
-            o.stderr.truncated(),
-            files,
-        )
-    };
-    let mut groups: Vec<(Key, Vec<usize>, HostOutcome)> = Vec::new();
-    let mut held = held;
-    held.sort_by_key(|(host, _)| *host);
-    for (host, outcome) in held {
-        let k = key(&outcome);
-        match groups.iter_mut().find(|(gk, _, _)| *gk == k) {
-            Some((_, hosts, _)) => hosts.push(host),
-            None => groups.push((k, vec![host], outcome)),
-        }
-    }
-    groups.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.1[0].cmp(&b.1[0])));
+fn gathered(plan: &Plan, groups: &[groups::Group], pull: bool) -> Vec<u8> {
     let mut out = Vec::new();
-    for (_, hosts, outcome) in groups {
-        let names: Vec<&str> = hosts
-            .iter()
-            .map(|&h| plan.targets[h].name.as_str())
-            .collect();
-        let label = if names.len() == 1 {
-            names[0].to_string()
-        } else {
+    for g in groups {
+        out.extend(group_block(plan, g, pull));
+    }
+    out
+}
+
+fn group_block(plan: &Plan, g: &groups::Group, pull: bool) -> Vec<u8> {
+    let mut label = g.label(plan);
+    if g.similar {
+        label.push_str(&format!(
+            " [similar: `{}` is each host's own name or address]",
+            groups::PLACEHOLDER
+        ));
+    }
+    block_with(&label, &g.outcome, pull, None)
+}
+
+/// `--diff`: the largest group that succeeded printed whole, then every other group that
+/// succeeded as a unified diff against it; groups that did not succeed print as `--gather` has
+/// them, since their reason says more than a diff would.
+fn diffed(plan: &Plan, groups: &[groups::Group], pull: bool) -> Vec<u8> {
+    let Some(reference) = groups.iter().find(|g| g.outcome.status.kind().succeeded()) else {
+        return gathered(plan, groups, pull);
+    };
+    let base = reference.label(plan);
+    let mut out = group_block(plan, reference, pull);
+    for g in groups.iter().filter(|g| !std::ptr::eq(*g, reference)) {
+        if !g.outcome.status.kind().succeeded() {
+            out.extend(group_block(plan, g, pull));
+            continue;
+        }
+        let label = g.label(plan);
+        out.extend(
             format!(
-                "{} ({})",
-                crate::inventory::range::fold(&names),
-                names.len()
+                "{} (differs from {base})\n",
+                header_with(&label, &g.outcome, None)
             )
-        };
-        out.extend(block_with(&label, &outcome, pull, None));
+            .into_bytes(),
+        );
+        for (name, ours, theirs) in [
+            ("stdout", &reference.outcome.stdout, &g.outcome.stdout),
+            ("stderr", &reference.outcome.stderr, &g.outcome.stderr),
+        ] {
+            let diff = crate::diff::unified(
+                &ours.text(),
+                &theirs.text(),
+                &format!("{base} {name}"),
+                &format!("{label} {name}"),
+            );
+            out.extend(diff.into_bytes());
+        }
     }
     out
 }

@@ -1,11 +1,15 @@
 //! The only place that touches `ssh2`: connect, verify host keys, authenticate, run commands
 //! and move bytes. Each `Connection` lives on one thread; nothing here prints.
 
+mod agent;
 mod exec;
+mod host_cert;
 mod keys;
 pub mod known_hosts;
+mod pubkey;
 mod session;
 mod tunnel;
+mod user_cert;
 
 pub use exec::ExitStatus;
 pub use session::{Connection, Credentials, Reach};
@@ -24,6 +28,9 @@ pub struct Target {
     pub user: String,
     /// Empty: the usual `~/.ssh/id_ed25519`, `id_ecdsa`, `id_rsa` that exist.
     pub identity_files: Vec<PathBuf>,
+    /// User certificates, each offered with the identity file whose key it certifies. Empty:
+    /// each identity file's `<identity>-cert.pub`, when there is one.
+    pub certificate_files: Vec<PathBuf>,
     pub known_hosts: PathBuf,
     pub connect_timeout: Duration,
     /// Keepalive interval, so idle NAT and firewalls keep long, quiet commands connected.

@@ -2,16 +2,18 @@
 //! authentication. The session runs non-blocking and every wait goes through `Connection::wait`,
 //! which polls the socket, so deadlines, Ctrl-C and keepalives work everywhere.
 
-use super::known_hosts::{KnownHostsCache, Verdict, blob_type};
+use super::keys::LoadedKey;
+use super::known_hosts::KnownHostsCache;
 use super::tunnel::Bastions;
+use super::user_cert::UserCert;
 use super::{Failure, Target};
 use crate::event::FailureKind;
 use ssh2::{ErrorCode, MethodType, Session};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::os::fd::{AsRawFd, RawFd};
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 const LIBSSH2_ERROR_EAGAIN: i32 = -37;
@@ -23,19 +25,50 @@ const TICK: Duration = Duration::from_millis(200);
 pub struct Credentials {
     /// From `--ask-pass`; never logged.
     pub password: Option<String>,
-    /// Use ssh-agent (when `SSH_AUTH_SOCK` is set).
-    pub agent: bool,
-    /// Identity files, each parsed once for the whole run.
+    /// ssh-agent's socket (`SSH_AUTH_SOCK`).
+    pub agent: Option<PathBuf>,
+    /// Identity files and certificates, each parsed once for the whole run.
     pub keys: super::keys::KeyCache,
+    /// The agent's identities, listed once for the whole run.
+    agent_identities: OnceLock<Result<Vec<Arc<AgentKey>>, String>>,
+}
+
+/// One identity the agent holds, ready to sign through it.
+struct AgentKey {
+    key: Arc<LoadedKey>,
+    /// Its certificate view, when it is one.
+    cert: Option<Arc<UserCert>>,
+    comment: String,
 }
 
 impl Credentials {
     pub fn from_env(password: Option<String>) -> Credentials {
         Credentials {
             password,
-            agent: std::env::var_os("SSH_AUTH_SOCK").is_some_and(|s| !s.is_empty()),
-            keys: Default::default(),
+            agent: std::env::var_os("SSH_AUTH_SOCK")
+                .filter(|s| !s.is_empty())
+                .map(PathBuf::from),
+            ..Default::default()
         }
+    }
+
+    fn agent_identities(&self) -> Option<&Result<Vec<Arc<AgentKey>>, String>> {
+        let socket = self.agent.as_ref()?;
+        Some(self.agent_identities.get_or_init(|| {
+            let listed = super::agent::identities(socket).map_err(|e| e.to_string())?;
+            Ok(listed
+                .into_iter()
+                .map(|identity| {
+                    let name = format!("`{}` in ssh-agent", identity.comment);
+                    let cert = UserCert::from_blob(name, identity.blob.clone()).ok();
+                    Arc::new(AgentKey {
+                        key: Arc::new(LoadedKey::from_agent(socket, identity.blob)),
+                        cert: cert.map(Arc::new),
+                        comment: identity.comment,
+                    })
+                })
+                .collect())
+        }))
     }
 }
 
@@ -133,7 +166,7 @@ impl Connection {
         })?;
         prefer_host_key_types(
             &session,
-            &kh.preferred_algorithms(&target.address, target.port),
+            &kh.host_key_algorithms(&target.address, target.port, target.accept_new),
         );
         prefer_fast_ciphers(&session);
         let mut conn = Connection {
@@ -151,7 +184,7 @@ impl Connection {
             mac = conn.session.methods(MethodType::MacCs).unwrap_or("?"),
             "handshake done"
         );
-        conn.verify_host_key(target, &kh, reach.known_hosts, target.accept_new)?;
+        conn.verify_host_key(target, reach.known_hosts)?;
         conn.authenticate(target, reach.credentials, deadline)?;
         conn.session.set_keepalive(
             false,
@@ -179,48 +212,27 @@ impl Connection {
         }
     }
 
-    fn verify_host_key(
-        &self,
-        target: &Target,
-        kh: &super::known_hosts::KnownHosts,
-        cache: &KnownHostsCache,
-        accept_new: bool,
-    ) -> Result<(), Failure> {
+    fn verify_host_key(&self, target: &Target, cache: &KnownHostsCache) -> Result<(), Failure> {
         let (key, _) = self
             .session
             .host_key()
             .ok_or_else(|| Failure::new(FailureKind::HostKey, "server sent no host key"))?;
-        let file = target.known_hosts.display();
-        let key_type = blob_type(key).unwrap_or("unknown");
-        let fingerprint = fingerprint(key);
-        let fail = |reason: String| Err(Failure::new(FailureKind::HostKey, reason));
-        match kh.check(&target.address, target.port, key) {
-            Verdict::Match => Ok(()),
-            Verdict::Changed { line } => fail(format!(
-                "HOST KEY CHANGED for {} ({key_type} {fingerprint}); {file}:{line} holds a different key. \
-                 This may be an attack. If the host was reinstalled, remove that line and reconnect with --accept-new",
-                self.peer
-            )),
-            Verdict::Revoked { line } => fail(format!(
-                "host key of {} is revoked ({file}:{line})",
-                self.peer
-            )),
-            Verdict::OtherType { line, recorded } => fail(format!(
-                "{} presented a {key_type} key ({fingerprint}) but {file}:{line} records a {recorded} key for it; \
-                 refusing to trust it without checking",
-                self.peer
-            )),
-            Verdict::Unknown if accept_new => cache
-                .append(&target.known_hosts, &target.address, target.port, key)
-                .or_else(|e| fail(format!("cannot record host key in {file}: {e}"))),
-            Verdict::Unknown => fail(format!(
-                "unknown host key for {} ({key_type} {fingerprint}); not in {file}. \
-                 Check the fingerprint, then rerun with --accept-new to record it",
-                self.peer
-            )),
-        }
+        cache
+            .verify(
+                &target.known_hosts,
+                &target.address,
+                target.port,
+                key,
+                target.accept_new,
+                &self.peer,
+            )
+            .map_err(|e| Failure::new(FailureKind::HostKey, e.to_string()))
     }
 
+    /// Public-key authentication in OpenSSH's order (sshconnect2.c `pubkey_prepare`): the
+    /// `certificate_file`s, the agent's identities (with the certificates `ssh-add` loads),
+    /// then each identity file followed by its `<identity>-cert.pub`; then a password. A
+    /// certificate the host refused is explained from its own fields.
     fn authenticate(
         &self,
         target: &Target,
@@ -234,40 +246,12 @@ impl Connection {
             Err(_) if self.session.authenticated() => return Ok(()),
             Err(stop) => return Err(auth_err(stop)),
         };
-        let mut tried: Vec<String> = Vec::new();
+        let mut log = AuthLog::default();
         if methods.contains("publickey") {
-            if credentials.agent {
-                match self.agent_auth(user, deadline) {
-                    Ok(true) => return Ok(()),
-                    Ok(false) => tried.push("ssh-agent".into()),
-                    Err(Stop::Ssh(e)) => tried.push(format!("ssh-agent ({})", e.message())),
-                    Err(stop) => return Err(auth_err(stop)),
-                }
-            }
-            for key in identity_files(target) {
-                if !key.exists() {
-                    tried.push(format!("{} (missing)", key.display()));
-                    continue;
-                }
-                let attempt = match credentials.keys.get(&key) {
-                    Some(loaded) => self.wait(Some(deadline), || {
-                        super::keys::authenticate(&self.session, user, &loaded)
-                    }),
-                    None => self.wait(Some(deadline), || {
-                        self.session.userauth_pubkey_file(user, None, &key, None)
-                    }),
-                };
-                match attempt {
-                    Ok(()) => return Ok(()),
-                    Err(Stop::Ssh(e)) if e.code() == ErrorCode::Session(-16) => {
-                        tried.push(format!(
-                            "{} (unreadable or passphrase-protected: use ssh-agent)",
-                            key.display()
-                        ))
-                    }
-                    Err(Stop::Ssh(_)) => tried.push(key.display().to_string()),
-                    Err(stop) => return Err(auth_err(stop)),
-                }
+            match self.publickey(target, credentials, deadline, &mut log) {
+                Ok(true) => return Ok(()),
+                Ok(false) => {}
+                Err(stop) => return Err(auth_err(stop)),
             }
         }
         if let Some(password) = &credentials.password
@@ -277,38 +261,231 @@ impl Connection {
                 self.session.userauth_password(user, password)
             }) {
                 Ok(()) => return Ok(()),
-                Err(Stop::Ssh(_)) => tried.push("password".into()),
+                Err(Stop::Ssh(_)) => log.tried.push("password".into()),
                 Err(stop) => return Err(auth_err(stop)),
             }
         }
-        if tried.is_empty() {
-            tried.push("nothing usable (no agent, no identity file)".into());
+        if log.tried.is_empty() {
+            log.tried
+                .push("nothing usable (no agent, no identity file)".into());
         }
-        Err(Failure::new(
-            FailureKind::Auth,
-            format!(
-                "permission denied for user `{user}` on {} (server accepts: {methods}; tried: {})",
-                self.peer,
-                tried.join(", ")
-            ),
-        ))
+        let mut reason = format!(
+            "permission denied for user `{user}` on {} (server accepts: {methods}; tried: {})",
+            self.peer,
+            log.tried.join(", ")
+        );
+        let now = std::time::SystemTime::now();
+        for refusal in log.refused.iter().flat_map(|c| c.refusal(user, now)) {
+            reason.push_str("; ");
+            reason.push_str(&refusal.to_string());
+        }
+        Err(Failure::new(FailureKind::Auth, reason))
     }
 
-    /// Tries every identity the agent holds (ssh2's `userauth_agent` tries only the first).
-    fn agent_auth(&self, user: &str, deadline: Instant) -> Result<bool, Stop> {
-        let mut agent = self.session.agent().map_err(Stop::Ssh)?;
-        agent.connect().map_err(Stop::Ssh)?;
-        agent.list_identities().map_err(Stop::Ssh)?;
-        let identities = agent.identities().map_err(Stop::Ssh)?;
-        for identity in &identities {
-            match self.wait(Some(deadline), || agent.userauth(user, identity)) {
-                Ok(()) => return Ok(true),
-                Err(Stop::Ssh(_)) => continue,
-                Err(stop) => return Err(stop),
+    /// Every public key to offer, in order. True once one is accepted.
+    fn publickey(
+        &self,
+        target: &Target,
+        credentials: &Credentials,
+        deadline: Instant,
+        log: &mut AuthLog,
+    ) -> Result<bool, Stop> {
+        let files = identity_files(target);
+        let agent: &[Arc<AgentKey>] = match credentials.agent_identities() {
+            Some(Ok(list)) if list.is_empty() => {
+                log.tried.push("ssh-agent (no identities)".into());
+                &[]
+            }
+            Some(Ok(list)) => list,
+            Some(Err(e)) => {
+                log.tried.push(format!("ssh-agent ({e})"));
+                &[]
+            }
+            None => &[],
+        };
+        let loaded = |path: &PathBuf| credentials.keys.get(path);
+        // 1. Configured certificates, each signed by the key it certifies: an identity
+        //    file's, else the agent's.
+        for path in &target.certificate_files {
+            let cert = match credentials.keys.certificate(path) {
+                Ok(cert) => cert,
+                Err(e) => {
+                    log.tried.push(format!("{} ({e})", path.display()));
+                    continue;
+                }
+            };
+            let certifies = |key: &LoadedKey| key.public().is_some_and(|k| cert.certifies(k));
+            let signer = files
+                .iter()
+                .filter_map(loaded)
+                .find(|k| certifies(k))
+                .or_else(|| {
+                    agent
+                        .iter()
+                        .find(|a| certifies(&a.key))
+                        .map(|a| a.key.clone())
+                });
+            let shown = path.display().to_string();
+            let done = match signer {
+                Some(key) => {
+                    self.offer(target, deadline, &shown, Via::Key(&key), Some(&cert), log)?
+                }
+                None => {
+                    log.tried.push(format!(
+                        "{shown} (neither an identity file nor the agent holds its key)"
+                    ));
+                    false
+                }
+            };
+            if done {
+                return Ok(true);
             }
         }
-        let _ = agent.disconnect();
+        // 2. The agent's identities, those of the identity files (or their certificates)
+        //    first, as OpenSSH orders them.
+        let file_blobs: Vec<Vec<u8>> = files
+            .iter()
+            .filter(|_| !agent.is_empty())
+            .flat_map(|f| {
+                let key = loaded(f).map(|k| k.public_blob().to_vec());
+                let cert = certificate_next_to(f)
+                    .and_then(|c| credentials.keys.certificate(&c).ok())
+                    .map(|c| c.blob.clone());
+                key.into_iter().chain(cert)
+            })
+            .collect();
+        let (mine, others): (Vec<_>, Vec<_>) = agent
+            .iter()
+            .partition(|a| file_blobs.iter().any(|b| b == a.key.public_blob()));
+        for identity in mine.iter().chain(&others) {
+            let shown = format!("`{}` in ssh-agent", identity.comment);
+            // A certificate's blob is the identity's own: offering it changes nothing but
+            // the explanation if it is refused.
+            let cert = identity.cert.as_ref();
+            if self.offer(target, deadline, &shown, Via::Key(&identity.key), cert, log)? {
+                return Ok(true);
+            }
+        }
+        let in_agent = |blob: &[u8]| agent.iter().any(|a| a.key.public_blob() == blob);
+        // 3. Identity files, each followed by its certificate unless certificates are
+        //    configured (then those replace them, as in OpenSSH).
+        for path in &files {
+            if !path.exists() {
+                log.tried.push(format!("{} (missing)", path.display()));
+                continue;
+            }
+            let key = loaded(path);
+            let shown = path.display().to_string();
+            let done = match &key {
+                Some(k) if in_agent(k.public_blob()) => false,
+                Some(k) => self.offer(target, deadline, &shown, Via::Key(k), None, log)?,
+                None => self.offer(target, deadline, &shown, Via::File(path, None), None, log)?,
+            };
+            if done {
+                return Ok(true);
+            }
+            if !target.certificate_files.is_empty() {
+                continue;
+            }
+            let Some(cert_path) = certificate_next_to(path) else {
+                continue;
+            };
+            let cert = match credentials.keys.certificate(&cert_path) {
+                Ok(cert) => cert,
+                Err(e) => {
+                    log.tried.push(format!("{} ({e})", cert_path.display()));
+                    continue;
+                }
+            };
+            if in_agent(&cert.blob) {
+                continue;
+            }
+            let shown = cert_path.display().to_string();
+            let done = match &key {
+                Some(k) if k.public().is_some_and(|p| cert.certifies(p)) => {
+                    self.offer(target, deadline, &shown, Via::Key(k), Some(&cert), log)?
+                }
+                Some(_) => {
+                    log.tried.push(format!(
+                        "{shown} (certifies a key other than {})",
+                        path.display()
+                    ));
+                    false
+                }
+                None => self.offer(
+                    target,
+                    deadline,
+                    &shown,
+                    Via::File(path, Some(&cert_path)),
+                    Some(&cert),
+                    log,
+                )?,
+            };
+            if done {
+                return Ok(true);
+            }
+        }
         Ok(false)
+    }
+
+    /// One public-key attempt, offering `cert` in place of the key's own public key when
+    /// given. True when accepted.
+    fn offer(
+        &self,
+        target: &Target,
+        deadline: Instant,
+        shown: &str,
+        via: Via,
+        cert: Option<&Arc<UserCert>>,
+        log: &mut AuthLog,
+    ) -> Result<bool, Stop> {
+        let user = target.user.as_str();
+        let mut signed = super::keys::Signed::default();
+        let attempt = match via {
+            Via::Key(key) => self
+                .wait(Some(deadline), || {
+                    super::keys::authenticate(
+                        &self.session,
+                        user,
+                        key,
+                        cert.map(|c| c.blob.as_slice()),
+                        &mut signed,
+                    )
+                })
+                .map(|()| {
+                    let algorithm = signed.algorithm.take().unwrap_or_default();
+                    match key.is_in_agent() {
+                        true => format!("{algorithm}, signed by ssh-agent"),
+                        false => format!("{algorithm}, signed in-process"),
+                    }
+                }),
+            Via::File(key, public) => self
+                .wait(Some(deadline), || {
+                    self.session.userauth_pubkey_file(user, public, key, None)
+                })
+                .map(|()| "signed by libssh2 from the key file".to_string()),
+        };
+        match attempt {
+            Ok(how) => {
+                tracing::debug!(host = %target.name, identity = %shown, "authenticated ({how})");
+                Ok(true)
+            }
+            Err(Stop::Ssh(e)) => {
+                if let Some(error) = signed.error {
+                    // Not the host's refusal: nothing was signed.
+                    log.tried.push(format!("{shown} ({error})"));
+                } else if e.code() == ErrorCode::Session(-16) {
+                    log.tried.push(format!(
+                        "{shown} (unreadable or passphrase-protected: use ssh-agent)"
+                    ));
+                } else {
+                    log.tried.push(shown.to_string());
+                    log.refused.extend(cert.cloned());
+                }
+                Ok(false)
+            }
+            Err(stop) => Err(stop),
+        }
     }
 
     /// Repeats `op` until it stops saying "would block", waiting on the socket in between.
@@ -430,24 +607,18 @@ pub(crate) fn is_connection_lost(e: &ssh2::Error) -> bool {
     matches!(e.code(), ErrorCode::Session(-7 | -13 | -43))
 }
 
-fn prefer_host_key_types(session: &Session, recorded: &[&str]) {
-    if recorded.is_empty() {
-        return;
-    }
+/// Offers exactly the host-key algorithms known_hosts ordered for this host (OpenSSH's list),
+/// those libssh2 supports: never `ssh-rsa` (SHA-1) or `ssh-dss`, which OpenSSH no longer
+/// accepts either.
+fn prefer_host_key_types(session: &Session, ordered: &[&str]) {
     let Ok(supported) = session.supported_algs(MethodType::HostKey) else {
         return;
     };
-    let mut prefs: Vec<&str> = recorded
+    let prefs: Vec<&str> = ordered
         .iter()
         .copied()
         .filter(|a| supported.contains(a))
         .collect();
-    let rest: Vec<&str> = supported
-        .iter()
-        .copied()
-        .filter(|a| !prefs.contains(a))
-        .collect();
-    prefs.extend(rest);
     let _ = session.method_pref(MethodType::HostKey, &prefs.join(","));
 }
 
@@ -474,15 +645,33 @@ fn prefer_fast_ciphers(session: &Session) {
     }
 }
 
-/// `SHA256:...` as `ssh-keygen -l` prints it.
-pub fn fingerprint(key: &[u8]) -> String {
-    use base64::Engine;
-    use sha2::Digest;
-    let digest = sha2::Sha256::digest(key);
-    format!(
-        "SHA256:{}",
-        base64::engine::general_purpose::STANDARD_NO_PAD.encode(digest)
-    )
+/// How an offered key signs.
+enum Via<'a> {
+    /// In-process, or through the agent.
+    Key(&'a LoadedKey),
+    /// libssh2 reads the private key file (and the public key or certificate file).
+    File(&'a Path, Option<&'a Path>),
+}
+
+/// What was offered and refused, for the message when nothing worked.
+#[derive(Default)]
+struct AuthLog {
+    tried: Vec<String>,
+    /// Certificates the host refused, to explain from their own fields.
+    refused: Vec<Arc<UserCert>>,
+}
+
+/// `<identity>-cert` or `<identity>-cert.pub`, as ssh(1) looks for them (`sshkey_load_public`).
+fn certificate_next_to(identity: &Path) -> Option<PathBuf> {
+    let base = identity.as_os_str().to_os_string();
+    ["-cert", "-cert.pub"]
+        .iter()
+        .map(|suffix| {
+            let mut name = base.clone();
+            name.push(suffix);
+            PathBuf::from(name)
+        })
+        .find(|p| p.is_file())
 }
 
 fn identity_files(target: &Target) -> Vec<PathBuf> {

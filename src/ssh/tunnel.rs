@@ -66,11 +66,12 @@ enum Refused {
 /// What identifies a hop: where, as whom, with which keys, and through which hops.
 fn key(hop: &Target) -> String {
     let mut key = format!(
-        "{}@{}:{} {:?} {}",
+        "{}@{}:{} {:?} {:?} {}",
         hop.user,
         hop.address,
         hop.port,
         hop.identity_files,
+        hop.certificate_files,
         hop.known_hosts.display()
     );
     for earlier in &hop.jump {

@@ -40,6 +40,7 @@ pub enum Field {
     User,
     Port,
     IdentityFile,
+    CertificateFile,
     UserKnownHostsFile,
     ProxyJump,
     ProxyCommand,
@@ -138,15 +139,7 @@ const PERMITTED_CNAMES: Spec = spec(
         hint: "hostctl never follows CNAMEs to rename a host",
     },
 );
-const CERTIFICATE_FILE: Spec = spec(
-    "CertificateFile",
-    One,
-    Any,
-    Refuse {
-        unless: &[],
-        hint: "hostctl does not offer certificates yet; use a plain key",
-    },
-);
+const CERTIFICATE_FILE: Spec = spec("CertificateFile", One, Any, Set(Field::CertificateFile));
 const HOST_KEY_ALIAS: Spec = spec(
     "HostKeyAlias",
     One,

@@ -193,6 +193,7 @@ pub struct Query<'a> {
     pub given_proxy: bool,
     pub given_known_hosts: bool,
     pub given_identity_files: bool,
+    pub given_certificate_files: bool,
 }
 
 /// What the config decides for one host, with the line of each value. Values are as written:
@@ -204,6 +205,8 @@ pub struct HostConfig {
     pub user: Option<Sourced<String>>,
     pub port: Option<Sourced<u16>>,
     pub identity_files: Vec<Sourced<String>>,
+    /// `CertificateFile`s, in order, as written (like IdentityFile, every one counts).
+    pub certificate_files: Vec<Sourced<String>>,
     pub known_hosts: Option<Sourced<String>>,
     /// `ProxyJump` as written; `Some(None)` for `none` (or `ProxyCommand none`).
     pub proxy_jump: Option<Sourced<Option<String>>>,
@@ -506,6 +509,17 @@ impl State<'_> {
                     });
                 }
             }
+            (Field::CertificateFile, Value::Text(f)) if !q.given_certificate_files => {
+                if out.certificate_files.len() >= MAX_IDENTITY_FILES {
+                    return Err(at.problem(Problem::TooManyIdentityFiles));
+                }
+                if !out.certificate_files.iter().any(|i| &i.value == f) {
+                    out.certificate_files.push(Sourced {
+                        value: f.clone(),
+                        at: at.clone(),
+                    });
+                }
+            }
             (Field::UserKnownHostsFile, Value::Words(files)) if !self.known_hosts_given => {
                 self.known_hosts_given = true;
                 if files.len() > 1 {
@@ -652,9 +666,11 @@ fn directive(spec: &'static Spec, line: &lex::Line) -> Result<What, Problem> {
         Effect::Set(field) => {
             let first = || args[0].clone();
             let value = match field {
-                Field::HostName | Field::User | Field::IdentityFile | Field::IgnoreUnknown => {
-                    Value::Text(first())
-                }
+                Field::HostName
+                | Field::User
+                | Field::IdentityFile
+                | Field::CertificateFile
+                | Field::IgnoreUnknown => Value::Text(first()),
                 Field::Port => Value::Port(
                     port(&args[0]).ok_or_else(|| invalid(spec, &args[0], "a port, 1-65535"))?,
                 ),

@@ -271,10 +271,15 @@ impl Fleet {
     }
 
     fn start_again(&self, host: &str, sshd_config: &str) {
+        // Only `ns:` hosts have 127.0.0.1 (inside their own network namespace).
+        let address = match self.address(host) {
+            "127.0.0.1" => "netns",
+            a => a,
+        };
         let out = Command::new(FLEET)
             .arg("up")
             .arg(self.dir.path())
-            .arg(format!("{host}={}", self.address(host)))
+            .arg(format!("{host}={address}"))
             .env("FLEET_SSHD_EXTRA", sshd_config)
             .output()
             .expect("fleet up");
