@@ -273,6 +273,7 @@ pub fn execute(
     summary.interrupted = end.interrupted;
     summary.stopped = end.stopped;
     summary.max_fail_reached = end.max_fail_reached;
+    summary.audit_failed = recorder.failed();
     summary.elapsed = started.elapsed();
     renderer.finish(&plan, &summary);
     let code = summary.exit_code();

@@ -40,6 +40,8 @@ pub struct Summary {
     /// was left to stop).
     pub max_fail: Option<usize>,
     pub max_fail_reached: bool,
+    /// A record could not be written to the audit log.
+    pub audit_failed: bool,
     pub elapsed: Duration,
 }
 
@@ -57,7 +59,10 @@ impl Summary {
 
     /// The exit status these results add up to.
     pub fn exit(&self) -> Exit {
-        Exit::for_run(&self.counts, self.interrupted, self.stopped)
+        match self.audit_failed {
+            true => Exit::Audit,
+            false => Exit::for_run(&self.counts, self.interrupted, self.stopped),
+        }
     }
 
     pub fn exit_code(&self) -> u8 {
