@@ -721,3 +721,29 @@ fn a_timeout_the_hosts_own_timeout_does_not_enforce_is_enforced_and_told() {
     );
     gone_within(&fleet, &["web01"], secs, Duration::from_secs(5));
 }
+
+/// On a host without coreutils `timeout` (the README: an abort there sends SIGTERM only), the
+/// abort must still reach the command's whole process group, not only its shell: with dash as
+/// the login shell, `kill -TERM -- -PGID` is refused and only the shell was hit, leaving its
+/// children running.
+#[test]
+fn sigterm_stops_the_whole_command_on_a_host_without_timeout() {
+    let fleet = fleet();
+    fleet.on_host("web01", "mount --bind /dev/null /usr/bin/timeout");
+    let secs = 5000 + std::process::id() % 997;
+    let command = format!("sleep {secs}; echo never");
+    let (child, _rx) = started_everywhere(
+        &fleet,
+        &["run", "-g", "web01", "--json", &command],
+        &["web01"],
+        secs,
+    );
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let run = Run::from(child.wait_with_output().unwrap());
+    run.code(130);
+    assert_eq!(
+        run.host("web01")["reason"],
+        "aborted: the command was stopped on the host"
+    );
+    gone_within(&fleet, &["web01"], secs, Duration::from_secs(5));
+}

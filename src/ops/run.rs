@@ -172,7 +172,8 @@ fn stop_on_host(conn: &mut Connection, privilege: &Become, pgid: Option<u32>) ->
     };
     conn.ignore_abort();
     // The group, or (in the instant before `timeout` made its own group) the process itself.
-    let kill = format!("kill -TERM -- -{pgid} 2>/dev/null || kill -TERM {pgid}");
+    // `-s`: dash's kill refuses `-TERM -- -PGID`, and the group would go untouched.
+    let kill = format!("kill -s TERM -- -{pgid} 2>/dev/null || kill -s TERM {pgid}");
     let result = privilege.exec(
         conn,
         &kill,
