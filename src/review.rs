@@ -6,7 +6,7 @@ use crate::audit::record::HostResult;
 use crate::audit::{AuditLog, verify};
 use crate::cli::{LogArgs, LogCommand, LogListArgs, LogPruneArgs, LogShowArgs, OpKind};
 use crate::error::Error;
-use crate::render::{bytes, seconds};
+use crate::render::{bytes, seconds, visible};
 use crate::status::{Exit, HostStatus};
 use serde_json::json;
 use std::io::Write;
@@ -395,7 +395,7 @@ fn host_block(h: &HostResult) -> String {
         bytes(h.bytes_out)
     ));
     if let Some(reason) = &h.reason {
-        t.push_str(&format!(": {reason}"));
+        t.push_str(&format!(": {}", visible(reason)));
     }
     t.push('\n');
     for f in h.transfer.iter().flat_map(|tr| &tr.files) {
@@ -407,8 +407,8 @@ fn host_block(h: &HostResult) -> String {
         t.push_str(&format!(
             "  {} {} <-> {} ({}{sha})\n",
             if f.changed { "changed  " } else { "unchanged" },
-            f.local,
-            f.remote,
+            visible(&f.local),
+            visible(&f.remote),
             bytes(f.bytes)
         ));
     }
