@@ -189,6 +189,7 @@ fn target_json(t: &ssh::Target) -> serde_json::Value {
     serde_json::json!({
         "name": t.name, "address": t.address, "port": t.port, "user": t.user,
         "identity_files": t.identity_files, "certificate_files": t.certificate_files,
+            "identities_only": t.identities_only,
             "known_hosts": t.known_hosts,
         "connect_timeout_s": t.connect_timeout.as_secs_f64(),
         "keepalive_s": t.keepalive.as_secs_f64(),

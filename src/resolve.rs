@@ -252,6 +252,7 @@ impl<'a> Resolver<'a> {
             user,
             identity_files,
             certificate_files,
+            identities_only: cfg.identities_only.is_some_and(|i| i.value),
             known_hosts,
             connect_timeout: self
                 .connect_timeout

@@ -9,7 +9,7 @@ use crate::cli::{
     OpKind, SealCommand, SealInitArgs,
 };
 use crate::error::Error;
-use crate::render::{bytes, seconds};
+use crate::render::{bytes, seconds, visible};
 use crate::status::{Exit, HostStatus};
 use serde_json::json;
 use std::io::Write;
@@ -218,8 +218,11 @@ fn list(dir: &Path, args: &LogListArgs) -> Result<u8, Error> {
     Ok(0)
 }
 
+/// One line of at most `n` characters, with every control character shown escaped: what an
+/// operator typed (a command with `\r` or an escape sequence in it) cannot hide itself or
+/// repaint the listing.
 fn clip(s: &str, n: usize) -> String {
-    let one_line = s.replace('\n', " ");
+    let one_line = crate::render::visible(&s.replace('\n', " ")).into_owned();
     if one_line.chars().count() <= n {
         one_line
     } else {
@@ -307,16 +310,17 @@ fn show(dir: &Path, args: &LogShowArgs) -> Result<u8, Error> {
         return Ok(0);
     }
     let s = &op.start;
+    let v = |t: &str| crate::render::visible(t).into_owned();
     let mut text = format!(
         "operation {}  {}  by {}  at {}\n",
         op.id(),
         s.operation,
-        s.operator,
+        v(&s.operator),
         op.time
     );
     match &s.command {
-        Some(c) => text.push_str(&format!("command:   {c}\n")),
-        None => text.push_str(&format!("paths:     {}\n", op.what())),
+        Some(c) => text.push_str(&format!("command:   {}\n", v(c))),
+        None => text.push_str(&format!("paths:     {}\n", v(&op.what()))),
     }
     if let Some(input) = &s.input {
         text.push_str(&format!(
@@ -326,7 +330,7 @@ fn show(dir: &Path, args: &LogShowArgs) -> Result<u8, Error> {
     }
     text.push_str(&format!(
         "pattern:   {} -> {} hosts: {}\n",
-        s.pattern,
+        v(&s.pattern),
         s.hosts.len(),
         clip(&s.hosts.join(", "), 200)
     ));
@@ -339,7 +343,7 @@ fn show(dir: &Path, args: &LogShowArgs) -> Result<u8, Error> {
         ));
     }
     let argv: Vec<String> = s.argv.iter().map(|w| crate::cli::shell_word(w)).collect();
-    text.push_str(&format!("argv:      {}\n", argv.join(" ")));
+    text.push_str(&format!("argv:      {}\n", v(&argv.join(" "))));
     let duration = op
         .end
         .as_ref()
@@ -400,7 +404,7 @@ fn host_block(h: &HostResult) -> String {
         bytes(h.bytes_out)
     ));
     if let Some(reason) = &h.reason {
-        t.push_str(&format!(": {reason}"));
+        t.push_str(&format!(": {}", visible(reason)));
     }
     t.push('\n');
     for f in h.transfer.iter().flat_map(|tr| &tr.files) {
@@ -412,8 +416,8 @@ fn host_block(h: &HostResult) -> String {
         t.push_str(&format!(
             "  {} {} <-> {} ({}{sha})\n",
             if f.changed { "changed  " } else { "unchanged" },
-            f.local,
-            f.remote,
+            visible(&f.local),
+            visible(&f.remote),
             bytes(f.bytes)
         ));
     }

@@ -294,9 +294,16 @@ fn a_full_disk_stops_new_hosts_and_says_which_results_were_not_recorded() {
         "all",
         "-f",
         "1",
+        "--json",
         "head -c 20000 /dev/zero | tr '\\0' x",
     ]);
     run.code(3);
+    // Scripts read the same exit status from the JSON summary as from the process.
+    let summary = run.json().pop().unwrap();
+    assert_eq!(
+        (summary["type"].as_str(), summary["exit_code"].as_u64()),
+        (Some("summary"), Some(3))
+    );
     let recorded: Vec<String> = fleet
         .audit()
         .iter()

@@ -304,3 +304,53 @@ fn a_host_that_sends_more_than_it_listed_is_cut_off() {
         "the host's listing of `/tmp/s` is larger than 32 MiB; pull a smaller tree"
     );
 }
+
+/// A host controls the names it lists and what its tools print: a name or a reason holding a
+/// terminal escape (here: set the window title, clear the screen) must reach the operator's
+/// terminal as visible text, never as a command to the terminal, in the run's own lines and in
+/// `log show` (OpenSSH fixed the same in scp, CVE-2019-6109). Host output itself stays raw, as
+/// ssh prints it.
+#[test]
+fn terminal_escapes_from_a_host_are_shown_not_obeyed() {
+    let fleet = fleet();
+    fleet.on_host(
+        "web01",
+        "mkdir /tmp/e && cd /tmp/e && printf 1 > \"$(printf 'a\\033]0;PWNED\\007b')\"",
+    );
+    let out = fleet.path("out");
+    let run = fleet.run(&["pull", "-g", "web01", "-r", "/tmp/e", out.to_str().unwrap()]);
+    run.code(0);
+    assert!(!run.stdout.contains('\u{1b}'), "{:?}", run.stdout);
+    run.stdout_has("web01:/tmp/e/a\\u{1b}]0;PWNED\\u{7}b -> ");
+
+    lying(
+        &fleet,
+        "web01",
+        "/usr/bin/head",
+        "printf '\\033[2J\\033]0;PWNED\\007all is well\\n' >&2; exit 1",
+    );
+    fleet.on_host("web01", "printf 2 > /tmp/f");
+    let run = fleet.run(&["pull", "-g", "web01", "/tmp/f", out.to_str().unwrap()]);
+    run.code(1);
+    assert!(!run.stdout.contains('\u{1b}'), "{:?}", run.stdout);
+    run.stdout_has("=== web01: FAILED, ");
+    run.stdout_has(": `/tmp/f`: \\u{1b}[2J\\u{1b}]0;PWNED\\u{7}all is well\n");
+
+    let ops: Vec<String> = fleet
+        .audit()
+        .iter()
+        .filter(|r| r["kind"] == "start")
+        .map(|r| r["op"].as_str().unwrap().to_string())
+        .collect();
+    for (op, shown) in ops.iter().zip([
+        "/tmp/e/a\\u{1b}]0;PWNED\\u{7}b",
+        "`/tmp/f`: \\u{1b}[2J\\u{1b}]0;PWNED\\u{7}all is well\n",
+    ]) {
+        // The host tools' stderr, which `log show` prints as the host's output, stays raw.
+        let show = fleet.run(&["log", "show", op]);
+        show.code(0);
+        let ours = show.stdout.split("--- web01 stderr").next().unwrap();
+        assert!(!ours.contains('\u{1b}'), "{:?}", show.stdout);
+        show.stdout_has(shown);
+    }
+}

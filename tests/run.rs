@@ -695,3 +695,55 @@ fn a_timeout_through_sudo_stops_the_command_on_the_host() {
     );
     gone_within(&fleet, &["web01"], secs, Duration::from_secs(5));
 }
+
+/// A host whose `timeout` does not stop the command (a broken or lying one that ignores
+/// SIGTERM): hostctl gives up waiting at `--timeout` plus its grace, and must neither claim the
+/// command was "stopped on the host" when it was not, nor leave it running: it KILLs the
+/// command's process group itself, and says so.
+#[test]
+fn a_timeout_the_hosts_own_timeout_does_not_enforce_is_enforced_and_told() {
+    let fleet = fleet();
+    let secs = 7000 + std::process::id() % 997;
+    fleet.on_host(
+        "web01",
+        &format!(
+            "printf '#!/bin/sh\\ntrap \"\" TERM INT HUP\\nsleep {secs}\\n' > /tmp/.liar && \
+             chmod 755 /tmp/.liar && mount --bind /tmp/.liar /usr/bin/timeout"
+        ),
+    );
+    let run = fleet.run(&["run", "-g", "web01", "--timeout", "1s", "--json", "true"]);
+    run.code(1);
+    let host = run.host("web01");
+    assert_eq!(host["status"], "timeout");
+    assert_eq!(
+        host["reason"],
+        "command timed out after 1s; the host's `timeout` did not stop it, so hostctl killed its process group"
+    );
+    gone_within(&fleet, &["web01"], secs, Duration::from_secs(5));
+}
+
+/// On a host without coreutils `timeout` (the README: an abort there sends SIGTERM only), the
+/// abort must still reach the command's whole process group, not only its shell: with dash as
+/// the login shell, `kill -TERM -- -PGID` is refused and only the shell was hit, leaving its
+/// children running.
+#[test]
+fn sigterm_stops_the_whole_command_on_a_host_without_timeout() {
+    let fleet = fleet();
+    fleet.on_host("web01", "mount --bind /dev/null /usr/bin/timeout");
+    let secs = 5000 + std::process::id() % 997;
+    let command = format!("sleep {secs}; echo never");
+    let (child, _rx) = started_everywhere(
+        &fleet,
+        &["run", "-g", "web01", "--json", &command],
+        &["web01"],
+        secs,
+    );
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let run = Run::from(child.wait_with_output().unwrap());
+    run.code(130);
+    assert_eq!(
+        run.host("web01")["reason"],
+        "aborted: the command was stopped on the host"
+    );
+    gone_within(&fleet, &["web01"], secs, Duration::from_secs(5));
+}

@@ -150,3 +150,47 @@ fn at_terms_that_select_nothing_or_name_nothing_are_clear_errors() {
         .count();
     assert_eq!(starts, 1);
 }
+
+/// Another run (another operator's, or the operator's own in another terminal) still in
+/// flight has no results yet: its hosts read as `unrecorded`, which is meant for a killed run.
+/// A `:STATUS` term on it would re-run hosts that operation is still working on, or name the
+/// wrong hosts, so it is refused, saying the operation is still running.
+#[test]
+fn a_status_term_on_an_operation_still_running_is_refused() {
+    let fleet = Fleet::start(&["web01", "web02"]);
+    fleet
+        .run(&["run", "-g", "web02", "--accept-new", "false"])
+        .code(1);
+    let mut running = fleet
+        .hostctl()
+        .args(["run", "-g", "web01", "--timeout", "60s", "sleep 60"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let op = loop {
+        let audit = fleet.audit();
+        let starts: Vec<_> = audit.iter().filter(|r| r["kind"] == "start").collect();
+        if starts.len() == 2 {
+            break starts[1]["op"].as_str().unwrap().to_string();
+        }
+        assert!(started.elapsed().as_secs() < 20, "the run never started");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let terms = ["@last:unrecorded", "@last:failed", "@mylast:ok"];
+    let runs: Vec<_> = terms
+        .iter()
+        .map(|term| fleet.run(&["run", "-g", term, "--dry-run", "true"]))
+        .collect();
+    // Without a status, its hosts are its hosts.
+    let plain = fleet.run(&["hosts", "-g", "@last"]);
+    unsafe { libc::kill(running.id() as i32, libc::SIGTERM) };
+    running.wait().unwrap();
+    for (term, run) in terms.iter().zip(runs) {
+        run.code(2).stderr_is(&format!(
+            "error: `{term}`: operation {op} (sleep 60) is still running, so it has no results to select by yet; wait for it to end, or name an earlier operation by its id (see `hostctl log`)\n"
+        ));
+    }
+    plain.code(0).stdout_has("web01");
+}

@@ -429,6 +429,13 @@ const CORPUS: &[Case] = &[
         ],
     },
     Case {
+        name: "identities_only_first_value_wins",
+        config: "Host web1\n  IdentitiesOnly yes\nHost db*\n  IdentitiesOnly no\nHost *\n  IdentitiesOnly true\n",
+        hosts: HOSTS,
+        files: NO_FILES,
+        refused: &[],
+    },
+    Case {
         name: "certificate_files_accumulate_with_tokens",
         config: "Host web1\n  CertificateFile ~/.ssh/%n-cert.pub\n  CertificateFile /certs/%r@%h\nHost *\n  CertificateFile ~/.ssh/common-cert.pub\n  CertificateFile ~/.ssh/%n-cert.pub\n",
         hosts: HOSTS,
@@ -444,13 +451,12 @@ const CORPUS: &[Case] = &[
     },
     Case {
         name: "refused_keywords_that_change_how_hostctl_connects",
-        config: "Host web1\n  IdentitiesOnly yes\nHost db1\n  HostKeyAlias other\nHost bastion\n  Ciphers aes128-ctr\nHost a\n  BindAddress 127.0.0.2\nHost b\n  AddressFamily inet6\nHost c\n  PubkeyAuthentication no\nHost d\n  RevokedHostKeys /revoked\n",
+        config: "Host db1\n  HostKeyAlias other\nHost bastion\n  Ciphers aes128-ctr\nHost a\n  BindAddress 127.0.0.2\nHost b\n  AddressFamily inet6\nHost c\n  PubkeyAuthentication no\nHost d\n  RevokedHostKeys /revoked\n",
         hosts: &[
             "web1", "db1", "10.9.9.9", "bastion", "a", "b", "c", "d", "e",
         ],
         files: NO_FILES,
         refused: &[
-            ("web1", "`IdentitiesOnly` is not supported by hostctl"),
             ("db1", "`HostKeyAlias` is not supported by hostctl"),
             ("bastion", "`Ciphers` is not supported by hostctl"),
             ("a", "`BindAddress` is not supported by hostctl"),
@@ -590,6 +596,7 @@ struct Expected {
     user: String,
     identity_files: Vec<String>,
     certificate_files: Vec<String>,
+    identities_only: bool,
     known_hosts: String,
     connect_timeout_s: f64,
     keepalive_s: f64,
@@ -716,6 +723,7 @@ fn settings(env: &Env, args: &[String], host: &str) -> Result<(Expected, Vec<Hop
         user: one(&dump, "user"),
         identity_files,
         certificate_files,
+        identities_only: one(&dump, "identitiesonly") == "yes",
         known_hosts,
         connect_timeout_s: seconds(&dump, "connecttimeout", 10.0),
         keepalive_s: seconds(&keepalive_dump, "serveraliveinterval", 30.0),
@@ -762,6 +770,7 @@ fn actual(entry: &serde_json::Value, with_route: bool) -> Expected {
             .iter()
             .map(|v| v.as_str().unwrap().to_string())
             .collect(),
+        identities_only: entry["identities_only"].as_bool().unwrap(),
         known_hosts: s("known_hosts"),
         connect_timeout_s: entry["connect_timeout_s"].as_f64().unwrap(),
         keepalive_s: entry["keepalive_s"].as_f64().unwrap(),

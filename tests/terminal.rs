@@ -87,3 +87,33 @@ fn log_says_when_there_is_more_and_quotes_argv_for_the_shell() {
         fleet.inventory().display()
     ));
 }
+
+#[test]
+fn a_command_cannot_hide_itself_in_the_log_with_control_characters() {
+    let fleet = Fleet::start(&["web01"]);
+    // \r and "erase line" would repaint the row as a harmless `uptime`.
+    let sneaky = "rm -rf /tmp/x\r\x1b[2Kuptime";
+    fleet
+        .run(&["run", "-g", "web01", "--accept-new", sneaky])
+        .code(0);
+    let list = fleet.run(&["log"]);
+    list.code(0);
+    assert!(!list.stdout.contains(['\r', '\x1b']), "{:?}", list.stdout);
+    assert!(
+        list.stdout.contains("rm -rf /tmp/x\\r\\u{1b}[2Kuptime"),
+        "{}",
+        list.stdout
+    );
+    let id = fleet.run(&["log", "--json"]).json()[0]["op"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let show = fleet.run(&["log", "show", &id]);
+    show.code(0);
+    let header: String = show.stdout.split("=== ").next().unwrap().to_string();
+    assert!(!header.contains(['\r', '\x1b']), "{header:?}");
+    assert!(
+        header.contains("command:   rm -rf /tmp/x\\r\\u{1b}[2Kuptime\n"),
+        "{header}"
+    );
+}

@@ -516,3 +516,67 @@ fn a_certificate_for_a_key_only_libssh2_reads_is_offered_too() {
         run.stderr
     );
 }
+
+/// ssh_config's `IdentitiesOnly yes`: the agent's keys that are not the configured identity
+/// files' are not offered, by ssh or by hostctl; without it both log in with the agent's key.
+#[test]
+fn identities_only_keeps_other_agent_keys_out_as_ssh_does() {
+    let fleet = Fleet::start(&["web01"]);
+    // An inventory that leaves the keys to ssh_config.
+    std::fs::write(
+        fleet.inventory(),
+        format!(
+            "[defaults]\nuser = \"hostctl\"\nport = 2222\nknown_hosts = \"known_hosts\"\n\n[hosts.web01]\naddress = \"{}\"\n",
+            fleet.address("web01")
+        ),
+    )
+    .unwrap();
+    let other = fleet.path("not-authorized");
+    keygen(&other, &["-t", "ed25519"]);
+    let agent = Agent::start(&fleet);
+    agent.add(&fleet.path("id_ed25519"));
+    let config = fleet.path("ssh_config");
+    for (identities_only, logs_in) in [(false, true), (true, false)] {
+        let mut text = format!("Host *\n  IdentityFile {}\n", other.display());
+        if identities_only {
+            text.push_str("  IdentitiesOnly yes\n");
+        }
+        std::fs::write(&config, text).unwrap();
+        let ssh = Command::new("ssh")
+            .args(["-F"])
+            .arg(&config)
+            .args(["-p", "2222", "-o", "BatchMode=yes", "-o"])
+            .arg(format!(
+                "UserKnownHostsFile={}",
+                fleet.path("known_hosts").display()
+            ))
+            .arg(format!("hostctl@{}", fleet.address("web01")))
+            .arg("true")
+            .env("SSH_AUTH_SOCK", &agent.socket)
+            .env("HOME", fleet.path("home"))
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(
+            ssh.status.success(),
+            logs_in,
+            "ssh, IdentitiesOnly {identities_only}"
+        );
+        let run = Run::from(
+            fleet
+                .hostctl()
+                .arg("-F")
+                .arg(&config)
+                .args(["run", "-g", "web01", "--json", "true"])
+                .env("SSH_AUTH_SOCK", &agent.socket)
+                .output()
+                .unwrap(),
+        );
+        assert_eq!(
+            run.code == 0,
+            logs_in,
+            "hostctl, IdentitiesOnly {identities_only}: {}",
+            run.stdout
+        );
+    }
+}

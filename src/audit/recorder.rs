@@ -51,6 +51,11 @@ impl<'a> Recorder<'a> {
         super::forward::confirmed(self.log)
     }
 
+    /// A record could not be written: the run's exit status is the audit log's.
+    pub fn failed(&self) -> bool {
+        self.failure.is_some()
+    }
+
     /// Whether the output must reach `event` as it arrives (to be hashed).
     pub fn wants_output(&self) -> bool {
         self.digests.is_some()

@@ -77,6 +77,16 @@ impl<'a> FromLog<'a> {
             ),
         };
         let op = self.operation(which, term)?;
+        // A run still in flight has no results yet: every host would read `unrecorded`, and
+        // re-running them now would run beside it.
+        let machine = self.operator.rsplit('@').next().unwrap_or_default();
+        if status.is_some() && op.state(machine) == "running" {
+            return Err(format!(
+                "`@{term}`: operation {} ({}) is still running, so it has no results to select by yet; wait for it to end, or name an earlier operation by its id (see `hostctl log`)",
+                op.id(),
+                op.what()
+            ));
+        }
         let hosts: Vec<String> = op
             .start
             .hosts

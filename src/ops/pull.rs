@@ -20,7 +20,7 @@
 mod host_dir;
 
 use super::Shared;
-use super::transfer::{Meter, SHA256_FN, StepError, base, hex, join, reason_from};
+use super::transfer::{Meter, SHA256_FN, StepError, base, hex, join, reason_from, sha256_of};
 use crate::event::{Captured, FileReport, HostOutcome, Status, Stream, TransferReport};
 use crate::executor::{HostContext, Job};
 use crate::plan::PullSpec;
@@ -28,7 +28,7 @@ use crate::ssh::{Connection, ExitStatus, Target, shell_quote as q};
 use host_dir::{Dir, HostDir};
 use sha2::{Digest, Sha256};
 use std::cell::Cell;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
 use std::time::Instant;
@@ -732,18 +732,6 @@ fn malformed(remote: &str, head: &[u8]) -> String {
         text.push('…');
     }
     format!("the host's listing of `{remote}` has a malformed entry `{text}`")
-}
-
-fn sha256_of(mut file: std::fs::File) -> std::io::Result<String> {
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            return Ok(hex(&hasher.finalize()));
-        }
-        hasher.update(&buf[..n]);
-    }
 }
 
 fn local_err(path: &std::path::Path, e: std::io::Error) -> StepError {

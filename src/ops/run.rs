@@ -135,9 +135,17 @@ impl Job for RunJob {
                 };
                 (status, exit.bytes_in.saturating_sub(group.stripped))
             }
-            Err(f) if f.kind == FailureKind::Timeout => {
-                (timeout_status(self.spec.timeout.unwrap_or_default()), 0)
-            }
+            // The host's own `timeout` should have ended it well before this deadline: it did
+            // not (missing, broken, or lying), so the command may still be running there.
+            Err(f) if f.kind == FailureKind::Timeout => (
+                kill_on_host(
+                    &mut conn,
+                    privilege,
+                    group.pgid,
+                    self.spec.timeout.unwrap_or_default(),
+                ),
+                0,
+            ),
             Err(f) if f.kind == FailureKind::Interrupted => {
                 (stop_on_host(&mut conn, privilege, group.pgid), 0)
             }
@@ -164,7 +172,8 @@ fn stop_on_host(conn: &mut Connection, privilege: &Become, pgid: Option<u32>) ->
     };
     conn.ignore_abort();
     // The group, or (in the instant before `timeout` made its own group) the process itself.
-    let kill = format!("kill -TERM -- -{pgid} 2>/dev/null || kill -TERM {pgid}");
+    // `-s`: dash's kill refuses `-TERM -- -PGID`, and the group would go untouched.
+    let kill = format!("kill -s TERM -- -{pgid} 2>/dev/null || kill -s TERM {pgid}");
     let result = privilege.exec(
         conn,
         &kill,
@@ -179,6 +188,46 @@ fn stop_on_host(conn: &mut Connection, privilege: &Become, pgid: Option<u32>) ->
         Err(f) => format!("aborted, but stopping the command on the host failed: {f}"),
     };
     Status::Aborted { reason }
+}
+
+/// After `--timeout` and its grace passed without the host's `timeout` ending the command:
+/// KILL its process group from here, and say what is known of it.
+fn kill_on_host(
+    conn: &mut Connection,
+    privilege: &Become,
+    pgid: Option<u32>,
+    limit: Duration,
+) -> Status {
+    let after = humantime::format_duration(limit);
+    let Some(pgid) = pgid else {
+        return Status::Timeout {
+            reason: format!(
+                "command timed out after {after}; the host never reported its process, so it may still be running there"
+            ),
+        };
+    };
+    // `-s`: dash's kill reads `-KILL -- -PGID` as a bad number, and would miss the group.
+    let kill = format!("kill -s KILL -- -{pgid} 2>/dev/null || kill -s KILL {pgid}");
+    let result = privilege.exec(
+        conn,
+        &kill,
+        None,
+        Some(Instant::now() + STOP_WAIT),
+        &mut std::io::empty(),
+        &mut |_, _| {},
+    );
+    let reason = match result {
+        Ok(exit) if exit.code == Some(0) => format!(
+            "command timed out after {after}; the host's `timeout` did not stop it, so hostctl killed its process group"
+        ),
+        Ok(_) => format!(
+            "command timed out after {after}; the host's `timeout` did not report, and its process group had already ended"
+        ),
+        Err(f) => format!(
+            "command timed out after {after}; the host's `timeout` did not stop it, and neither could hostctl ({f}): it may still be running there"
+        ),
+    };
+    Status::Timeout { reason }
 }
 
 /// Takes the process-group line out of the command's stdout: the first line that is the

@@ -162,7 +162,11 @@ pub fn hex(bytes: &[u8]) -> String {
 
 /// SHA-256 of a local file, read in fixed chunks.
 pub fn sha256_file(path: &Path) -> std::io::Result<String> {
-    let mut file = std::fs::File::open(path)?;
+    sha256_of(std::fs::File::open(path)?)
+}
+
+/// SHA-256 of everything `file` reads, in fixed chunks.
+pub fn sha256_of(mut file: impl Read) -> std::io::Result<String> {
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 256 * 1024];
     loop {

@@ -40,6 +40,8 @@ pub struct Summary {
     /// was left to stop).
     pub max_fail: Option<usize>,
     pub max_fail_reached: bool,
+    /// A record could not be written to the audit log.
+    pub audit_failed: bool,
     pub elapsed: Duration,
 }
 
@@ -57,7 +59,10 @@ impl Summary {
 
     /// The exit status these results add up to.
     pub fn exit(&self) -> Exit {
-        Exit::for_run(&self.counts, self.interrupted, self.stopped)
+        match self.audit_failed {
+            true => Exit::Audit,
+            false => Exit::for_run(&self.counts, self.interrupted, self.stopped),
+        }
     }
 
     pub fn exit_code(&self) -> u8 {
@@ -90,6 +95,23 @@ impl Summary {
 pub fn note(text: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr().lock(), "hostctl: note: {text}");
+}
+
+/// Text a host chose (a file name, a message in a reason) as hostctl's own lines show it on a
+/// terminal: control characters escaped (`\u{1b}`), so a host can never send the terminal a
+/// command (retitle it, clear it, rewrite what was printed above). Host output itself is
+/// printed raw, as ssh prints it.
+pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| match c.is_control() {
+            true => c.escape_default().to_string(),
+            false => c.to_string(),
+        })
+        .collect::<String>()
+        .into()
 }
 
 pub fn seconds(d: Duration) -> String {
@@ -138,5 +160,15 @@ mod tests {
         );
         assert_eq!(bytes(512), "512 B");
         assert_eq!(bytes(3 << 20), "3.0 MiB");
+    }
+
+    #[test]
+    fn visible_escapes_what_a_terminal_would_obey() {
+        assert_eq!(
+            visible("a\u{1b}]0;x\u{7}b\r\n"),
+            "a\\u{1b}]0;x\\u{7}b\\r\\n"
+        );
+        assert_eq!(visible("café `it's` fine"), "café `it's` fine");
+        assert_eq!(visible("del\u{7f} c1\u{9b}"), "del\\u{7f} c1\\u{9b}");
     }
 }

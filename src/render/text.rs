@@ -1,7 +1,7 @@
 //! Human output. Blocks: each host's output printed whole when it finishes, never interleaved,
 //! with a progress line on a terminal. Stream: lines as they arrive, prefixed by host.
 
-use super::{Renderer, Summary, bytes, groups, seconds};
+use super::{Renderer, Summary, bytes, groups, seconds, visible};
 use crate::cli::GatherMode;
 use crate::event::{Captured, Event, HostEventKind, HostOutcome, Status, Stream};
 use crate::plan::{Operation, Plan, PushSpec};
@@ -34,7 +34,7 @@ fn header_with(name: &str, outcome: &HostOutcome, duration: Option<std::time::Du
         h.push_str(&format!(", {}", seconds(d)));
     }
     if let Some(reason) = status.reason() {
-        h.push_str(&format!(": {reason}"));
+        h.push_str(&format!(": {}", visible(&reason)));
     }
     h
 }
@@ -93,7 +93,11 @@ fn transfer_lines(name: &str, outcome: &HostOutcome, pull: bool) -> String {
             Some(short) => format!(" ({}, sha256 {short}…)", bytes(f.bytes)),
             None => " (symlink)".to_string(),
         };
-        out.push_str(&format!("  {state} {from} -> {to}{detail}\n"));
+        out.push_str(&format!(
+            "  {state} {} -> {}{detail}\n",
+            visible(&from),
+            visible(&to)
+        ));
     }
     out
 }

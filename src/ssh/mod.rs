@@ -31,6 +31,9 @@ pub struct Target {
     /// User certificates, each offered with the identity file whose key it certifies. Empty:
     /// each identity file's `<identity>-cert.pub`, when there is one.
     pub certificate_files: Vec<PathBuf>,
+    /// `IdentitiesOnly yes`: offer only the identity and certificate files, and agent keys
+    /// that are theirs, as ssh does.
+    pub identities_only: bool,
     pub known_hosts: PathBuf,
     pub connect_timeout: Duration,
     /// Keepalive interval, so idle NAT and firewalls keep long, quiet commands connected.

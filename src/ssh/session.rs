@@ -357,6 +357,11 @@ impl Connection {
         let (mine, others): (Vec<_>, Vec<_>) = agent
             .iter()
             .partition(|a| file_blobs.iter().any(|b| b == a.key.public_blob()));
+        // IdentitiesOnly: the agent signs for the identity files' keys, and offers no other.
+        let others = match target.identities_only {
+            true => Vec::new(),
+            false => others,
+        };
         for identity in mine.iter().chain(&others) {
             let shown = format!("`{}` in ssh-agent", identity.comment);
             // A certificate's blob is the identity's own: offering it changes nothing but

@@ -40,6 +40,7 @@ pub enum Field {
     User,
     Port,
     IdentityFile,
+    IdentitiesOnly,
     CertificateFile,
     UserKnownHostsFile,
     ProxyJump,
@@ -167,15 +168,7 @@ const KNOWN_HOSTS_COMMAND: Spec = spec(
         hint: "hostctl reads host keys from one known_hosts file only",
     },
 );
-const IDENTITIES_ONLY: Spec = spec(
-    "IdentitiesOnly",
-    One,
-    Flag,
-    Refuse {
-        unless: YES_NO,
-        hint: "hostctl offers every ssh-agent key before the identity files; unset SSH_AUTH_SOCK or drop it",
-    },
-);
+const IDENTITIES_ONLY: Spec = spec("IdentitiesOnly", One, Flag, Set(Field::IdentitiesOnly));
 const IDENTITY_AGENT: Spec = spec(
     "IdentityAgent",
     One,

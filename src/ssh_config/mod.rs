@@ -152,6 +152,8 @@ enum Value {
     /// `None` for `none`, which sets nothing.
     Seconds(Option<u32>),
     Strict(Strict),
+    /// A yes/no flag (`IdentitiesOnly`).
+    Flag(bool),
     /// `ProxyJump`: `None` for `none`, else the list as written.
     Jump(Option<String>),
 }
@@ -205,6 +207,9 @@ pub struct HostConfig {
     pub user: Option<Sourced<String>>,
     pub port: Option<Sourced<u16>>,
     pub identity_files: Vec<Sourced<String>>,
+    /// `IdentitiesOnly yes`: only the identity and certificate files, and agent keys that are
+    /// theirs.
+    pub identities_only: Option<Sourced<bool>>,
     /// `CertificateFile`s, in order, as written (like IdentityFile, every one counts).
     pub certificate_files: Vec<Sourced<String>>,
     pub known_hosts: Option<Sourced<String>>,
@@ -564,6 +569,9 @@ impl State<'_> {
             (Field::StrictHostKeyChecking, Value::Strict(s)) if out.strict.is_none() => {
                 out.strict = at.sourced(*s);
             }
+            (Field::IdentitiesOnly, Value::Flag(yes)) if out.identities_only.is_none() => {
+                out.identities_only = at.sourced(*yes);
+            }
             (Field::IgnoreUnknown, Value::Text(list)) if self.ignore_unknown.is_none() => {
                 self.ignore_unknown = Some(list.clone());
             }
@@ -689,6 +697,10 @@ fn directive(spec: &'static Spec, line: &lex::Line) -> Result<What, Problem> {
                 }
                 Field::ProxyCommand => Value::Text(command(&line.rest).to_string()),
                 Field::ProxyJump => Value::Jump(proxy_jump(&line.rest)?),
+                Field::IdentitiesOnly => Value::Flag(matches!(
+                    args[0].to_ascii_lowercase().as_str(),
+                    "yes" | "true"
+                )),
             };
             Ok(What::Set(field, value))
         }
