@@ -162,6 +162,25 @@ pub struct Common {
     pub control: ControlArgs,
     #[command(flatten)]
     pub privilege: PrivilegeArgs,
+    #[command(flatten)]
+    pub audit: AuditArgs,
+}
+
+/// Where the audit records also go (added to the inventory's `[audit]`).
+#[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Audit")]
+pub struct AuditArgs {
+    /// Also send every audit record to URL: syslog+udp://HOST:PORT, syslog+tcp://HOST:PORT,
+    /// syslog+tls://HOST:PORT or journald (repeatable)
+    #[arg(long = "audit-forward", value_name = "URL")]
+    pub forward: Vec<String>,
+    /// Contact no host until the start record reached every destination, and start no more
+    /// hosts once a record cannot be delivered (exit 3)
+    #[arg(long = "audit-required")]
+    pub required: bool,
+    /// CA certificates (PEM) that syslog+tls collectors must chain to
+    #[arg(long = "audit-ca", value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
 }
 
 /// Commands and transfers through sudo on the hosts.
@@ -372,8 +391,21 @@ pub enum LogCommand {
     List(LogListArgs),
     /// One operation in full: every host's status, exit code, duration, bytes and output
     Show(LogShowArgs),
-    /// Check the hash chain; exit 0 when intact, 1 when a record was edited, removed or reordered
-    Verify(JsonArg),
+    /// Check the hash chain, and the seals with --verify-key; exit 0 when intact, 1 when a
+    /// record was edited, removed or reordered
+    #[command(
+        after_help = "Examples:\n  hostctl log verify                           the chain and the head anchor\n  hostctl log verify --verify-key audit.key    every seal too (see `hostctl log seal init`)"
+    )]
+    Verify(LogVerifyArgs),
+    /// Forward-secure sealing of the log: `init` starts it and writes the verification key
+    #[command(subcommand)]
+    Seal(SealCommand),
+    /// Send what the forwarding spools still hold, in order, and report what is pending;
+    /// exit 0 when nothing is left, 3 when some destination is still unreachable
+    #[command(
+        after_help = "Examples:\n  hostctl log forward                                  every spool under the log directory\n  hostctl log forward --audit-forward syslog+tcp://logs:514\n\nRecords wait in a spool per destination (under the log directory, in forward/) while a\ncollector is down; each operation also sends them first, before its own."
+    )]
+    Forward(LogForwardArgs),
     /// Remove whole daily files older than a cut-off, and record that it was done
     Prune(LogPruneArgs),
     /// Write one self-contained HTML page: the selected operations, each host's result and
@@ -388,6 +420,54 @@ pub enum LogCommand {
         after_help = "Examples:\n  hostctl run -g web 'sha256sum /etc/app/*.conf'      (today, and again tomorrow)\n  hostctl log diff 1a21a0 1a2f33                      what changed on each host\n  hostctl log diff 1a21a0 1a2f33 --host web03 --json\n\nIds are unique prefixes, as `hostctl log` lists them. The log keeps the first 64 KiB of each\nhost's output; the diff covers that part and says so when output was cut."
     )]
     Diff(LogDiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LogVerifyArgs {
+    /// The verification key `hostctl log seal init` wrote: check every seal as well
+    #[arg(long, value_name = "FILE")]
+    pub verify_key: Option<PathBuf>,
+    /// One JSON object
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SealCommand {
+    /// Start sealing: from now on every record is sealed with a key that evolves forward and
+    /// erases the one before; the verification key goes to FILE (shown once) and never stays
+    /// in the log directory
+    #[command(
+        after_help = "Example:\n  hostctl log seal init --verify-key /media/auditor/hostctl.key\n  hostctl log verify --verify-key /media/auditor/hostctl.key     (later, anywhere)\n\nKeep the key off this machine: whoever holds it can forge seals. Someone who takes root\nhere later holds only the current key, so records sealed before then cannot be changed,\nre-sealed or cut off without `log verify --verify-key` naming the record."
+    )]
+    Init(SealInitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SealInitArgs {
+    /// Where to write the verification key (a new file)
+    #[arg(long, value_name = "FILE", required = true)]
+    pub verify_key: PathBuf,
+    /// When the key steps forward: a duration (15m, 1h) or `operation` (after every operation)
+    #[arg(long, value_name = "DURATION|operation", default_value = "15m")]
+    pub epoch: String,
+    /// Start again with a new key although sealing is already on (the old key then verifies
+    /// only the records before this)
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LogForwardArgs {
+    /// Only these destinations (repeatable) [default: every spool]
+    #[arg(long = "audit-forward", value_name = "URL")]
+    pub forward: Vec<String>,
+    /// CA certificates (PEM) for syslog+tls [default: the one each spool was made with]
+    #[arg(long = "audit-ca", value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// One JSON object per destination
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -463,13 +543,6 @@ pub struct LogShowArgs {
     /// Only this host's result
     #[arg(long, value_name = "NAME")]
     pub host: Option<String>,
-    /// One JSON object
-    #[arg(long)]
-    pub json: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct JsonArg {
     /// One JSON object
     #[arg(long)]
     pub json: bool,

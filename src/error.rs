@@ -2,6 +2,7 @@
 //! (a host that fails is data, not an `Error`).
 
 use crate::audit::AuditError;
+use crate::audit::forward::ForwardError;
 use crate::inventory::{InventoryError, PatternError};
 use crate::resolve::ResolveError;
 use crate::status::Exit;
@@ -20,8 +21,26 @@ pub enum Error {
     Audit(#[from] AuditError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// Records that will not reach a forwarding destination.
+    #[error("audit forwarding: {0}")]
+    Forward(#[from] ForwardError),
+    /// `--audit-required` and a record did not reach a destination: hosts were held back.
+    #[error("audit forwarding is required, and {source}: {}", held_back(*hosts, *not_started))]
+    ForwardRequired {
+        source: ForwardError,
+        hosts: usize,
+        not_started: usize,
+    },
     #[error("{}", misplaced(.0))]
     OptionAfterCommand(crate::cli::Misplaced),
+}
+
+fn held_back(hosts: usize, not_started: usize) -> String {
+    match not_started {
+        0 => "every host had already started".into(),
+        n if n == hosts => "no host was contacted".into(),
+        n => format!("{n} of {hosts} hosts were not started"),
+    }
 }
 
 fn misplaced(m: &crate::cli::Misplaced) -> String {
@@ -43,7 +62,7 @@ impl Error {
     /// The process exit status for this error.
     pub fn code(&self) -> u8 {
         match self {
-            Error::Audit(_) => Exit::Audit,
+            Error::Audit(_) | Error::Forward(_) | Error::ForwardRequired { .. } => Exit::Audit,
             _ => Exit::Usage,
         }
         .code()

@@ -85,6 +85,12 @@ fn operate(cli: &Cli, plan: plan::Plan) -> Result<u8, Error> {
     let shared = Arc::new(ops::Shared::new(&plan)?);
     let job = ops::job(&plan, shared.clone());
     let mut log = audit::AuditLog::open(&log_dir(cli))?;
+    if !plan.audit.destinations.is_empty() {
+        log.forward_to(audit::forward::Forwarder::start(
+            &log_dir(cli),
+            &plan.audit,
+        )?);
+    }
     ops::execute(plan, &shared, job, &mut log)
 }
 

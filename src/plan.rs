@@ -95,6 +95,8 @@ pub struct Plan {
     pub sudo: Option<Sudo>,
     /// The pattern's `@` terms and the operations they were read from.
     pub selected_from: Vec<Selected>,
+    /// Where the audit records also go: the inventory's `[audit]` plus the command line.
+    pub audit: crate::audit::forward::Settings,
 }
 
 /// What a plan is made against besides the arguments and the inventory.
@@ -271,8 +273,34 @@ impl Plan {
                 })
             },
             selected_from: from_log.used(),
+            audit: audit_settings(inv, &common.audit)?,
         })
     }
+}
+
+/// `--audit-forward`, `--audit-required` and `--audit-ca` on top of the inventory's `[audit]`.
+fn audit_settings(
+    inv: &Inventory,
+    args: &crate::cli::AuditArgs,
+) -> Result<crate::audit::forward::Settings, Error> {
+    let mut settings = inv.audit.clone();
+    for url in &args.forward {
+        let dest = crate::audit::forward::Destination::parse(url)
+            .map_err(|m| Error::Usage(format!("--audit-forward: {m}")))?;
+        if !settings.destinations.contains(&dest) {
+            settings.destinations.push(dest);
+        }
+    }
+    settings.required |= args.required;
+    if let Some(ca) = &args.ca_file {
+        settings.ca_file = Some(ca.clone());
+    }
+    if settings.required && settings.destinations.is_empty() {
+        return Err(Error::Usage(
+            "--audit-required: no destination to require (add --audit-forward URL or `[audit] forward` in the inventory)".into(),
+        ));
+    }
+    Ok(settings)
 }
 
 /// `N` hosts, or `N%` of `total` (rounded up, at least 1).

@@ -4,7 +4,10 @@
 use crate::audit::read::{Operation, Query, newest};
 use crate::audit::record::HostResult;
 use crate::audit::{AuditLog, verify};
-use crate::cli::{LogArgs, LogCommand, LogListArgs, LogPruneArgs, LogShowArgs, OpKind};
+use crate::cli::{
+    LogArgs, LogCommand, LogForwardArgs, LogListArgs, LogPruneArgs, LogShowArgs, LogVerifyArgs,
+    OpKind, SealCommand, SealInitArgs,
+};
 use crate::error::Error;
 use crate::render::{bytes, seconds, visible};
 use crate::status::{Exit, HostStatus};
@@ -18,7 +21,9 @@ pub fn log(dir: &Path, args: &LogArgs) -> Result<u8, Error> {
         None => list(dir, &args.list),
         Some(LogCommand::List(list_args)) => list(dir, list_args),
         Some(LogCommand::Show(show_args)) => show(dir, show_args),
-        Some(LogCommand::Verify(v)) => verify_cmd(dir, v.json),
+        Some(LogCommand::Verify(v)) => verify_cmd(dir, v),
+        Some(LogCommand::Seal(SealCommand::Init(s))) => seal_init(dir, s),
+        Some(LogCommand::Forward(f)) => forward_cmd(dir, f),
         Some(LogCommand::Prune(p)) => prune(dir, p),
         Some(LogCommand::Report(r)) => crate::report::write(dir, r),
         Some(LogCommand::Diff(d)) => crate::diff::log_diff(dir, d),
@@ -446,11 +451,18 @@ fn host_block(h: &HostResult) -> String {
     t
 }
 
-fn verify_cmd(dir: &Path, json_out: bool) -> Result<u8, Error> {
+fn verify_cmd(dir: &Path, args: &LogVerifyArgs) -> Result<u8, Error> {
     if !dir.is_dir() {
         return Err(Error::Usage(format!("no audit log at `{}`", dir.display())));
     }
-    let report = verify::verify(dir)?;
+    let key = args
+        .verify_key
+        .as_deref()
+        .map(crate::audit::seal::Key::read)
+        .transpose()
+        .map_err(|e| Error::Usage(format!("--verify-key: {e}")))?;
+    let json_out = args.json;
+    let report = verify::verify(dir, key.as_ref())?;
     let code = match report.problem {
         Some(_) => Exit::NotIntact,
         None => Exit::Ok,
@@ -465,8 +477,19 @@ fn verify_cmd(dir: &Path, json_out: bool) -> Result<u8, Error> {
     let mut text = String::new();
     match &report.problem {
         None => text.push_str(&format!(
-            "intact: {} records in {} files, chain unbroken\n",
-            report.records, report.files
+            "intact: {} records in {} files, chain unbroken{}\n",
+            report.records,
+            report.files,
+            match &report.seals {
+                Some(c) => format!(
+                    ", {} sealed records checked{}",
+                    c.sealed,
+                    c.last
+                        .map(|(e, n)| format!(" (the newest: record {n}, epoch {e})"))
+                        .unwrap_or_default()
+                ),
+                None => String::new(),
+            }
         )),
         Some(p) => {
             let op =
@@ -487,8 +510,110 @@ fn verify_cmd(dir: &Path, json_out: bool) -> Result<u8, Error> {
     for note in &report.notes {
         text.push_str(&format!("note: {note}\n"));
     }
+    if let Some(c) = &report.seals {
+        for note in &c.notes {
+            text.push_str(&format!("note: {note}\n"));
+        }
+        if c.before > 0 {
+            text.push_str(&format!(
+                "note: {} records before sealing started are covered by the chain only\n",
+                c.before
+            ));
+        }
+    } else if report.sealed > 0 && report.problem.is_none() {
+        text.push_str(&format!(
+            "note: {} records are sealed; seals were not checked (give --verify-key FILE)\n",
+            report.sealed
+        ));
+    }
     out(&text);
     Ok(code)
+}
+
+/// The records `log` commands write go where earlier operations forwarded theirs.
+fn forward_log_records(log: &mut AuditLog) -> Result<(), Error> {
+    if let Some(forwarder) = crate::audit::forward::Forwarder::from_spools(log.dir())? {
+        log.forward_to(forwarder);
+    }
+    Ok(())
+}
+
+/// `log seal init`: the verification key to its file (and shown once), the log sealed from here.
+fn seal_init(dir: &Path, args: &SealInitArgs) -> Result<u8, Error> {
+    let epochs = crate::audit::seal::Epochs::parse(&args.epoch)
+        .map_err(|m| Error::Usage(format!("--epoch: {m}")))?;
+    let mut log = AuditLog::open(dir)?;
+    forward_log_records(&mut log)?;
+    let key = log.seal_init(&args.verify_key, epochs, args.force)?;
+    out(&format!(
+        "sealing is on in {dir}: every record is sealed, and the key steps forward {when}, erasing the one before\n\
+         verification key (shown once; written to {file}):\n\
+         \n    {text}\n\
+         keep it off this machine; check the log anywhere with:\n    hostctl log verify --verify-key {file}\n",
+        dir = dir.display(),
+        when = match epochs {
+            crate::audit::seal::Epochs::PerOperation => "after every operation".to_string(),
+            crate::audit::seal::Epochs::Every(_) => format!("every {}", epochs.name()),
+        },
+        file = args.verify_key.display(),
+        text = key.file_text().trim_end(),
+    ));
+    crate::audit::forward::conclude(&mut log)?;
+    Ok(0)
+}
+
+/// `log forward`: every spool (or the named destinations'), delivered in order now.
+fn forward_cmd(dir: &Path, args: &LogForwardArgs) -> Result<u8, Error> {
+    use crate::audit::forward::{self, Destination};
+    if !dir.is_dir() {
+        return Err(Error::Usage(format!("no audit log at `{}`", dir.display())));
+    }
+    let spools = forward::spools(dir)?;
+    let mut targets: Vec<(Destination, Option<std::path::PathBuf>)> = Vec::new();
+    if args.forward.is_empty() {
+        targets.extend(spools.into_iter().map(|(_, c)| (c.destination, c.ca_file)));
+    } else {
+        for url in &args.forward {
+            let dest = Destination::parse(url)
+                .map_err(|m| Error::Usage(format!("--audit-forward: {m}")))?;
+            let ca = spools
+                .iter()
+                .find(|(_, c)| c.destination == dest)
+                .and_then(|(_, c)| c.ca_file.clone());
+            targets.push((dest, ca));
+        }
+    }
+    let mut text = String::new();
+    let mut left = false;
+    for (dest, ca) in &targets {
+        let ca = args.ca_file.as_deref().or(ca.as_deref());
+        let d = forward::drain_now(dir, dest, ca);
+        left |= d.pending > 0 || d.error.is_some();
+        if args.json {
+            text.push_str(&serde_json::to_string(&d).expect("json"));
+            text.push('\n');
+            continue;
+        }
+        text.push_str(&format!(
+            "{}: sent {} record{}",
+            d.url,
+            d.sent,
+            if d.sent == 1 { "" } else { "s" }
+        ));
+        match (&d.error, d.pending) {
+            (None, 0) => text.push_str(", nothing pending\n"),
+            (error, n) => text.push_str(&format!(
+                ", {n} pending ({}){}\n",
+                bytes(d.pending_bytes),
+                error.as_ref().map(|e| format!(": {e}")).unwrap_or_default()
+            )),
+        }
+    }
+    if targets.is_empty() && !args.json {
+        text.push_str("no forwarding spool: nothing pending\n");
+    }
+    out(&text);
+    Ok(if left { 3 } else { 0 })
 }
 
 fn prune(dir: &Path, args: &LogPruneArgs) -> Result<u8, Error> {
@@ -506,6 +631,7 @@ fn prune(dir: &Path, args: &LogPruneArgs) -> Result<u8, Error> {
         .unwrap_or(SystemTime::UNIX_EPOCH);
     let cutoff_date = humantime::format_rfc3339(cutoff).to_string()[..10].to_string();
     let mut log = AuditLog::open(dir)?;
+    forward_log_records(&mut log)?;
     let removed = log.prune(&cutoff_date, &args.older_than)?;
     out(&format!(
         "removed {} daily file{} dated before {cutoff_date}{}\n",
@@ -517,6 +643,7 @@ fn prune(dir: &Path, args: &LogPruneArgs) -> Result<u8, Error> {
             format!(": {}", removed.join(", "))
         }
     ));
+    crate::audit::forward::conclude(&mut log)?;
     Ok(0)
 }
 

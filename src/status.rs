@@ -194,7 +194,7 @@ impl Exit {
             Exit::Failed => "some host failed or timed out",
             Exit::NotIntact => "`log verify`: the log is not intact",
             Exit::Usage => "usage, inventory or pattern error: nothing was contacted",
-            Exit::Audit => "the audit log could not be written",
+            Exit::Audit => "the audit log could not be written or forwarded",
             Exit::Unreachable => "some host unreachable (connect, auth, host key, lost connection)",
             Exit::FailedAndUnreachable => "both 1 and 4",
             Exit::Stopped => "stopped by --max-fail: some hosts were never started (skipped)",

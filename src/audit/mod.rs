@@ -12,12 +12,17 @@
 //! that is missing or names another line means the newest records were removed or edited, and
 //! the writer records that (an `anchor` record) instead of quietly moving the anchor on.
 
+pub mod forward;
+mod journald;
 mod private;
 pub mod read;
 pub mod record;
 pub mod recorder;
 pub mod reserve;
+pub mod seal;
 pub mod select;
+mod spool;
+mod syslog;
 pub mod verify;
 
 pub use private::exposure;
@@ -27,7 +32,7 @@ use reserve::Reserve;
 use sha2::{Digest, Sha256};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::FileExt;
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -54,6 +59,9 @@ pub enum AuditError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// Sealing is on and cannot seal (its state is missing, or the log's end changed).
+    #[error("{0}")]
+    Seal(#[from] seal::SealError),
     /// The log failed mid-run: what was lost, for stderr.
     #[error("cannot write to `{}`: {source}{}", path.display(), recorder::aftermath(lost, *not_started, *closed))]
     Incomplete {
@@ -73,6 +81,8 @@ pub struct AuditLog {
     lock: File,
     /// Room for this operation's closing records.
     reserve: Option<Reserve>,
+    /// Where each record also goes (`forward.rs`).
+    forward: Option<forward::Forwarder>,
 }
 
 impl AuditLog {
@@ -95,7 +105,21 @@ impl AuditLog {
             dir: dir.to_path_buf(),
             lock,
             reserve: None,
+            forward: None,
         })
+    }
+
+    /// From now on, every record written also goes to the forwarder's destinations.
+    pub fn forward_to(&mut self, forwarder: forward::Forwarder) {
+        self.forward = Some(forwarder);
+    }
+
+    pub fn forwarder(&self) -> Option<&forward::Forwarder> {
+        self.forward.as_ref()
+    }
+
+    pub fn take_forwarder(&mut self) -> Option<forward::Forwarder> {
+        self.forward.take()
     }
 
     pub fn dir(&self) -> &Path {
@@ -143,7 +167,39 @@ impl AuditLog {
 
     /// The caller holds the lock.
     fn append_locked(&mut self, record: Record) -> Result<(), AuditError> {
+        let (prev, mut sealing) = self.prepare_tail(true)?;
+        self.write(
+            Line {
+                prev,
+                time: now(),
+                record,
+            },
+            &mut sealing,
+        )?;
+        Ok(())
+    }
+
+    /// What the next record chains to, after recording a crash (`segment`) or a stale anchor
+    /// (`anchor`) found at the end of the log; and how to seal it, when sealing is on and
+    /// `sealed` asks for it.
+    fn prepare_tail(&mut self, sealed: bool) -> Result<(String, Option<Sealing>), AuditError> {
         let tail = last_line(&self.dir).map_err(|e| self.write_err(e))?;
+        let mut sealing = match seal::Sealer::load(&self.dir)?.filter(|_| sealed) {
+            Some(sealer) => Some(Sealing {
+                sealer,
+                tail: seal::Tail {
+                    hash: tail.hash.clone(),
+                    seal: tail.seal,
+                },
+            }),
+            None if sealed && tail.seal.is_some() => {
+                return Err(seal::SealError::StateMissing {
+                    path: self.dir.join(seal::STATE),
+                }
+                .into());
+            }
+            None => None,
+        };
         let head = read_head(&self.dir).map_err(|e| self.write_err(e))?;
         // An empty log without anchor; the anchor on the last line; or one line behind it, when
         // a writer was killed between the line and the anchor.
@@ -167,34 +223,49 @@ impl AuditLog {
                 .to_string_lossy()
                 .into_owned();
             let reason = format!("truncated record at the end of {name} (crash while writing)");
-            prev = self.write(Line {
+            let line = Line {
                 prev,
                 time: now(),
                 record: Record::Segment { reason },
-            })?;
+            };
+            prev = self.write(line, &mut sealing)?;
         }
         if !fits {
-            prev = self.write(Line {
+            let line = Line {
                 prev,
                 time: now(),
                 record: Record::Anchor {
                     head,
                     last: tail.hash,
                 },
-            })?;
+            };
+            prev = self.write(line, &mut sealing)?;
         }
-        self.write(Line {
-            prev,
-            time: now(),
-            record,
-        })?;
-        Ok(())
+        Ok((prev, sealing))
     }
 
     /// Writes one line whole, then moves the head anchor to it; returns its hash. A line that
     /// cannot be written whole is cut off again: a full disk leaves no half line behind.
-    fn write(&mut self, line: Line) -> Result<String, AuditError> {
-        let text = serde_json::to_string(&line).expect("records serialize");
+    fn write(&mut self, line: Line, sealing: &mut Option<Sealing>) -> Result<String, AuditError> {
+        let mut text = serde_json::to_string(&line).expect("records serialize");
+        if let Some(s) = sealing.as_mut() {
+            text = s.sealer.seal(&text, &s.tail, SystemTime::now())?;
+        }
+        let hash = self.write_text(&line, &text)?;
+        if let Some(s) = sealing.as_mut() {
+            s.tail = seal::Tail {
+                hash: hash.clone(),
+                seal: seal::position(&text),
+            };
+            if matches!(line.record, Record::End(_)) {
+                s.sealer.end_of_operation(&s.tail)?;
+            }
+        }
+        Ok(hash)
+    }
+
+    /// Writes one serialized (and perhaps sealed) line; returns its hash.
+    fn write_text(&mut self, line: &Line, text: &str) -> Result<String, AuditError> {
         let date = line.time.get(..10).unwrap_or("unknown");
         let path = self.dir.join(format!("{FILE_PREFIX}.{date}.{FILE_SUFFIX}"));
         let mut file = private::open(&path, OpenOptions::new().append(true).create(true))
@@ -204,9 +275,76 @@ impl AuditLog {
             let _ = file.set_len(len);
             return Err(self.write_err(e));
         }
-        let hash = hash_line(&text);
+        let hash = hash_line(text);
         self.move_head(&hash).map_err(|e| self.write_err(e))?;
+        if let Some(forward) = &mut self.forward {
+            forward.push(line, text, &hash);
+        }
         Ok(hash)
+    }
+
+    /// `hostctl log seal init`: writes a new verification key to `key_file` (which must not
+    /// exist), then a `seal_init` record sealed with it, then the sealing state one step past
+    /// it, so the verification key is never stored here. With sealing already on, only
+    /// `force` starts again (the old key then verifies only the records before this one).
+    pub fn seal_init(
+        &mut self,
+        key_file: &Path,
+        epochs: seal::Epochs,
+        force: bool,
+    ) -> Result<seal::Key, AuditError> {
+        let lock = self.lock.try_clone().map_err(|e| self.write_err(e))?;
+        let _lock = crate::flock::Lock::exclusive(&lock).map_err(|e| self.write_err(e))?;
+        if !force {
+            let on = match seal::Sealer::load(&self.dir)? {
+                Some(sealer) => Some(sealer.key_id().to_string()),
+                None => last_line(&self.dir)
+                    .map_err(|e| self.write_err(e))?
+                    .seal
+                    .map(|_| "unknown: its state is missing".to_string()),
+            };
+            if let Some(key_id) = on {
+                return Err(seal::SealError::AlreadyOn {
+                    dir: self.dir.clone(),
+                    key_id,
+                }
+                .into());
+            }
+        }
+        let key = seal::Sealer::new_key().map_err(|e| self.write_err(e))?;
+        let key_err = |source| seal::SealError::KeyFile {
+            path: key_file.to_path_buf(),
+            source,
+        };
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(private::FILE_MODE)
+            .open(key_file)
+            .map_err(key_err)?;
+        file.write_all(key.file_text().as_bytes())
+            .and_then(|()| file.sync_all())
+            .map_err(key_err)?;
+        // With --force and a state that cannot seal (missing, or the log's end changed), a
+        // segment or anchor record goes unsealed, just before the new chain of seals starts.
+        let (prev, _) = match self.prepare_tail(true) {
+            Err(AuditError::Seal(_)) if force => self.prepare_tail(false)?,
+            other => other?,
+        };
+        let line = Line {
+            prev,
+            time: now(),
+            record: Record::SealInit(record::SealInit {
+                operator: operator(),
+                key_id: key.id(),
+                epochs: epochs.name(),
+            }),
+        };
+        let body = serde_json::to_string(&line).expect("records serialize");
+        let text = seal::Sealer::begin(&body, &key);
+        let hash = self.write_text(&line, &text)?;
+        seal::Sealer::started(&self.dir, &key, epochs, &hash)?;
+        Ok(key)
     }
 
     /// Overwrites the anchor in place: the same 65 bytes each time, so it needs no new disk
@@ -312,9 +450,17 @@ pub fn now() -> String {
     humantime::format_rfc3339_millis(SystemTime::now()).to_string()
 }
 
+/// Sealing one append's records: the writer's key and the record they follow.
+struct Sealing {
+    sealer: seal::Sealer,
+    tail: seal::Tail,
+}
+
 struct Tail {
     /// Hash of the last complete line (GENESIS for an empty log).
     hash: String,
+    /// That line's seal (epoch, seq), when it has one.
+    seal: Option<(u64, u64)>,
     /// That line's own `prev`, when it has one.
     prev: Option<String>,
     /// The file whose last line has no newline: a write cut short.
@@ -370,6 +516,7 @@ fn last_line(dir: &Path) -> std::io::Result<Tail> {
     }
     Ok(Tail {
         hash: GENESIS.to_string(),
+        seal: None,
         prev: None,
         truncated_in,
     })
@@ -384,6 +531,7 @@ impl Tail {
         let line = String::from_utf8_lossy(line);
         Tail {
             hash: hash_line(&line),
+            seal: seal::position(&line),
             prev: serde_json::from_str::<Prev>(&line).ok().map(|p| p.prev),
             truncated_in,
         }

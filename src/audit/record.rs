@@ -38,6 +38,18 @@ pub enum Record {
     /// A record could not be written (a full disk): hostctl stopped starting hosts, wrote
     /// nothing more, then used the space set aside at the start for this and the end record.
     Incomplete(Incomplete),
+    /// `hostctl log seal init`: every record from this one on is sealed (`seal.rs`); sealed
+    /// itself with the verification key named by `key_id`.
+    SealInit(SealInit),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SealInit {
+    pub operator: String,
+    /// Names the verification key (a digest of it, not the key).
+    pub key_id: String,
+    /// When the key steps: a duration (`15m`) or `operation`.
+    pub epochs: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -51,6 +51,11 @@ impl<'a> Recorder<'a> {
         self.failure.is_some()
     }
 
+    /// With `--audit-required`: whether everything written so far reached every destination.
+    pub fn forwarded(&self) -> Result<(), super::forward::ForwardError> {
+        super::forward::confirmed(self.log)
+    }
+
     /// Whether the output must reach `event` as it arrives (to be hashed).
     pub fn wants_output(&self) -> bool {
         self.digests.is_some()

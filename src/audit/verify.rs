@@ -6,10 +6,12 @@
 //! full disk (an `incomplete` record) are not tampering; an edited, deleted, inserted or
 //! reordered record is. The head anchor covers the newest records, which no later record vouches
 //! for: a missing anchor, or a writer that found it missing or stale (an `anchor` record), fails.
-//! What it cannot catch: someone who rewrites the chain from some record on and the anchor to
-//! match (there is no secret key); ship the log elsewhere for that.
+//! What the chain alone cannot catch: someone who rewrites it from some record on and the anchor
+//! to match. With sealing on and the verification key given, every seal is checked too
+//! (`seal.rs`), which catches that for every record sealed before the rewriter took the key.
 
 use super::record::{GENESIS, Line, Record};
+use super::seal::{Checked, Checker, Key};
 use super::{HEAD, hash_line, log_files};
 use std::path::Path;
 
@@ -21,6 +23,10 @@ pub struct Report {
     pub problem: Option<Problem>,
     /// Crashes recovered from and other things worth knowing that are not tampering.
     pub notes: Vec<String>,
+    /// Records that carry a seal.
+    pub sealed: usize,
+    /// With the verification key: what the seals said.
+    pub seals: Option<Checked>,
 }
 
 #[derive(Debug, serde::Serialize)]
@@ -32,7 +38,9 @@ pub struct Problem {
     pub message: String,
 }
 
-pub fn verify(dir: &Path) -> std::io::Result<Report> {
+/// Checks the chain, and with `key` every seal.
+pub fn verify(dir: &Path, key: Option<&Key>) -> std::io::Result<Report> {
+    let mut checker = key.cloned().map(Checker::new);
     // Writers wait while we read, so the anchor and the last line are read as one state.
     let lock = std::fs::File::open(dir.join(".lock")).ok();
     let _lock = lock.as_ref().map(crate::flock::Lock::shared).transpose()?;
@@ -146,8 +154,18 @@ pub fn verify(dir: &Path) -> std::io::Result<Report> {
                 }
                 _ => {}
             }
+            let hash = hash_line(line);
+            if super::seal::position(line).is_some() {
+                report.sealed += 1;
+            }
+            if let Some(checker) = &mut checker
+                && let Err(message) = checker.record(line, &hash, record.kind)
+            {
+                report.problem = Some(fail(message, op));
+                break 'files;
+            }
             previous_hash = expected.take();
-            expected = Some(hash_line(line));
+            expected = Some(hash);
         }
     }
     let exposed = super::exposure(dir);
@@ -164,6 +182,21 @@ pub fn verify(dir: &Path) -> std::io::Result<Report> {
             previous_hash.as_deref(),
             &mut report,
         );
+    }
+    if report.problem.is_none()
+        && let Some(checker) = checker
+    {
+        match checker.finish(dir) {
+            Ok(checked) => report.seals = Some(checked),
+            Err((file, message)) => {
+                report.problem = Some(Problem {
+                    file,
+                    line: 0,
+                    op: None,
+                    message,
+                })
+            }
+        }
     }
     Ok(report)
 }

@@ -57,6 +57,8 @@ pub struct Inventory {
     pub hosts: Vec<Host>,
     /// Each group's hosts (children included), as indexes into `hosts`, ascending.
     pub groups: BTreeMap<String, Vec<usize>>,
+    /// `[audit]`: where records are forwarded.
+    pub audit: crate::audit::forward::Settings,
 }
 
 /// What is wrong with an inventory, and where.
@@ -646,6 +648,7 @@ impl<'a> Resolver<'a> {
             path: self.cx.path.to_path_buf(),
             hosts,
             groups,
+            audit: audit_settings(self.cx, &self.raw.audit)?,
         })
     }
 }
@@ -689,6 +692,46 @@ impl Picker<'_> {
         }
         Ok(get(self.defaults).map(|v| v.value.clone()))
     }
+}
+
+/// `[audit]`, checked: each destination parses, the spool size is a size, the CA file a path.
+fn audit_settings(
+    cx: Cx,
+    raw: &raw::RawAudit,
+) -> Result<crate::audit::forward::Settings, InventoryError> {
+    use crate::audit::forward::{Destination, Settings};
+    let destinations = raw
+        .forward
+        .iter()
+        .map(|d| Destination::parse(d.get_ref()).map_err(|m| cx.at(d, "audit.forward", m)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let spool_size = match &raw.spool_size {
+        None => None,
+        Some(size) => {
+            let text = match size.get_ref() {
+                toml::Value::String(s) => s.clone(),
+                toml::Value::Integer(n) => n.to_string(),
+                other => other.to_string(),
+            };
+            let bytes = crate::plan::parse_size(&text)
+                .ok()
+                .filter(|b| *b >= 1024)
+                .ok_or_else(|| {
+                    cx.at(
+                        size,
+                        "audit.spool_size",
+                        format!("invalid size `{text}` (at least 1K; examples: `64M`, `1G`)"),
+                    )
+                })?;
+            Some(bytes as u64)
+        }
+    };
+    Ok(Settings {
+        destinations,
+        required: raw.required.as_ref().is_some_and(|r| *r.get_ref()),
+        spool_size,
+        ca_file: raw.ca_file.as_ref().map(|f| cx.path_setting(f.get_ref())),
+    })
 }
 
 fn check_name<T>(cx: Cx, n: &str, at: &Spanned<T>, section: &str) -> Result<(), InventoryError> {

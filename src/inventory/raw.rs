@@ -14,6 +14,21 @@ pub struct RawInventory {
     pub hosts: BTreeMap<String, Spanned<RawHost>>,
     #[serde(default)]
     pub groups: BTreeMap<String, Spanned<RawGroup>>,
+    #[serde(default)]
+    pub audit: RawAudit,
+}
+
+/// `[audit]`: where the audit log's records also go.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAudit {
+    /// Destination URLs (`syslog+tcp://host:port`, `journald`, ...).
+    #[serde(default)]
+    pub forward: Vec<Spanned<String>>,
+    pub required: Option<Spanned<bool>>,
+    /// Bytes, or `64M`-style, per destination.
+    pub spool_size: Option<Spanned<toml::Value>>,
+    pub ca_file: Option<Spanned<String>>,
 }
 
 /// The SSH settings that `[defaults]`, a host and a group can each carry; the three structs

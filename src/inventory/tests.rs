@@ -355,3 +355,38 @@ fn host_names_are_single_safe_path_components() {
     .unwrap();
     assert_eq!(inv.hosts.len(), 7);
 }
+
+#[test]
+fn audit_table_sets_forwarding() {
+    let inv = parse(
+        "[audit]\nforward = [\"syslog+tls://logs.example.com\", \"journald\"]\nrequired = true\nspool_size = \"16M\"\nca_file = \"certs/site-ca.pem\"\n",
+    )
+    .unwrap();
+    let urls: Vec<String> = inv.audit.destinations.iter().map(|d| d.url()).collect();
+    assert_eq!(urls, ["syslog+tls://logs.example.com:6514", "journald"]);
+    assert!(inv.audit.required);
+    assert_eq!(inv.audit.spool_size, Some(16 << 20));
+    assert_eq!(inv.audit.ca_file, Some(PathBuf::from("certs/site-ca.pem")));
+    let none = parse("").unwrap();
+    assert!(none.audit.destinations.is_empty() && !none.audit.required);
+}
+
+#[test]
+fn audit_table_errors_name_the_line_and_key() {
+    assert_eq!(
+        error("[audit]\nforward = [\"syslog+tcp://logs:514\", \"syslog://logs\"]\n"),
+        "hosts.toml:2:37: `audit.forward`: unknown audit destination `syslog://logs`: expected `syslog+udp://HOST:PORT`, `syslog+tcp://HOST:PORT`, `syslog+tls://HOST:PORT` or `journald`"
+    );
+    assert_eq!(
+        error("[audit]\nspool_size = \"lots\"\n"),
+        "hosts.toml:2:14: `audit.spool_size`: invalid size `lots` (at least 1K; examples: `64M`, `1G`)"
+    );
+    assert_eq!(
+        error("[audit]\nrequired = \"yes\"\n"),
+        "hosts.toml:2:12: `audit.required`: invalid type: string \"yes\", expected a boolean"
+    );
+    assert_eq!(
+        error("[audit]\nforwad = []\n"),
+        "hosts.toml:2:1: `audit.forwad`: unknown field `forwad`, expected one of `forward`, `required`, `spool_size`, `ca_file`"
+    );
+}

@@ -235,7 +235,29 @@ pub fn execute(
         .min(plan.targets.len());
     let mut recorder = Recorder::start(log, start, in_flight, plan.no_log_output)?;
     let started = Instant::now();
+    if let Err(source) = recorder.forwarded() {
+        // `--audit-required`: not one host before the start record is safe elsewhere.
+        let hosts = plan.targets.len();
+        let closed = recorder.finish(End {
+            op: op.clone(),
+            counts: crate::status::Counts {
+                skipped: hosts,
+                ..Default::default()
+            },
+            interrupted: false,
+            exit_code: crate::status::Exit::Audit.code() as i32,
+            duration_ms: started.elapsed().as_millis() as u64,
+        });
+        let _ = audit::forward::conclude(log);
+        closed?;
+        return Err(Error::ForwardRequired {
+            source,
+            hosts,
+            not_started: hosts,
+        });
+    }
     let halt = Arc::new(OnceLock::new());
+    let mut unforwarded = None;
     let executor = Executor {
         forks: plan.forks,
         live_output: plan.output == crate::plan::OutputMode::Stream
@@ -268,6 +290,18 @@ pub fn execute(
             if !recorder.event(e, &target.name, &target.address) {
                 let _ = halt.set("not started: the audit log could not be written".into());
             }
+            // `--audit-required`: this host's record reached every destination before its slot
+            // goes to another host, or no other host starts.
+            if matches!(e.kind, HostEventKind::Finished(_))
+                && unforwarded.is_none()
+                && let Err(err) = recorder.forwarded()
+            {
+                unforwarded = Some(err);
+                let _ = halt.set(
+                    "not started: an audit record did not reach its destination (--audit-required)"
+                        .into(),
+                );
+            }
         }
     })?;
     summary.interrupted = end.interrupted;
@@ -277,13 +311,26 @@ pub fn execute(
     summary.elapsed = started.elapsed();
     renderer.finish(&plan, &summary);
     let code = summary.exit_code();
-    recorder.finish(End {
+    let recorded = recorder.finish(End {
         op: op.clone(),
         counts: summary.counts,
         interrupted: summary.interrupted,
-        exit_code: code as i32,
+        exit_code: match unforwarded {
+            Some(_) => crate::status::Exit::Audit.code() as i32,
+            None => code as i32,
+        },
         duration_ms: summary.elapsed.as_millis() as u64,
-    })?;
+    });
+    let forwarded = audit::forward::conclude(log);
+    recorded?;
+    if let Some(source) = unforwarded {
+        return Err(Error::ForwardRequired {
+            source,
+            hosts: plan.targets.len(),
+            not_started: summary.counts.skipped,
+        });
+    }
+    forwarded?;
     Ok(code)
 }
 
