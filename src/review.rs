@@ -400,7 +400,7 @@ fn verify_cmd(dir: &Path, json_out: bool) -> Result<u8, Error> {
     let report = verify::verify(dir)?;
     let code = match report.problem {
         Some(_) => Exit::NotIntact,
-        None => Exit::Ok,
+        None => Exit::Intact,
     }
     .code();
     if json_out {
