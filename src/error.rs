@@ -20,6 +20,12 @@ pub enum Error {
     Audit(#[from] AuditError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// `hostctl man DIR` could not write its pages.
+    #[error("cannot write man pages into `{}`: {source}", dir.display())]
+    ManPages {
+        dir: std::path::PathBuf,
+        source: std::io::Error,
+    },
     #[error("{}", misplaced(.0))]
     OptionAfterCommand(crate::cli::Misplaced),
 }
