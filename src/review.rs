@@ -465,7 +465,7 @@ fn verify_cmd(dir: &Path, args: &LogVerifyArgs) -> Result<u8, Error> {
     let report = verify::verify(dir, key.as_ref())?;
     let code = match report.problem {
         Some(_) => Exit::NotIntact,
-        None => Exit::Ok,
+        None => Exit::Intact,
     }
     .code();
     if json_out {
