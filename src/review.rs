@@ -477,9 +477,10 @@ fn verify_cmd(dir: &Path, args: &LogVerifyArgs) -> Result<u8, Error> {
     let mut text = String::new();
     match &report.problem {
         None => text.push_str(&format!(
-            "intact: {} records in {} files, chain unbroken{}\n",
+            "intact: {} records in {} file{}, chain unbroken{}\n",
             report.records,
             report.files,
+            if report.files == 1 { "" } else { "s" },
             match &report.seals {
                 Some(c) => format!(
                     ", {} sealed records checked{}",
