@@ -1,13 +1,469 @@
 //! Command-line arguments as typed (clap derive); `plan.rs` turns them into a checked plan.
+//! Each command's examples, notes and exit statuses (its [`Guide`]) are here too, so `--help`
+//! and the man pages (`man.rs`) say the same.
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 use crate::status::Exit;
 
-/// Each operation's examples and notes, then the exit status table.
-fn with_exit_status(text: &str) -> String {
-    format!("{text}\n\n{}", Exit::help())
+/// What `--help` shows after the options, and the man page in its DESCRIPTION, EXAMPLES and
+/// EXIT STATUS sections: for one command, as typed after `hostctl` (`""`, `run`, `log show`).
+pub struct Guide {
+    /// Command lines, each with what it does (at most 78 columns together in `--help`).
+    pub examples: &'static [(&'static str, &'static str)],
+    /// Paragraphs, one line each (clap and the man page wrap them).
+    pub notes: &'static [&'static str],
+    /// The statuses this command can exit with, from the one table in `status.rs`.
+    pub exits: &'static [Exit],
+}
+
+/// What an operation on hosts (`run`, `push`, `pull`) can exit with.
+const OPERATION_EXITS: &[Exit] = &[
+    Exit::Ok,
+    Exit::Failed,
+    Exit::Usage,
+    Exit::Audit,
+    Exit::Unreachable,
+    Exit::FailedAndUnreachable,
+    Exit::Stopped,
+    Exit::Interrupted,
+];
+
+/// What a command that contacts no host and writes nothing can exit with.
+const LOCAL_EXITS: &[Exit] = &[Exit::Done, Exit::Usage];
+
+/// The guide of one command (`""` is `hostctl` itself); `None` for a command that has none.
+pub fn guide(command: &str) -> Option<&'static Guide> {
+    Some(match command {
+        "" => &Guide {
+            examples: &[
+                (
+                    "hostctl hosts -g prod",
+                    "what -g prod selects; no connection",
+                ),
+                (
+                    "hostctl run -g 'web,!web03' uptime",
+                    "on the web hosts but web03",
+                ),
+                (
+                    "hostctl push -g web app.conf /etc/app/",
+                    "into /etc/app/ on each host",
+                ),
+                (
+                    "hostctl pull -g db /etc/hosts ./got",
+                    "to ./got/<host>/hosts",
+                ),
+                (
+                    "hostctl run -g @last:failed uptime",
+                    "again where the last run failed",
+                ),
+                ("hostctl log", "who ran what, where, how it went"),
+            ],
+            notes: &[
+                "Each command has its own --help and man page (hostctl-run(1), ...). \
+                 hostctl's own options go before a command's arguments.",
+            ],
+            exits: &Exit::ALL,
+        },
+        "hosts" => &Guide {
+            examples: &[
+                ("hostctl hosts", "every host in the inventory"),
+                (
+                    "hostctl hosts -g web",
+                    "the web group, with addresses and users",
+                ),
+                (
+                    "hostctl hosts -g 'prod,!db' --json",
+                    "every setting, resolved",
+                ),
+            ],
+            notes: &[
+                "Nothing is contacted. Each setting is resolved as a run resolves it: the \
+                 inventory (host, nearest group, [defaults]), then ssh_config, then the \
+                 built-in defaults. A host behind jump hosts shows its route (via bastion).",
+            ],
+            exits: LOCAL_EXITS,
+        },
+        "run" => &Guide {
+            examples: &[
+                ("hostctl run -g web uptime", "on every web host"),
+                (
+                    "hostctl run -g 'web,db,!web03' -f 100 --timeout 30s -- df -h /",
+                    "100 hosts at a time, each stopped after 30 s",
+                ),
+                (
+                    "hostctl run -g web --batch 2 --max-fail 1 'systemctl restart app'",
+                    "two hosts at a time; none started after a failure",
+                ),
+                (
+                    "hostctl run -g @last:failed 'systemctl restart app'",
+                    "again, on the hosts where the last operation failed",
+                ),
+                (
+                    "hostctl run -g web --diff 'cat /etc/app.conf'",
+                    "the common output once, and how the other hosts differ",
+                ),
+                (
+                    "hostctl run -g db --json 'systemctl is-active postgresql'",
+                    "one JSON object per host, then a summary",
+                ),
+                (
+                    "hostctl run -g web -I 'sh -s' < fix-perms.sh",
+                    "a local script, given to the shell on every host",
+                ),
+            ],
+            notes: &[
+                "Each host's output is printed whole when that host finishes, so hosts come \
+                 in the order they finish; -b folds identical outputs, --stream prints lines \
+                 as they arrive.",
+                "hostctl's options go before COMMAND. A word after COMMAND that is also one of \
+                 hostctl's options (--dry-run, --timeout 5s, -b, -f 10, -h, ...) could mean \
+                 either, so it is refused with exit 2 and nothing runs. To give it to the \
+                 command, put `--` before the command: everything after `--` goes to the \
+                 command untouched.",
+                "Ctrl-C once: no more hosts start (they are `skipped`), running ones finish. \
+                 Ctrl-C again, or SIGTERM: the command is stopped on the running hosts \
+                 (SIGTERM to its process group there, KILL 2 s later), and they are reported \
+                 `aborted`.",
+            ],
+            exits: OPERATION_EXITS,
+        },
+        "push" => &Guide {
+            examples: &[
+                (
+                    "hostctl push -g db backup.sh /usr/local/bin/",
+                    "lands at /usr/local/bin/backup.sh",
+                ),
+                (
+                    "hostctl push -g web --mode 0640 --mkdir app.conf /etc/app/app.conf",
+                    "lands at /etc/app/app.conf; /etc/app is created if missing",
+                ),
+                (
+                    "hostctl push -g web -r ./site /srv/www",
+                    "lands at /srv/www/site/...",
+                ),
+                (
+                    "hostctl push -g web -r ./site/ /srv/www",
+                    "lands at /srv/www/...: what is inside site",
+                ),
+                (
+                    "hostctl push -g web --sudo app.conf /etc/app/",
+                    "written as root, through sudo on each host",
+                ),
+                (
+                    "hostctl push -g web --dry-run -r ./site /srv/www",
+                    "every final path, and nothing contacted",
+                ),
+            ],
+            notes: &[
+                "Where files land comes from the command line alone, the same on every host \
+                 and every run: one file goes to REMOTE itself, unless REMOTE ends in `/`; \
+                 several sources, or -r with a directory, go into REMOTE. A directory LOCAL \
+                 keeps its name (`site` -> REMOTE/site); one ending in `/` copies its \
+                 contents. The receiving directory must exist (--mkdir creates it). A host \
+                 where a directory stands in a file's place fails, with nothing changed there.",
+                "Each file is written to a hidden temporary next to its target, checked on the \
+                 host against the local SHA-256, then renamed: an interrupted copy never leaves \
+                 a partial file at the target name. Hosts that already hold identical content \
+                 report `unchanged`, and nothing is written. With -r, directories are created \
+                 (empty ones too) and symlinks are recreated as symlinks.",
+                "A failure names its cause and the path: permission denied writing \
+                 `/etc/app.conf` (try --sudo).",
+            ],
+            exits: OPERATION_EXITS,
+        },
+        "pull" => &Guide {
+            examples: &[
+                (
+                    "hostctl pull -g db /var/log/postgresql/postgresql.log ./logs",
+                    "./logs/db01/postgresql.log, ./logs/db02/...",
+                ),
+                (
+                    "hostctl pull -g web -r /etc/nginx ./configs",
+                    "./configs/<host>/nginx/... for each host",
+                ),
+                (
+                    "hostctl pull -g web --sudo /var/log/auth.log ./auth",
+                    "read as root, through sudo on each host",
+                ),
+            ],
+            notes: &[
+                "Each host's copy lands in LOCAL_DIR/<host>/<name>, so hosts never overwrite \
+                 each other. Local writes are atomic and verified against the host's SHA-256 \
+                 of what it sent. Files already identical locally are left alone \
+                 (`unchanged`).",
+                "Nothing a host sends is written outside LOCAL_DIR/<host>/: no symlink there \
+                 is followed, names with `..` are refused, and a host is cut off at the size \
+                 it listed.",
+            ],
+            exits: OPERATION_EXITS,
+        },
+        "log" => &Guide {
+            examples: &[
+                ("hostctl log", "recent operations, newest first"),
+                ("hostctl log --failed --since 2d", "what went wrong lately"),
+                (
+                    "hostctl log --host web03 --op push",
+                    "pushes that touched web03",
+                ),
+                (
+                    "hostctl log show 1a20cc58",
+                    "one operation, each host's output",
+                ),
+                ("hostctl log verify", "check that nobody edited the log"),
+                (
+                    "hostctl log diff 1a21a0 1a2f33",
+                    "how two runs differ, per host",
+                ),
+                (
+                    "hostctl log report --since 7d -o week.html",
+                    "one page to read or attach",
+                ),
+                (
+                    "hostctl log prune --older-than 90d",
+                    "drop old days; the rest verifies",
+                ),
+            ],
+            notes: &[
+                "Without a subcommand, `hostctl log` lists operations (`hostctl log list`). \
+                 Reading never changes the log, and needs no inventory, so it works even \
+                 when hosts.toml is broken.",
+            ],
+            exits: LOCAL_EXITS,
+        },
+        "log list" => &Guide {
+            examples: &[
+                ("hostctl log list -n 50", "the 50 newest"),
+                (
+                    "hostctl log --group db --operator alice --grep restart",
+                    "filters combine",
+                ),
+                (
+                    "hostctl log --since 2026-11-24 --until 2026-11-25",
+                    "one day (UTC)",
+                ),
+            ],
+            notes: &[
+                "One line per operation: id, start time, operator, operation, pattern, \
+                 command or paths, and how many hosts ended in each status. An operation that \
+                 never recorded its end shows as `interrupted`; one still running on this \
+                 machine as `running`.",
+            ],
+            exits: LOCAL_EXITS,
+        },
+        "log show" => &Guide {
+            examples: &[
+                (
+                    "hostctl log show 1a20cc58",
+                    "every host's status, duration and output",
+                ),
+                ("hostctl log show 1a20 --host web03", "one host of it"),
+                (
+                    "hostctl log show 1a20cc58 --json",
+                    "the same, as one JSON object",
+                ),
+            ],
+            notes: &["An id prefix is enough when it is unique; `hostctl log` lists the ids."],
+            exits: LOCAL_EXITS,
+        },
+        "log verify" => &Guide {
+            examples: &[
+                (
+                    "hostctl log verify",
+                    "walk the chain; exit 1 at the first break",
+                ),
+                (
+                    "hostctl log verify --verify-key audit.key",
+                    "every seal too (see log seal init)",
+                ),
+                (
+                    "hostctl log verify --json",
+                    "the verdict as one JSON object",
+                ),
+            ],
+            notes: &[
+                "Every record carries the SHA-256 of the line before it, across all daily \
+                 files, and .head anchors the newest. verify names the first record that does \
+                 not fit (file, line, operation id). A record cut short by a crash, and a full \
+                 disk, are told apart from tampering.",
+                "The chain alone cannot catch a rewrite from some record on with every later \
+                 hash and .head recomputed. A sealed log (`hostctl log seal init`) verified \
+                 with --verify-key can, except within the epoch still open; forwarding copies \
+                 every record off the machine as it is written.",
+            ],
+            exits: &[Exit::Intact, Exit::NotIntact, Exit::Usage],
+        },
+        "log seal" => &Guide {
+            examples: &[(
+                "hostctl log seal init --verify-key /media/auditor/hostctl.key",
+                "seal from now on",
+            )],
+            notes: &["Forward-secure sealing of the audit log; `init` starts it."],
+            exits: LOCAL_EXITS,
+        },
+        "log seal init" => &Guide {
+            examples: &[
+                (
+                    "hostctl log seal init --verify-key /media/auditor/hostctl.key",
+                    "start sealing",
+                ),
+                (
+                    "hostctl log verify --verify-key /media/auditor/hostctl.key",
+                    "later, anywhere",
+                ),
+            ],
+            notes: &[
+                "Keep the key off this machine: whoever holds it can forge seals. Someone who \
+                 takes root here later holds only the current key, so records sealed before \
+                 then cannot be changed, re-sealed or cut off without `log verify \
+                 --verify-key` naming the record.",
+            ],
+            exits: &[Exit::Done, Exit::Usage, Exit::Audit],
+        },
+        "log forward" => &Guide {
+            examples: &[
+                (
+                    "hostctl log forward",
+                    "drain every spool under the log directory",
+                ),
+                (
+                    "hostctl log forward --audit-forward syslog+tcp://logs:514",
+                    "and to this destination",
+                ),
+            ],
+            notes: &[
+                "Records wait in a spool per destination (under the log directory, in \
+                 forward/) while a collector is down; each operation also sends them first, \
+                 before its own.",
+            ],
+            exits: &[Exit::Done, Exit::Usage, Exit::Audit],
+        },
+        "log prune" => &Guide {
+            examples: &[(
+                "hostctl log prune --older-than 90d",
+                "keep the last 90 days",
+            )],
+            notes: &[
+                "Removes whole daily files older than AGE and records that it did, so \
+                 `hostctl log verify` still passes on what remains. A day deleted by hand is \
+                 reported by verify.",
+            ],
+            exits: &[Exit::Done, Exit::Usage, Exit::Audit],
+        },
+        "log report" => &Guide {
+            examples: &[
+                (
+                    "hostctl log report -o report.html",
+                    "the last 20 operations (-n for more)",
+                ),
+                (
+                    "hostctl log report --since 7d --group web -o web-week.html",
+                    "a week of the web group",
+                ),
+            ],
+            notes: &[
+                "The page needs no server and loads nothing from anywhere: open it in any \
+                 browser, attach it to a ticket or mail it. Output from the hosts is shown as \
+                 text, never as markup.",
+            ],
+            exits: LOCAL_EXITS,
+        },
+        "log diff" => &Guide {
+            examples: &[
+                (
+                    "hostctl run -g web 'sha256sum /etc/app/*.conf'",
+                    "today, and again tomorrow",
+                ),
+                (
+                    "hostctl log diff 1a21a0 1a2f33",
+                    "what changed on each host",
+                ),
+                (
+                    "hostctl log diff 1a21a0 1a2f33 --host web03 --json",
+                    "one host, as JSON",
+                ),
+            ],
+            notes: &[
+                "Ids are unique prefixes, as `hostctl log` lists them. The log keeps the first \
+                 64 KiB of each host's output; the diff covers that part and says so when \
+                 output was cut.",
+            ],
+            exits: &[Exit::Same, Exit::Differs, Exit::Usage],
+        },
+        "completions" => &Guide {
+            examples: &[
+                (
+                    "hostctl completions bash > /etc/bash_completion.d/hostctl",
+                    "for bash, system-wide",
+                ),
+                (
+                    "hostctl completions zsh > \"${fpath[1]}/_hostctl\"",
+                    "for zsh",
+                ),
+                (
+                    "hostctl completions fish > ~/.config/fish/completions/hostctl.fish",
+                    "for fish",
+                ),
+            ],
+            notes: &[],
+            exits: LOCAL_EXITS,
+        },
+        "man" => &Guide {
+            examples: &[
+                (
+                    "hostctl man > hostctl.1 && man -l hostctl.1",
+                    "the top page",
+                ),
+                (
+                    "hostctl man /usr/local/share/man/man1",
+                    "every page: hostctl-run.1, ...",
+                ),
+            ],
+            notes: &["The pages are generated from the same definitions as --help."],
+            exits: LOCAL_EXITS,
+        },
+        _ => return None,
+    })
+}
+
+impl Guide {
+    /// The text `--help` shows after the options: examples, notes, exit statuses.
+    pub fn help(&self) -> String {
+        let mut text = String::from("Examples:\n");
+        // Comments in a column when every line fits in 80 columns, else under their command.
+        let width = self
+            .examples
+            .iter()
+            .map(|(c, _)| c.len())
+            .max()
+            .unwrap_or(0);
+        let longest = self
+            .examples
+            .iter()
+            .map(|(_, w)| w.len())
+            .max()
+            .unwrap_or(0);
+        let aligned = 2 + width + 3 + longest <= 80;
+        for (command, what) in self.examples {
+            if aligned {
+                text.push_str(&format!("  {command:width$}   {what}\n"));
+            } else {
+                text.push_str(&format!("  {command}\n      {what}\n"));
+            }
+        }
+        for note in self.notes {
+            text.push_str(&format!("\n{note}\n"));
+        }
+        text.push('\n');
+        text.push_str(&Exit::help_for(self.exits));
+        text
+    }
+}
+
+/// `after_help` of one command: its guide.
+fn guide_help(command: &str) -> String {
+    guide(command).map(Guide::help).unwrap_or_default()
 }
 
 #[derive(Debug, Parser)]
@@ -20,8 +476,7 @@ fn with_exit_status(text: &str) -> String {
         Hosts and groups come from an inventory (hosts.toml). Select hosts with -g PATTERN: \
         comma-separated group or host names, globs (web*), ranges (web[01:04]), !NAME to \
         exclude, &NAME to intersect. Example: -g 'web,db,!web03'.",
-    after_help = Exit::help(),
-    after_long_help = Exit::help()
+    after_help = guide_help("")
 )]
 pub struct Cli {
     /// Inventory file
@@ -31,7 +486,8 @@ pub struct Cli {
         value_name = "PATH",
         env = "HOSTCTL_INVENTORY",
         default_value = "hosts.toml",
-        global = true
+        global = true,
+        help_heading = "Global options"
     )]
     pub inventory: PathBuf,
 
@@ -41,16 +497,23 @@ pub struct Cli {
         long = "ssh-config",
         value_name = "FILE",
         env = "HOSTCTL_SSH_CONFIG",
-        global = true
+        global = true,
+        help_heading = "Global options"
     )]
     pub ssh_config: Option<PathBuf>,
 
     /// Audit log directory [default: logs/ next to the inventory]
-    #[arg(long, value_name = "DIR", env = "HOSTCTL_LOG_DIR", global = true)]
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "HOSTCTL_LOG_DIR",
+        global = true,
+        help_heading = "Global options"
+    )]
     pub log_dir: Option<PathBuf>,
 
     /// Diagnostics on stderr (-v info, -vv debug); RUST_LOG overrides
-    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    #[arg(short, long, action = clap::ArgAction::Count, global = true, help_heading = "Global options")]
     pub verbose: u8,
 
     #[command(subcommand)]
@@ -60,83 +523,39 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List the hosts a pattern selects, with their settings, without connecting
-    #[command(
-        after_help = "Examples:\n  hostctl hosts -g web\n  hostctl hosts -g 'prod,!db' --json"
-    )]
+    #[command(after_help = guide_help("hosts"))]
     Hosts(HostsArgs),
     /// Run a shell command on every selected host
-    #[command(
-        after_help = with_exit_status(concat!(
-            "Examples:\n  hostctl run -g web uptime\n",
-            "  hostctl run -g 'web,db,!web03' -f 100 --timeout 30s -- df -h /\n",
-            "  hostctl run -g db --json 'systemctl is-active postgresql' | jq .\n",
-            "  hostctl run -g web -- tail -n 5 /var/log/syslog\n\n",
-            "hostctl's options go before COMMAND. A word after COMMAND that is also one of hostctl's\n",
-            "options (--dry-run, --timeout 5s, -b, -f 10, -h, ...) is refused with exit 2, because it\n",
-            "could mean either, and nothing runs. To give it to the command, put `--` before the\n",
-            "command: everything after `--` goes to the command untouched.\n\n",
-            "Ctrl-C once: no more hosts start (they are `skipped`), running ones finish. Ctrl-C\n",
-            "again, or SIGTERM: the command is stopped on the running hosts (SIGTERM to its process\n",
-            "group there, KILL 2 s later), and they are reported `aborted`.",
-        ))
-    )]
+    #[command(after_help = guide_help("run"))]
     Run(RunArgs),
     /// Copy local files to every selected host (atomic and verified on each host)
-    #[command(after_help = with_exit_status(concat!(
-        "Examples:\n  hostctl push -g db backup.sh /usr/local/bin/      -> /usr/local/bin/backup.sh\n",
-        "  hostctl push -g web --mode 0640 --mkdir app.conf /etc/app/app.conf\n",
-        "  hostctl push -g web -r ./site /srv/www            -> /srv/www/site/...\n",
-        "  hostctl push -g web -r ./site/ /srv/www           -> /srv/www/... (the contents)\n\n",
-        "Where files land comes from the command line alone, the same on every host and every run:\n",
-        "one file goes to REMOTE itself, unless REMOTE ends in `/`; several sources, or -r with a\n",
-        "directory, go into REMOTE. A directory LOCAL keeps its name (`site` -> REMOTE/site); one\n",
-        "ending in `/` copies its contents. The receiving directory must exist (--mkdir creates it).\n",
-        "A host where a directory stands in a file's place fails, with nothing changed there.\n",
-        "--dry-run lists every final path.\n\n",
-        "Each file is written to a hidden temporary next to its target, checked against the local\n",
-        "SHA-256, then renamed: an interrupted copy never leaves a partial file at the target name.\n",
-        "Hosts that already hold identical content report `unchanged`, and nothing is written.\n",
-        "With -r, directories are created (empty ones too) and symlinks are recreated as symlinks.\n",
-        "A failure names its cause and the path: permission denied writing `/etc/app.conf` (try --sudo).",
-    )))]
-    #[command(override_usage = "hostctl push [OPTIONS] -g <PATTERN> <LOCAL>... <REMOTE>")]
+    #[command(after_help = guide_help("push"))]
     Push(PushArgs),
     /// Copy files from every selected host into LOCAL_DIR/<host>/
-    #[command(after_help = with_exit_status(concat!(
-        "Examples:\n  hostctl pull -g db /var/log/postgresql/postgresql.log ./logs-db\n",
-        "  hostctl pull -g web -r /etc/nginx ./nginx-configs\n\n",
-        "Each host's copy lands in LOCAL_DIR/<host>/<name>, so hosts never overwrite each other;\n",
-        "local writes are atomic and verified against the host's SHA-256 of what it sent. Files
-",
-        "already identical locally are left alone (`unchanged`). Nothing a host sends is written
-",
-        "outside LOCAL_DIR/<host>/: no symlink there is followed, names with `..` are refused, and
-",
-        "a host is cut off at the size it listed.",
-    )))]
-    #[command(override_usage = "hostctl pull [OPTIONS] -g <PATTERN> <REMOTE>... <LOCAL_DIR>")]
+    #[command(after_help = guide_help("pull"))]
     Pull(PullArgs),
     /// Review the audit log: list operations, show one, verify the chain, prune old files
-    #[command(
-        after_help = "Examples:\n  hostctl log                          recent operations, newest first\n  hostctl log --failed --since 2d      what went wrong lately\n  hostctl log --host web03 --op push   pushes that touched web03\n  hostctl log show 1a20cc58            one operation, every host's output\n  hostctl log verify                   check that nobody edited the log\n  hostctl log prune --older-than 90d   drop whole daily files, keeping the chain verifiable"
-    )]
+    #[command(after_help = guide_help("log"))]
     Log(LogArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
-    #[command(
-        after_help = "Examples:\n  hostctl completions bash > /etc/bash_completion.d/hostctl\n  hostctl completions zsh > \"${fpath[1]}/_hostctl\"\n  hostctl completions fish > ~/.config/fish/completions/hostctl.fish"
-    )]
+    #[command(after_help = guide_help("completions"))]
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff), generated from this help
-    #[command(after_help = "Example:\n  hostctl man > /usr/local/share/man/man1/hostctl.1")]
-    Man,
+    /// Print the man page (roff), or write every page into a directory
+    #[command(after_help = guide_help("man"))]
+    Man {
+        /// Write every page (hostctl.1, hostctl-run.1, ...) into DIR, creating it, instead of
+        /// printing hostctl(1)
+        #[arg(value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]
 pub struct HostsArgs {
-    /// Hosts to list [default: all]
+    /// Hosts to list
     #[arg(
         short = 'g',
         long = "group",
@@ -347,10 +766,12 @@ pub struct PushArgs {
     /// Stop a host's transfer after this long (e.g. 10m)
     #[arg(long, value_name = "DURATION", help_heading = "Transfer")]
     pub timeout: Option<String>,
-    /// Local files (and directories with -r; `dir/` for their contents), then the remote
-    /// destination (`path/` for a directory)
-    #[arg(required = true, num_args = 2.., value_names = ["LOCAL", "REMOTE"])]
-    pub paths: Vec<std::path::PathBuf>,
+    /// Local files, and directories with -r (`dir/` for what is inside)
+    #[arg(required = true, num_args = 1.., value_name = "LOCAL")]
+    pub local: Vec<PathBuf>,
+    /// Where they land on each host: a path, or a directory when it ends in `/`
+    #[arg(required = true, value_name = "REMOTE")]
+    pub remote: PathBuf,
     // Last: the options every operation shares come after its own, under their headings.
     #[command(flatten)]
     pub common: Common,
@@ -368,9 +789,12 @@ pub struct PullArgs {
     /// Stop a host's transfer after this long (e.g. 10m)
     #[arg(long, value_name = "DURATION", help_heading = "Transfer")]
     pub timeout: Option<String>,
-    /// Remote paths, then the local directory (each host gets LOCAL_DIR/<host>/)
-    #[arg(required = true, num_args = 2.., value_names = ["REMOTE", "LOCAL_DIR"])]
-    pub paths: Vec<String>,
+    /// Files (and directories with -r) on the hosts
+    #[arg(required = true, num_args = 1.., value_name = "REMOTE")]
+    pub remote: Vec<String>,
+    /// The local directory: each host's copies land in LOCAL_DIR/<host>/
+    #[arg(required = true, value_name = "LOCAL_DIR")]
+    pub local_dir: String,
     // Last: the options every operation shares come after its own, under their headings.
     #[command(flatten)]
     pub common: Common,
@@ -388,37 +812,32 @@ pub struct LogArgs {
 #[derive(Debug, Subcommand)]
 pub enum LogCommand {
     /// Operations, newest first, one line each (the default)
+    #[command(after_help = guide_help("log list"))]
     List(LogListArgs),
     /// One operation in full: every host's status, exit code, duration, bytes and output
+    #[command(after_help = guide_help("log show"))]
     Show(LogShowArgs),
     /// Check the hash chain, and the seals with --verify-key; exit 0 when intact, 1 when a
     /// record was edited, removed or reordered
-    #[command(
-        after_help = "Examples:\n  hostctl log verify                           the chain and the head anchor\n  hostctl log verify --verify-key audit.key    every seal too (see `hostctl log seal init`)"
-    )]
+    #[command(after_help = guide_help("log verify"))]
     Verify(LogVerifyArgs),
     /// Forward-secure sealing of the log: `init` starts it and writes the verification key
-    #[command(subcommand)]
+    #[command(subcommand, after_help = guide_help("log seal"))]
     Seal(SealCommand),
     /// Send what the forwarding spools still hold, in order, and report what is pending;
     /// exit 0 when nothing is left, 3 when some destination is still unreachable
-    #[command(
-        after_help = "Examples:\n  hostctl log forward                                  every spool under the log directory\n  hostctl log forward --audit-forward syslog+tcp://logs:514\n\nRecords wait in a spool per destination (under the log directory, in forward/) while a\ncollector is down; each operation also sends them first, before its own."
-    )]
+    #[command(after_help = guide_help("log forward"))]
     Forward(LogForwardArgs),
     /// Remove whole daily files older than a cut-off, and record that it was done
+    #[command(after_help = guide_help("log prune"))]
     Prune(LogPruneArgs),
     /// Write one self-contained HTML page: the selected operations, each host's result and
     /// output, a timeline per operation, and failures per host
-    #[command(
-        after_help = "Examples:\n  hostctl log report -o report.html                 the last 20 operations (-n for more)\n  hostctl log report --since 7d --group web -o web-week.html\n\nThe page needs no server and loads nothing from anywhere: open it in any browser, attach it\nto a ticket or mail it. Output from the hosts is shown as text, never as markup."
-    )]
+    #[command(after_help = guide_help("log report"))]
     Report(LogReportArgs),
     /// Per host, what changed between two operations' results and captured output; exit 0
     /// when nothing did, 1 when something did
-    #[command(
-        after_help = "Examples:\n  hostctl run -g web 'sha256sum /etc/app/*.conf'      (today, and again tomorrow)\n  hostctl log diff 1a21a0 1a2f33                      what changed on each host\n  hostctl log diff 1a21a0 1a2f33 --host web03 --json\n\nIds are unique prefixes, as `hostctl log` lists them. The log keeps the first 64 KiB of each\nhost's output; the diff covers that part and says so when output was cut."
-    )]
+    #[command(after_help = guide_help("log diff"))]
     Diff(LogDiffArgs),
 }
 
@@ -437,9 +856,7 @@ pub enum SealCommand {
     /// Start sealing: from now on every record is sealed with a key that evolves forward and
     /// erases the one before; the verification key goes to FILE (shown once) and never stays
     /// in the log directory
-    #[command(
-        after_help = "Example:\n  hostctl log seal init --verify-key /media/auditor/hostctl.key\n  hostctl log verify --verify-key /media/auditor/hostctl.key     (later, anywhere)\n\nKeep the key off this machine: whoever holds it can forge seals. Someone who takes root\nhere later holds only the current key, so records sealed before then cannot be changed,\nre-sealed or cut off without `log verify --verify-key` naming the record."
-    )]
+    #[command(after_help = guide_help("log seal init"))]
     Init(SealInitArgs),
 }
 
@@ -725,6 +1142,51 @@ mod tests {
             panic!("not run")
         };
         misplaced_options(&argv, &args.command)
+    }
+
+    /// Every command, as typed after `hostctl` (`""` is hostctl itself), from the clap tree.
+    fn every_command() -> Vec<String> {
+        fn walk(cmd: &clap::Command, path: &str, out: &mut Vec<String>) {
+            out.push(path.to_string());
+            for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+                let name = sub.get_name();
+                let sub_path = if path.is_empty() {
+                    name.to_string()
+                } else {
+                    format!("{path} {name}")
+                };
+                walk(sub, &sub_path, out);
+            }
+        }
+        let mut out = Vec::new();
+        walk(&<Cli as clap::CommandFactory>::command(), "", &mut out);
+        out
+    }
+
+    #[test]
+    fn every_command_has_a_guide_that_fits_80_columns() {
+        let commands = every_command();
+        assert!(commands.contains(&"log diff".to_string()), "{commands:?}");
+        for command in commands {
+            let guide = guide(&command).unwrap_or_else(|| panic!("`{command}` has no guide"));
+            assert!(!guide.examples.is_empty(), "`{command}` has no examples");
+            assert!(!guide.exits.is_empty(), "`{command}` has no exit statuses");
+            for (example, _) in guide.examples {
+                assert!(example.starts_with("hostctl "), "{example}");
+            }
+            // Notes are paragraphs that clap wraps to the terminal; a line break in one would
+            // leave a short line behind wherever the terminal is narrower than the source.
+            for note in guide.notes {
+                assert!(!note.contains('\n'), "`{command}`: {note}");
+            }
+            // The rest is laid out here, not wrapped by clap: examples and exit statuses.
+            for line in guide.help().lines().filter(|l| !guide.notes.contains(l)) {
+                assert!(
+                    line.len() <= 80,
+                    "`{command}` --help: `{line}` is over 80 columns"
+                );
+            }
+        }
     }
 
     #[test]

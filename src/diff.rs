@@ -6,6 +6,7 @@ use crate::audit::record::HostResult;
 use crate::cli::LogDiffArgs;
 use crate::error::Error;
 use crate::inventory::range::natural_cmp;
+use crate::status::Exit;
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::Path;
@@ -125,7 +126,12 @@ pub fn log_diff(dir: &Path, args: &LogDiffArgs) -> Result<u8, Error> {
         ));
         let _ = out.write_all(text.as_bytes());
     }
-    Ok(u8::from(changed + only_a + only_b > 0))
+    Ok(if changed + only_a + only_b > 0 {
+        Exit::Differs
+    } else {
+        Exit::Same
+    }
+    .code())
 }
 
 /// The one operation a unique id prefix names, with its hosts' full records.

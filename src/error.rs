@@ -31,6 +31,12 @@ pub enum Error {
         hosts: usize,
         not_started: usize,
     },
+    /// `hostctl man DIR` could not write its pages.
+    #[error("cannot write man pages into `{}`: {source}", dir.display())]
+    ManPages {
+        dir: std::path::PathBuf,
+        source: std::io::Error,
+    },
     #[error("{}", misplaced(.0))]
     OptionAfterCommand(crate::cli::Misplaced),
 }

@@ -10,6 +10,7 @@ pub mod event;
 pub mod executor;
 mod flock;
 pub mod inventory;
+pub mod man;
 pub mod ops;
 pub mod plan;
 pub mod render;
@@ -45,10 +46,20 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             let _ = std::io::stdout().lock().write_all(&text);
             return Ok(0);
         }
-        Command::Man => {
-            let mut text = Vec::new();
-            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut text)?;
-            let _ = std::io::stdout().lock().write_all(&text);
+        Command::Man { dir: None } => {
+            let _ = std::io::stdout().lock().write_all(&man::top_page().roff);
+            return Ok(0);
+        }
+        Command::Man { dir: Some(dir) } => {
+            let written = man::write_all(dir).map_err(|source| Error::ManPages {
+                dir: dir.clone(),
+                source,
+            })?;
+            let list: String = written
+                .iter()
+                .map(|p| format!("{}\n", p.display()))
+                .collect();
+            let _ = std::io::stdout().lock().write_all(list.as_bytes());
             return Ok(0);
         }
         _ => {}
@@ -64,7 +75,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Run(args) => operate(&cli, plan::Plan::run(&inv, args, &sources)?),
         Command::Push(args) => operate(&cli, plan::Plan::push(&inv, args, &sources)?),
         Command::Pull(args) => operate(&cli, plan::Plan::pull(&inv, args, &sources)?),
-        Command::Log(_) | Command::Completions { .. } | Command::Man => {
+        Command::Log(_) | Command::Completions { .. } | Command::Man { .. } => {
             unreachable!("handled above")
         }
     }

@@ -132,7 +132,7 @@ impl Plan {
     /// Local sources are walked and hashed here: a missing file is a usage error, found before
     /// any host is contacted.
     pub fn push(inv: &Inventory, args: &PushArgs, env: &Sources) -> Result<Plan, Error> {
-        let (remote, sources) = args.paths.split_last().expect("clap requires two paths");
+        let (remote, sources) = (&args.remote, &args.local[..]);
         let remote = remote
             .to_str()
             .filter(|r| !r.is_empty())
@@ -171,7 +171,7 @@ impl Plan {
     }
 
     pub fn pull(inv: &Inventory, args: &PullArgs, env: &Sources) -> Result<Plan, Error> {
-        let (local, remotes) = args.paths.split_last().expect("clap requires two paths");
+        let (local, remotes) = (&args.local_dir, &args.remote[..]);
         if let Some(bad) = remotes.iter().find(|r| r.trim_end_matches('/').is_empty()) {
             return Err(Error::Usage(format!(
                 "cannot pull `{bad}`: name a file or directory below /"

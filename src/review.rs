@@ -465,7 +465,7 @@ fn verify_cmd(dir: &Path, args: &LogVerifyArgs) -> Result<u8, Error> {
     let report = verify::verify(dir, key.as_ref())?;
     let code = match report.problem {
         Some(_) => Exit::NotIntact,
-        None => Exit::Ok,
+        None => Exit::Intact,
     }
     .code();
     if json_out {
@@ -477,9 +477,10 @@ fn verify_cmd(dir: &Path, args: &LogVerifyArgs) -> Result<u8, Error> {
     let mut text = String::new();
     match &report.problem {
         None => text.push_str(&format!(
-            "intact: {} records in {} files, chain unbroken{}\n",
+            "intact: {} records in {} file{}, chain unbroken{}\n",
             report.records,
             report.files,
+            if report.files == 1 { "" } else { "s" },
             match &report.seals {
                 Some(c) => format!(
                     ", {} sealed records checked{}",

@@ -158,10 +158,20 @@ pub enum Exit {
     FailedAndUnreachable,
     Stopped,
     Interrupted,
+    /// Commands that contact no host (`hosts`, `log`, `man`, ...) when they did what was asked.
+    Done,
+    /// `log verify`: the chain holds.
+    Intact,
+    /// `log diff`: the two operations agree on every host.
+    Same,
+    /// `log diff`: some host's result or output changed, as diff(1) exits 1.
+    Differs,
 }
 
 impl Exit {
-    /// Every exit status, in the order the help lists them.
+    /// The table of `hostctl --help` and the README: every operation's statuses and
+    /// `log verify`'s failure. The statuses only one command ends with (`Done`, `Intact`,
+    /// `Same`, `Differs`) are in that command's own `--help` and man page.
     pub const ALL: [Exit; 9] = [
         Exit::Ok,
         Exit::Failed,
@@ -184,6 +194,8 @@ impl Exit {
             Exit::FailedAndUnreachable => 5,
             Exit::Stopped => 6,
             Exit::Interrupted => 130,
+            Exit::Done | Exit::Intact | Exit::Same => 0,
+            Exit::Differs => 1,
         }
     }
 
@@ -192,13 +204,17 @@ impl Exit {
         match self {
             Exit::Ok => "every host ok, changed or unchanged",
             Exit::Failed => "some host failed or timed out",
-            Exit::NotIntact => "`log verify`: the log is not intact",
+            Exit::NotIntact => "the log is not intact",
             Exit::Usage => "usage, inventory or pattern error: nothing was contacted",
             Exit::Audit => "the audit log could not be written or forwarded",
             Exit::Unreachable => "some host unreachable (connect, auth, host key, lost connection)",
             Exit::FailedAndUnreachable => "both 1 and 4",
             Exit::Stopped => "stopped by --max-fail: some hosts were never started (skipped)",
             Exit::Interrupted => "interrupted by Ctrl-C or SIGTERM",
+            Exit::Done => "success",
+            Exit::Intact => "the log is intact",
+            Exit::Same => "no host's result or output changed",
+            Exit::Differs => "some host's result or output changed",
         }
     }
 
@@ -219,25 +235,64 @@ impl Exit {
         }
     }
 
-    /// (code, meanings joined) in table order; statuses that share a code share a line.
-    fn rows() -> Vec<(u8, String)> {
+    /// The one command that ends with this status, when only one does.
+    pub const fn command(self) -> Option<&'static str> {
+        match self {
+            Exit::NotIntact | Exit::Intact => Some("log verify"),
+            Exit::Same | Exit::Differs => Some("log diff"),
+            _ => None,
+        }
+    }
+
+    /// Who ends with this status: one command, the operations on hosts, or (`None`) any.
+    fn owner(self) -> Option<&'static str> {
+        match self {
+            Exit::Usage | Exit::Audit | Exit::Done => None,
+            Exit::Ok
+            | Exit::Failed
+            | Exit::Unreachable
+            | Exit::FailedAndUnreachable
+            | Exit::Stopped
+            | Exit::Interrupted => Some("run, push, pull"),
+            _ => self.command(),
+        }
+    }
+
+    /// (code, meanings joined) in the order given; statuses that share a code share a line.
+    /// `--help`, the man pages and the README all list these words. A table of one command
+    /// says what each status means there; a table of several names the command of a status
+    /// only one command ends with (`log verify`: the log is not intact).
+    pub fn rows(exits: &[Exit]) -> Vec<(u8, String)> {
+        let mut owners: Vec<&str> = exits.iter().filter_map(|e| e.owner()).collect();
+        owners.sort_unstable();
+        owners.dedup();
+        let name_commands = owners.len() > 1;
         let mut rows: Vec<(u8, String)> = Vec::new();
-        for exit in Exit::ALL {
+        for &exit in exits {
+            let meaning = match exit.command() {
+                Some(command) if name_commands => format!("`{command}`: {}", exit.meaning()),
+                _ => exit.meaning().to_string(),
+            };
             match rows.iter_mut().find(|(code, _)| *code == exit.code()) {
                 Some((_, text)) => {
                     text.push_str("; ");
-                    text.push_str(exit.meaning());
+                    text.push_str(&meaning);
                 }
-                None => rows.push((exit.code(), exit.meaning().to_string())),
+                None => rows.push((exit.code(), meaning)),
             }
         }
         rows
     }
 
-    /// The "Exit status" block of `--help` and the man page.
+    /// The "Exit status" block of `hostctl --help`.
     pub fn help() -> String {
+        Exit::help_for(&Exit::ALL)
+    }
+
+    /// The "Exit status" block of one command's `--help`: the statuses it can end with.
+    pub fn help_for(exits: &[Exit]) -> String {
         let mut text = String::from("Exit status:");
-        for (code, meaning) in Exit::rows() {
+        for (code, meaning) in Exit::rows(exits) {
             text.push_str(&format!("\n  {code:<4} {meaning}"));
         }
         text
@@ -246,7 +301,7 @@ impl Exit {
     /// The README's "Exit status" table.
     pub fn markdown() -> String {
         let mut text = String::from("| code | meaning |\n| --- | --- |\n");
-        for (code, meaning) in Exit::rows() {
+        for (code, meaning) in Exit::rows(&Exit::ALL) {
             text.push_str(&format!("| {code} | {meaning} |\n"));
         }
         text
@@ -314,6 +369,28 @@ mod tests {
         let old: Counts =
             serde_json::from_str(r#"{"ok":3,"failed":1,"unreachable":2,"skipped":0}"#).unwrap();
         assert_eq!(old.describe(), "3 ok, 1 failed, 2 unreachable");
+    }
+
+    #[test]
+    fn one_command_table_says_what_each_status_means_there() {
+        assert_eq!(
+            Exit::rows(&[Exit::Intact, Exit::NotIntact, Exit::Usage]),
+            [
+                (0, "the log is intact".to_string()),
+                (1, "the log is not intact".to_string()),
+                (2, Exit::Usage.meaning().to_string()),
+            ]
+        );
+        // The table of every command names the command of a status only it ends with.
+        assert_eq!(
+            Exit::rows(&Exit::ALL)[1],
+            (
+                1,
+                "some host failed or timed out; `log verify`: the log is not intact".to_string()
+            )
+        );
+        assert_eq!(Exit::Differs.code(), 1);
+        assert_eq!(Exit::Same.code(), 0);
     }
 
     #[test]

@@ -145,38 +145,186 @@ fn hosts_lists_the_selection_without_connecting() {
     assert_eq!(hosts[0]["groups"], serde_json::json!(["db"]));
 }
 
+/// `--help` of one command as an 80-column terminal shows it.
+fn help_at_80(dir: &std::path::Path, command: &str) -> Run {
+    let mut args: Vec<&str> = command.split_whitespace().collect();
+    args.push("--help");
+    Run::from(
+        Command::new(BIN)
+            .current_dir(dir)
+            .env("COLUMNS", "80")
+            .args(&args)
+            .output()
+            .unwrap(),
+    )
+}
+
+/// Text with every run of whitespace (line breaks from wrapping included) made one space.
+fn flat(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Every command as typed after `hostctl` (`""` is hostctl itself), from the clap definitions.
+fn every_command() -> Vec<String> {
+    fn walk(cmd: &clap::Command, path: &str, out: &mut Vec<String>) {
+        out.push(path.to_string());
+        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            let name = sub.get_name();
+            let sub_path = match path {
+                "" => name.to_string(),
+                _ => format!("{path} {name}"),
+            };
+            walk(sub, &sub_path, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(
+        &<hostctl::cli::Cli as clap::CommandFactory>::command(),
+        "",
+        &mut out,
+    );
+    out
+}
+
 #[test]
 fn help_teaches_patterns_and_exit_codes() {
     let dir = dir_with(INVENTORY);
-    let run = hostctl(dir.path(), &["run", "--help"]);
+    let run = help_at_80(dir.path(), "run");
     run.code(0)
         .stdout_has("hostctl run -g 'web,db,!web03'")
         .stdout_has("4    some host unreachable")
         .stdout_has("6    stopped by --max-fail");
-    let run = hostctl(dir.path(), &["--help"]);
-    run.code(0).stdout_has("!NAME to exclude");
-    // The exit status block is the one table in the code, in every help that shows it.
-    for args in [
-        &["--help"][..],
-        &["run", "--help"],
-        &["push", "--help"],
-        &["pull", "-h"],
-    ] {
-        hostctl(dir.path(), args)
+    let run = help_at_80(dir.path(), "");
+    assert!(
+        flat(&run.stdout).contains("!NAME to exclude"),
+        "{}",
+        run.stdout
+    );
+    // hostctl --help has the whole table; each command the part it can end with, with what
+    // each status means for it, from the same table.
+    help_at_80(dir.path(), "")
+        .code(0)
+        .stdout_has(&format!("{}\n", hostctl::status::Exit::help()));
+    for command in every_command().iter().filter(|c| !c.is_empty()) {
+        let exits = hostctl::cli::guide(command).unwrap().exits;
+        help_at_80(dir.path(), command)
             .code(0)
-            .stdout_has(&format!("{}\n", hostctl::status::Exit::help()));
+            .stdout_has(&format!("{}\n", hostctl::status::Exit::help_for(exits)));
     }
     // Each operation's own options under their own heading, not mixed into the shared ones.
-    let run = hostctl(dir.path(), &["push", "--help"]);
-    run.code(0)
-        .stdout_has("Usage: hostctl push [OPTIONS] -g <PATTERN> <LOCAL>... <REMOTE>")
-        .stdout_has("Transfer:\n  -r, --recursive");
+    let run = help_at_80(dir.path(), "push");
+    run.code(0).stdout_has("Transfer:\n  -r, --recursive");
     let privilege = run.stdout.split("Privilege:").nth(1).unwrap();
     assert!(!privilege.contains("--fsync"), "{privilege}");
 }
 
+/// Each operation's help describes its own exits: no `log verify` in push's table, and
+/// `log verify` and `log diff` say what their 0 and 1 mean.
 #[test]
-fn completions_and_man_page_come_from_the_same_definitions() {
+fn each_command_lists_only_the_exit_statuses_it_ends_with() {
+    let dir = tempfile::tempdir().unwrap();
+    for command in ["run", "push", "pull"] {
+        let run = help_at_80(dir.path(), command);
+        let table = run.stdout.split("Exit status:\n").nth(1).unwrap();
+        assert!(
+            table.starts_with(
+                "  0    every host ok, changed or unchanged\n  1    some host failed or timed out\n"
+            ),
+            "{command}: {table}"
+        );
+        assert!(!table.contains("log verify"), "{command}: {table}");
+    }
+    let run = help_at_80(dir.path(), "log verify");
+    run.stdout_has("Exit status:\n  0    the log is intact\n  1    the log is not intact\n  2 ");
+    let run = help_at_80(dir.path(), "log diff");
+    run.stdout_has("Exit status:\n  0    no host's result or output changed\n  1    some host's result or output changed\n");
+    let run = help_at_80(dir.path(), "hosts");
+    run.stdout_has("Exit status:\n  0    success\n  2    usage, inventory or pattern error: nothing was contacted\n");
+}
+
+/// Every `--help` reads at 80 columns: no line runs over, and the notes are paragraphs that
+/// wrap as wholes (the source's own line breaks once left stubs like `hostctl's` on a line).
+#[test]
+fn every_help_fits_80_columns_and_wraps_paragraphs_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let commands = every_command();
+    assert!(commands.len() >= 14, "{commands:?}");
+    for command in commands {
+        let run = help_at_80(dir.path(), &command);
+        run.code(0);
+        for line in run.stdout.lines() {
+            assert!(
+                line.chars().count() <= 80,
+                "`hostctl {command} --help`: over 80 columns: `{line}`"
+            );
+        }
+        let guide = hostctl::cli::guide(&command).unwrap();
+        // Paragraph lines are filled: only a paragraph's last line may be short.
+        let after = run.stdout.split("Examples:\n").nth(1).unwrap();
+        for note in guide.notes {
+            let first = note
+                .split_whitespace()
+                .take(4)
+                .collect::<Vec<_>>()
+                .join(" ");
+            let start = after
+                .find(&first)
+                .unwrap_or_else(|| panic!("`{command}`: no `{first}`"));
+            let lines: Vec<&str> = after[start..]
+                .lines()
+                .take_while(|l| !l.is_empty())
+                .collect();
+            assert_eq!(flat(&lines.join(" ")), flat(note), "`{command}`");
+            for pair in lines.windows(2) {
+                let next_word = pair[1].split_whitespace().next().unwrap();
+                assert!(
+                    pair[0].chars().count() + 1 + next_word.chars().count() > 80,
+                    "`hostctl {command} --help`: `{}` ends early before `{next_word}`",
+                    pair[0]
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn hosts_help_shows_its_default_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = help_at_80(dir.path(), "hosts");
+    run.code(0);
+    assert_eq!(
+        run.stdout.matches("[default: all]").count(),
+        1,
+        "{}",
+        run.stdout
+    );
+}
+
+/// The usage line and the Arguments section name the same arguments, in the same order.
+#[test]
+fn transfer_usage_and_arguments_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    for (command, first, last) in [
+        ("push", "<LOCAL>...", "<REMOTE>"),
+        ("pull", "<REMOTE>...", "<LOCAL_DIR>"),
+    ] {
+        let run = help_at_80(dir.path(), command);
+        run.code(0).stdout_has(&format!(
+            "Usage: hostctl {command} [OPTIONS] --group <PATTERN> {first} {last}\n"
+        ));
+        let arguments = run.stdout.split("Arguments:\n").nth(1).unwrap();
+        let names: Vec<&str> = arguments
+            .lines()
+            .take_while(|l| !l.starts_with("Options:"))
+            .filter(|l| l.starts_with("  <"))
+            .map(str::trim)
+            .collect();
+        assert_eq!(names, [first, last], "{command}: {arguments}");
+    }
+}
+
+#[test]
+fn completions_come_from_the_same_definitions() {
     let dir = tempfile::tempdir().unwrap();
     let bash = hostctl(dir.path(), &["completions", "bash"]);
     bash.code(0)
@@ -188,10 +336,126 @@ fn completions_and_man_page_come_from_the_same_definitions() {
     hostctl(dir.path(), &["completions", "fish"])
         .code(0)
         .stdout_has("complete -c hostctl");
-    hostctl(dir.path(), &["man"])
-        .code(0)
-        .stdout_has(".TH hostctl 1")
-        .stdout_has("Exit status:");
+}
+
+/// The man pages every command gets, in the order `hostctl man DIR` writes them.
+const PAGES: [&str; 17] = [
+    "hostctl",
+    "hostctl-hosts",
+    "hostctl-run",
+    "hostctl-push",
+    "hostctl-pull",
+    "hostctl-log",
+    "hostctl-log-list",
+    "hostctl-log-show",
+    "hostctl-log-verify",
+    "hostctl-log-seal",
+    "hostctl-log-seal-init",
+    "hostctl-log-forward",
+    "hostctl-log-prune",
+    "hostctl-log-report",
+    "hostctl-log-diff",
+    "hostctl-completions",
+    "hostctl-man",
+];
+
+/// What a man page says, as `man` renders it for an 80-column terminal. Fails when a page makes
+/// groff warn. `man` is required: scripts/test installs man-db.
+fn rendered(page: &std::path::Path) -> String {
+    let out = Command::new("man")
+        .env("MANWIDTH", "80")
+        .args([
+            "--warnings=w",
+            "--no-hyphenation",
+            "--no-justification",
+            "-l",
+        ])
+        .arg(page)
+        .output()
+        .expect("`man` is needed to check the pages (apt-get install man-db; scripts/test does)");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && stderr.is_empty(),
+        "man -l {}: {stderr}",
+        page.display()
+    );
+    // Bold and underline come as overstrikes (`x\bx`, `_\bx`): keep what is struck last.
+    let mut text = String::new();
+    for c in String::from_utf8_lossy(&out.stdout).chars() {
+        if c == '\u{8}' {
+            text.pop();
+        } else {
+            text.push(c);
+        }
+    }
+    text
+}
+
+#[test]
+fn man_writes_a_page_per_command_with_examples_and_exit_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let man_dir = dir.path().join("man1");
+    let run = hostctl(dir.path(), &["man", man_dir.to_str().unwrap()]);
+    run.code(0);
+    let written: Vec<String> = PAGES
+        .iter()
+        .map(|p| format!("{}\n", man_dir.join(format!("{p}.1")).display()))
+        .collect();
+    assert_eq!(run.stdout, written.concat());
+    for (page, command) in PAGES.iter().zip(every_command()) {
+        let text = rendered(&man_dir.join(format!("{page}.1")));
+        let text = flat(&text);
+        assert!(text.starts_with(&format!("{page}(1)")), "{text}");
+        let guide = hostctl::cli::guide(&command).unwrap();
+        // EXIT STATUS is this command's part of the one table, in the table's words.
+        let exit = text
+            .split("EXIT STATUS ")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{page}: {text}"));
+        let table: Vec<String> = hostctl::status::Exit::rows(guide.exits)
+            .iter()
+            .map(|(code, meaning)| format!("{code} {meaning}"))
+            .collect();
+        assert!(exit.starts_with(&flat(&table.join(" "))), "{page}: {exit}");
+        let examples = text
+            .split("EXAMPLES ")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{page}: {text}"));
+        let (first, what) = guide.examples[0];
+        assert!(
+            examples.starts_with(&flat(&format!("{first} {what}"))),
+            "{page}: {examples}"
+        );
+        // SEE ALSO leads to the pages above and below this one.
+        let see_also = text.split("SEE ALSO ").nth(1).unwrap();
+        if *page == "hostctl" {
+            for other in &PAGES[1..] {
+                if !other.starts_with("hostctl-log-") {
+                    assert!(see_also.contains(&format!("{other}(1)")), "{see_also}");
+                }
+            }
+        } else {
+            assert!(see_also.starts_with("hostctl(1)"), "{page}: {see_also}");
+        }
+    }
+    // `hostctl man` still prints hostctl(1), the same page.
+    let top = hostctl(dir.path(), &["man"]);
+    top.code(0);
+    assert_eq!(
+        top.stdout,
+        std::fs::read_to_string(man_dir.join("hostctl.1")).unwrap()
+    );
+}
+
+#[test]
+fn man_says_where_it_could_not_write() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("file"), "").unwrap();
+    hostctl(dir.path(), &["man", "file/man1"])
+        .code(2)
+        .stderr_is(
+            "error: cannot write man pages into `file/man1`: Not a directory (os error 20)\n",
+        );
 }
 
 /// An option of hostctl's typed after the command could mean either; it is refused before
@@ -235,8 +499,11 @@ fn a_hostctl_option_after_the_command_is_refused_with_both_readings() {
         "a refused run must not start an audit record"
     );
     // `run --help` states the rule.
-    hostctl(dir.path(), &["run", "--help"])
-        .code(0)
-        .stdout_has("A word after COMMAND that is also one of hostctl's")
-        .stdout_has("everything after `--` goes to the command untouched");
+    let help = flat(&help_at_80(dir.path(), "run").stdout);
+    for rule in [
+        "A word after COMMAND that is also one of hostctl's",
+        "everything after `--` goes to the command untouched",
+    ] {
+        assert!(help.contains(rule), "{help}");
+    }
 }

@@ -172,4 +172,9 @@ fn similar_folds_outputs_that_differ_only_by_each_hosts_own_name() {
         "{}",
         run.stdout
     );
+    // Names longer than the placeholder make the shown text shorter: still nothing was cut.
+    let longer = "echo $(hostname).example.internal $(hostname) $(hostname)";
+    let run = fleet.run(&["run", "-g", "all", "--gather=similar", longer]);
+    run.code(0);
+    assert!(!run.stdout.contains("truncated"), "{}", run.stdout);
 }

@@ -63,7 +63,12 @@ fn a_hosts_processes_are_told_apart_even_once_reparented_to_init() {
     );
     let needle = format!("sleep {secs}");
     let started = std::time::Instant::now();
-    while fleet.processes("web01", &needle).is_empty() {
+    // Until the process is `sleep` itself: before its exec, `sh -c 'sleep N'` matches too.
+    let exactly = |list: String| {
+        list.lines()
+            .any(|l| l.split_once(' ').map(|(_, a)| a) == Some(needle.as_str()))
+    };
+    while !exactly(fleet.processes("web01", &needle)) {
         assert!(
             started.elapsed() < std::time::Duration::from_secs(10),
             "never saw it"

@@ -193,7 +193,7 @@ fn verify_names_the_first_record_that_does_not_fit() {
         history(&fleet);
         verify(&fleet)
             .code(0)
-            .stdout_has("intact: 11 records in 1 files, chain unbroken\n");
+            .stdout_has("intact: 11 records in 1 file, chain unbroken\n");
         tamper(&fleet, change);
         let run = verify(&fleet);
         run.code(1);
@@ -268,7 +268,7 @@ fn concurrent_runs_keep_one_unbroken_chain() {
     // 4 operations x (start + 3 hosts + end)
     verify(&fleet)
         .code(0)
-        .stdout_has("intact: 20 records in 1 files, chain unbroken\n");
+        .stdout_has("intact: 20 records in 1 file, chain unbroken\n");
 }
 
 #[test]
@@ -291,7 +291,7 @@ fn prune_removes_old_days_and_the_rest_still_verifies() {
     assert!(!old.exists());
     let run = verify(&fleet);
     run.code(0)
-        .stdout_has("intact: 4 records in 1 files")
+        .stdout_has("intact: 4 records in 1 file")
         .stdout_has("older records were removed by `hostctl log prune`");
     let ops = fleet.run(&["log", "--json"]).json();
     assert_eq!(ops.len(), 1);

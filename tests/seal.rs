@@ -241,7 +241,7 @@ fn an_intact_sealed_log_verifies_and_the_key_never_stays_on_the_box() {
     assert_eq!(epochs, [0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3]);
     verify(&fleet, Some(&key))
         .code(0)
-        .stdout_has("intact: 13 records in 1 files, chain unbroken, 13 sealed records checked (the newest: record 12, epoch 3)\n");
+        .stdout_has("intact: 13 records in 1 file, chain unbroken, 13 sealed records checked (the newest: record 12, epoch 3)\n");
     verify(&fleet, None).code(0).stdout_has(
         "note: 13 records are sealed; seals were not checked (give --verify-key FILE)\n",
     );

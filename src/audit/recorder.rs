@@ -46,14 +46,14 @@ impl<'a> Recorder<'a> {
         })
     }
 
-    /// With `--audit-required`: whether everything written so far reached every destination.
-    pub fn forwarded(&self) -> Result<(), super::forward::ForwardError> {
-        super::forward::confirmed(self.log)
-    }
-
     /// A record could not be written: the run's exit status is the audit log's.
     pub fn failed(&self) -> bool {
         self.failure.is_some()
+    }
+
+    /// With `--audit-required`: whether everything written so far reached every destination.
+    pub fn forwarded(&self) -> Result<(), super::forward::ForwardError> {
+        super::forward::confirmed(self.log)
     }
 
     /// Whether the output must reach `event` as it arrives (to be hashed).

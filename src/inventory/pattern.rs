@@ -92,7 +92,7 @@ fn resolve_term(inv: &Inventory, term: &str) -> Result<BTreeSet<usize>, PatternE
             let Some(hosts) = by_name(inv, name) else {
                 return Err(match repadded_range(inv, term) {
                     Some(fixed) => PatternError(format!(
-                        "unknown group or host `{name}` (did you mean `{fixed}`?)"
+                        "unknown group or host `{name}` in `{term}` (did you mean `{fixed}`?)"
                     )),
                     None => unknown(inv, name),
                 });
@@ -287,7 +287,7 @@ mod tests {
         );
         assert_eq!(
             error("web[1:4]"),
-            "unknown group or host `web1` (did you mean `web[01:04]`?)"
+            "unknown group or host `web1` in `web[1:4]` (did you mean `web[01:04]`?)"
         );
         // No padding makes web[1:9] name only known hosts: the first unknown name is the hint.
         assert_eq!(

@@ -137,10 +137,17 @@ fn own_names(plan: &Plan, host: usize) -> Vec<String> {
 
 fn mask_outcome(o: &HostOutcome, names: &[String]) -> HostOutcome {
     let mut m = o.clone();
-    let captured = |c: &Captured| Captured {
-        data: mask(&c.data, names),
-        total: c.total,
-        limit: c.limit,
+    // The shown text changes length; whether it was cut does not.
+    let captured = |c: &Captured| {
+        let data = mask(&c.data, names);
+        Captured {
+            total: match c.truncated() {
+                true => c.total,
+                false => data.len() as u64,
+            },
+            data,
+            limit: c.limit,
+        }
     };
     m.stdout = captured(&o.stdout);
     m.stderr = captured(&o.stderr);
