@@ -307,7 +307,8 @@ pub fn execute(
     summary.interrupted = end.interrupted;
     summary.stopped = end.stopped;
     summary.max_fail_reached = end.max_fail_reached;
-    summary.audit_failed = recorder.failed();
+    // The audit log failed, or a record it had to forward (`--audit-required`) did not arrive.
+    summary.audit_failed = recorder.failed() || unforwarded.is_some();
     summary.elapsed = started.elapsed();
     renderer.finish(&plan, &summary);
     let code = summary.exit_code();
@@ -315,10 +316,7 @@ pub fn execute(
         op: op.clone(),
         counts: summary.counts,
         interrupted: summary.interrupted,
-        exit_code: match unforwarded {
-            Some(_) => crate::status::Exit::Audit.code() as i32,
-            None => code as i32,
-        },
+        exit_code: code as i32,
         duration_ms: summary.elapsed.as_millis() as u64,
     });
     let forwarded = audit::forward::conclude(log);
