@@ -142,37 +142,10 @@ impl Lab {
     }
 
     fn ssh(&self, address: &str, file: &Path, strict: &str) -> (Verdict, String) {
-        std::fs::create_dir_all(self.fleet.path("home")).unwrap();
-        let out = self
-            .command("ssh")
-            .args(["-F", "/dev/null", "-o", "BatchMode=yes", "-o"])
-            .arg(format!("StrictHostKeyChecking={strict}"))
-            .arg("-o")
-            .arg(format!("UserKnownHostsFile={}", file.display()))
-            .args([
-                "-o",
-                "GlobalKnownHostsFile=/dev/null",
-                "-o",
-                "UpdateHostKeys=no",
-                "-o",
-                "IdentitiesOnly=yes",
-                "-o",
-                "ConnectTimeout=60",
-                "-i",
-            ])
-            .arg(self.fleet.path("id_ed25519"))
-            .args(["-p", "2222"])
-            .arg(format!("hostctl@{address}"))
-            .arg("true")
-            .output()
-            .expect("run ssh");
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        match out.status.code() {
-            Some(0) => (Verdict::Accepted, stderr),
-            Some(255) if stderr.contains("Host key verification failed.") => {
-                (Verdict::Refused, stderr)
-            }
-            _ => panic!("ssh failed for another reason than the host key:\n{stderr}"),
+        let ssh = self.command("ssh");
+        match support::ssh_trusts(ssh, &self.fleet, address, 2222, file, strict) {
+            (true, stderr) => (Verdict::Accepted, stderr),
+            (false, stderr) => (Verdict::Refused, stderr),
         }
     }
 

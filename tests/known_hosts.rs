@@ -155,40 +155,11 @@ impl Lab {
 
     /// OpenSSH's verdict on `file` for a connection `via`.
     fn ssh(&self, via: Via, file: &Path, strict: &str) -> (Verdict, String) {
-        std::fs::create_dir_all(self.fleet.path("home")).unwrap();
-        let out = self
-            .command("ssh")
-            .args(["-F", "/dev/null", "-o", "BatchMode=yes", "-o"])
-            .arg(format!("StrictHostKeyChecking={strict}"))
-            .arg("-o")
-            .arg(format!("UserKnownHostsFile={}", file.display()))
-            .args([
-                "-o",
-                "GlobalKnownHostsFile=/dev/null",
-                "-o",
-                "UpdateHostKeys=no",
-                "-o",
-                "CheckHostIP=no",
-                "-o",
-                "IdentitiesOnly=yes",
-                "-o",
-                "ConnectTimeout=60",
-                "-i",
-            ])
-            .arg(self.fleet.path("id_ed25519"))
-            .arg("-p")
-            .arg(via.port().to_string())
-            .arg(format!("hostctl@{}", via.address()))
-            .arg("true")
-            .output()
-            .expect("run ssh");
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        match out.status.code() {
-            Some(0) => (Verdict::Accepted, stderr),
-            Some(255) if stderr.contains("Host key verification failed.") => {
-                (Verdict::Refused, stderr)
-            }
-            _ => panic!("ssh failed for another reason than the host key:\n{stderr}"),
+        let ssh = self.command("ssh");
+        let (address, port) = (via.address(), via.port());
+        match support::ssh_trusts(ssh, &self.fleet, address, port, file, strict) {
+            (true, stderr) => (Verdict::Accepted, stderr),
+            (false, stderr) => (Verdict::Refused, stderr),
         }
     }
 
