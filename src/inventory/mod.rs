@@ -477,7 +477,8 @@ impl<'a> Builder<'a> {
                 let names = if self.by_name.contains_key(entry.get_ref()) {
                     vec![entry.get_ref().clone()]
                 } else {
-                    range::expand(entry.get_ref()).map_err(|m| self.cx.at(entry, key.clone(), m))?
+                    range::expand(entry.get_ref())
+                        .map_err(|e| self.cx.at(entry, key.clone(), e.to_string()))?
                 };
                 for name in names {
                     if self.raw.groups.contains_key(&name) {
