@@ -135,7 +135,6 @@ impl Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ops::transfer::ManifestError;
 
     fn io(msg: &str) -> std::io::Error {
         std::io::Error::other(msg.to_string())
@@ -271,6 +270,52 @@ mod tests {
             let error = Error::from(usage);
             assert_eq!(error.to_string(), text);
             assert_eq!(error.code(), Exit::Usage.code(), "{text}");
+        }
+    }
+
+    /// What each layer's own error exits with once it is an `Error`.
+    #[test]
+    fn each_layer_exits_with_its_status() {
+        let undelivered = || ForwardError::Undelivered {
+            url: "syslog+tcp://logs:514".into(),
+            reason: "connection refused".into(),
+        };
+        let misplaced = Misplaced {
+            options: vec!["-b".into()],
+            as_options: "hostctl run -b ls".into(),
+            as_command: "hostctl run -- ls -b".into(),
+        };
+        let cases: Vec<(Error, Exit)> = vec![
+            (misplaced.into(), Exit::Usage),
+            (
+                PatternError::NoMatch { term: "x*".into() }.into(),
+                Exit::Usage,
+            ),
+            (
+                ResolveError::TooDeep { host: "x".into() }.into(),
+                Exit::Usage,
+            ),
+            (io("x").into(), Exit::Usage),
+            (
+                AuditError::Open {
+                    path: PathBuf::from("logs"),
+                    source: io("denied"),
+                }
+                .into(),
+                Exit::Audit,
+            ),
+            (undelivered().into(), Exit::Audit),
+            (
+                Error::ForwardRequired {
+                    source: undelivered(),
+                    hosts: 2,
+                    not_started: 2,
+                },
+                Exit::Audit,
+            ),
+        ];
+        for (error, exit) in cases {
+            assert_eq!(error.code(), exit.code(), "{error}");
         }
     }
 }
