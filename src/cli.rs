@@ -983,6 +983,27 @@ pub struct Misplaced {
     pub as_command: String,
 }
 
+/// The refusal: exit 2 (`Error::OptionAfterCommand`), nothing run.
+impl std::fmt::Display for Misplaced {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let list: Vec<String> = self.options.iter().map(|o| format!("`{o}`")).collect();
+        let (list, is) = match list.len() {
+            1 => (list[0].clone(), "is also an option of hostctl"),
+            _ => (list.join(", "), "are also options of hostctl"),
+        };
+        write!(
+            f,
+            "{list} after the command {is}; nothing was run\n  \
+             as hostctl's option:      {}\n  \
+             as part of the command:   {}\n\
+             put the option before the command, or after `--` to pass it to the remote command",
+            self.as_options, self.as_command
+        )
+    }
+}
+
+impl std::error::Error for Misplaced {}
+
 /// An option `run` accepts (its own, the shared ones and the global ones).
 struct OptionSpec {
     long: Option<String>,
@@ -1121,10 +1142,10 @@ pub fn misplaced_options(argv: &[String], command: &[String]) -> Option<Misplace
 
 /// Refuses a `run` whose COMMAND is followed by one of hostctl's own options (see
 /// [`misplaced_options`]); nothing else is checked here.
-pub fn refuse_misplaced_options(cli: &Cli, argv: &[String]) -> Result<(), crate::error::Error> {
+pub fn refuse_misplaced_options(cli: &Cli, argv: &[String]) -> Result<(), Misplaced> {
     match &cli.command {
         Command::Run(args) => match misplaced_options(argv, &args.command) {
-            Some(m) => Err(crate::error::Error::OptionAfterCommand(m)),
+            Some(m) => Err(m),
             None => Ok(()),
         },
         _ => Ok(()),

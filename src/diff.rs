@@ -4,7 +4,7 @@
 use crate::audit::read::{Operation, Query, newest};
 use crate::audit::record::HostResult;
 use crate::cli::LogDiffArgs;
-use crate::error::Error;
+use crate::error::{Error, UsageError};
 use crate::inventory::range::natural_cmp;
 use crate::status::Exit;
 use std::collections::BTreeSet;
@@ -137,10 +137,9 @@ pub fn log_diff(dir: &Path, args: &LogDiffArgs) -> Result<u8, Error> {
 /// The one operation a unique id prefix names, with its hosts' full records.
 fn one(dir: &Path, prefix: &str) -> Result<Operation, Error> {
     if !dir.is_dir() {
-        return Err(Error::Usage(format!(
-            "no audit log at `{}` (set --log-dir or HOSTCTL_LOG_DIR)",
-            dir.display()
-        )));
+        return Err(Error::Usage(UsageError::NoLogToRead {
+            dir: dir.to_path_buf(),
+        }));
     }
     let query = Query {
         full_for: Some(prefix),
@@ -150,11 +149,13 @@ fn one(dir: &Path, prefix: &str) -> Result<Operation, Error> {
     let mut found = newest(dir, &query, |op| op.id().starts_with(prefix))?;
     match found.len() {
         1 => Ok(found.remove(0)),
-        0 => Err(Error::Usage(format!("no operation `{prefix}` in the log"))),
-        _ => Err(Error::Usage(format!(
-            "`{prefix}` matches more than one operation ({}, ...); give more of the id",
-            found.iter().map(|o| o.id()).collect::<Vec<_>>().join(", ")
-        ))),
+        0 => Err(Error::Usage(UsageError::NoOperation {
+            id: prefix.to_string(),
+        })),
+        _ => Err(Error::Usage(UsageError::AmbiguousId {
+            id: prefix.to_string(),
+            matches: found.iter().map(|o| o.id().to_string()).collect(),
+        })),
     }
 }
 

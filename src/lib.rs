@@ -23,7 +23,7 @@ pub mod status;
 mod wildcard;
 
 use cli::{Cli, Command, HostsArgs};
-use error::Error;
+use error::{Error, UsageError};
 use inventory::Inventory;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -90,8 +90,10 @@ fn operate(cli: &Cli, plan: plan::Plan) -> Result<u8, Error> {
         return Ok(0);
     }
     if let Some(dir) = &plan.out_dir {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Error::Usage(format!("--out-dir `{}`: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|source| UsageError::OutDir {
+            dir: dir.clone(),
+            source,
+        })?;
     }
     let shared = Arc::new(ops::Shared::new(&plan)?);
     let job = ops::job(&plan, shared.clone());
@@ -124,7 +126,7 @@ fn hosts(inv: &Inventory, args: &HostsArgs, sources: &plan::Sources) -> Result<u
     let routes = hosts
         .iter()
         .map(|h| resolver.route(h))
-        .collect::<Result<Vec<_>, Error>>()?;
+        .collect::<Result<Vec<_>, _>>()?;
     let targets: Vec<&ssh::Target> = routes.iter().map(|r| &r.target).collect();
     let via = |t: &ssh::Target| t.jump.iter().map(|j| j.name.clone()).collect::<Vec<_>>();
     let mut out = std::io::stdout().lock();

@@ -1,4 +1,5 @@
 use clap::Parser;
+use hostctl::error::Error;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -8,7 +9,8 @@ fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args_os()
         .map(|a| a.to_string_lossy().into())
         .collect();
-    match hostctl::cli::refuse_misplaced_options(&cli, &argv).and_then(|()| hostctl::run(cli)) {
+    let checked = hostctl::cli::refuse_misplaced_options(&cli, &argv).map_err(Error::from);
+    match checked.and_then(|()| hostctl::run(cli)) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("error: {e}");

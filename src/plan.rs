@@ -3,7 +3,7 @@
 
 use crate::audit::select::{FromLog, Selected};
 use crate::cli::{Common, GatherMode, PullArgs, PushArgs, RunArgs};
-use crate::error::Error;
+use crate::error::{Error, UsageError};
 use crate::inventory::{self, Host, Inventory};
 use crate::ops::transfer::Manifest;
 use crate::resolve::Resolver;
@@ -118,7 +118,7 @@ impl Plan {
     pub fn run(inv: &Inventory, args: &RunArgs, env: &Sources) -> Result<Plan, Error> {
         let command = args.command.join(" ");
         if command.trim().is_empty() {
-            return Err(Error::Usage("the command is empty".into()));
+            return Err(Error::Usage(UsageError::EmptyCommand));
         }
         let timeout = parse_timeout(args.timeout.as_deref())?;
         let operation = Operation::Run(RunSpec {
@@ -136,11 +136,8 @@ impl Plan {
         let remote = remote
             .to_str()
             .filter(|r| !r.is_empty())
-            .ok_or_else(|| {
-                Error::Usage(format!(
-                    "remote path `{}` must be non-empty UTF-8",
-                    remote.display()
-                ))
+            .ok_or_else(|| UsageError::BadRemotePath {
+                path: remote.to_path_buf(),
             })?
             .to_string();
         let mode = args
@@ -150,14 +147,14 @@ impl Plan {
                 u32::from_str_radix(m, 8)
                     .ok()
                     .filter(|m| *m <= 0o7777)
-                    .ok_or_else(|| {
-                        Error::Usage(format!("--mode: `{m}` is not an octal file mode like 0644"))
+                    .ok_or_else(|| UsageError::BadMode {
+                        mode: m.to_string(),
                     })
             })
             .transpose()?;
         let timeout = parse_timeout(args.timeout.as_deref())?;
-        let manifest = Manifest::build(sources, args.recursive, &remote)
-            .map_err(|e| Error::Usage(e.to_string()))?;
+        let manifest =
+            Manifest::build(sources, args.recursive, &remote).map_err(UsageError::from)?;
         let operation = Operation::Push(PushSpec {
             manifest,
             remote,
@@ -173,24 +170,20 @@ impl Plan {
     pub fn pull(inv: &Inventory, args: &PullArgs, env: &Sources) -> Result<Plan, Error> {
         let (local, remotes) = (&args.local_dir, &args.remote[..]);
         if let Some(bad) = remotes.iter().find(|r| r.trim_end_matches('/').is_empty()) {
-            return Err(Error::Usage(format!(
-                "cannot pull `{bad}`: name a file or directory below /"
-            )));
+            return Err(Error::Usage(UsageError::PullRoot { path: bad.clone() }));
         }
         // The last component names the local copy: it must be a name of its own.
         if let Some(bad) = remotes
             .iter()
             .find(|r| matches!(crate::ops::transfer::base(r), "." | ".."))
         {
-            return Err(Error::Usage(format!(
-                "cannot pull `{bad}`: its last component is `.` or `..`; name the directory itself"
-            )));
+            return Err(Error::Usage(UsageError::PullDotName { path: bad.clone() }));
         }
         let local_dir = PathBuf::from(local);
         if local_dir.exists() && !local_dir.is_dir() {
-            return Err(Error::Usage(format!(
-                "`{local}` exists and is not a directory"
-            )));
+            return Err(Error::Usage(UsageError::NotADirectory {
+                path: local.to_string(),
+            }));
         }
         let timeout = parse_timeout(args.timeout.as_deref())?;
         let operation = Operation::Pull(PullSpec {
@@ -220,7 +213,10 @@ impl Plan {
         let amount = |text: &Option<String>, flag: &str| {
             text.as_deref()
                 .map(|t| {
-                    parse_amount(t, hosts.len()).map_err(|m| Error::Usage(format!("{flag}: {m}")))
+                    parse_amount(t, hosts.len()).map_err(|reason| UsageError::BadValue {
+                        flag: flag.to_string(),
+                        reason,
+                    })
                 })
                 .transpose()
         };
@@ -230,15 +226,17 @@ impl Plan {
             .connect_timeout
             .as_deref()
             .map(|t| {
-                inventory::parse_duration(t)
-                    .map_err(|m| Error::Usage(format!("--connect-timeout: {m}")))
+                inventory::parse_duration(t).map_err(|reason| UsageError::BadValue {
+                    flag: "--connect-timeout".into(),
+                    reason,
+                })
             })
             .transpose()?;
         let resolver = Resolver::new(inv, env.ssh_config, connect_timeout, connect.accept_new)?;
         let targets = hosts
             .iter()
             .map(|h| resolver.target(h))
-            .collect::<Result<Vec<Target>, Error>>()?;
+            .collect::<Result<Vec<Target>, _>>()?;
         let mode = if output.json {
             OutputMode::Json
         } else if output.stream {
@@ -255,8 +253,12 @@ impl Plan {
             forks: connect.forks as usize,
             ask_pass: connect.ask_pass,
             output: mode,
-            output_limit: parse_size(&output.output_limit)
-                .map_err(|m| Error::Usage(format!("--output-limit: {m}")))?,
+            output_limit: parse_size(&output.output_limit).map_err(|reason| {
+                UsageError::BadValue {
+                    flag: "--output-limit".into(),
+                    reason,
+                }
+            })?,
             gather: output.gather.or(output.diff.then_some(GatherMode::Exact)),
             diff: output.diff,
             out_dir: output.out_dir.clone(),
@@ -285,8 +287,12 @@ fn audit_settings(
 ) -> Result<crate::audit::forward::Settings, Error> {
     let mut settings = inv.audit.clone();
     for url in &args.forward {
-        let dest = crate::audit::forward::Destination::parse(url)
-            .map_err(|m| Error::Usage(format!("--audit-forward: {m}")))?;
+        let dest = crate::audit::forward::Destination::parse(url).map_err(|reason| {
+            UsageError::BadValue {
+                flag: "--audit-forward".into(),
+                reason,
+            }
+        })?;
         if !settings.destinations.contains(&dest) {
             settings.destinations.push(dest);
         }
@@ -296,9 +302,7 @@ fn audit_settings(
         settings.ca_file = Some(ca.clone());
     }
     if settings.required && settings.destinations.is_empty() {
-        return Err(Error::Usage(
-            "--audit-required: no destination to require (add --audit-forward URL or `[audit] forward` in the inventory)".into(),
-        ));
+        return Err(Error::Usage(UsageError::NothingToRequire));
     }
     Ok(settings)
 }
@@ -320,8 +324,15 @@ pub fn parse_amount(text: &str, total: usize) -> Result<usize, String> {
 }
 
 fn parse_timeout(text: Option<&str>) -> Result<Option<Duration>, Error> {
-    text.map(|t| inventory::parse_duration(t).map_err(|m| Error::Usage(format!("--timeout: {m}"))))
-        .transpose()
+    text.map(|t| {
+        inventory::parse_duration(t).map_err(|reason| {
+            Error::Usage(UsageError::BadValue {
+                flag: "--timeout".into(),
+                reason,
+            })
+        })
+    })
+    .transpose()
 }
 
 /// The hosts `pattern` selects (its `@` terms read from the log); selecting none is an error,
@@ -329,9 +340,9 @@ fn parse_timeout(text: Option<&str>) -> Result<Option<Duration>, Error> {
 pub fn select(inv: &Inventory, pattern: &str, from_log: &FromLog) -> Result<Vec<Host>, Error> {
     let picked = inventory::select_with(inv, pattern, &|term| from_log.resolve(term))?;
     if picked.is_empty() {
-        return Err(Error::Usage(format!(
-            "pattern `{pattern}` selects no hosts"
-        )));
+        return Err(Error::Usage(UsageError::NoHostsSelected {
+            pattern: pattern.to_string(),
+        }));
     }
     Ok(picked.into_iter().map(|i| inv.hosts[i].clone()).collect())
 }

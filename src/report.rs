@@ -7,7 +7,7 @@
 use crate::audit::read::Operation;
 use crate::audit::record::HostResult;
 use crate::cli::LogReportArgs;
-use crate::error::Error;
+use crate::error::{Error, UsageError};
 use crate::render::{bytes, seconds};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -17,8 +17,10 @@ use std::time::Duration;
 pub fn write(dir: &Path, args: &LogReportArgs) -> Result<u8, Error> {
     let ops = crate::review::pick(dir, &args.filter, true)?;
     let page = page(dir, &ops, &crate::review::this_machine());
-    write_whole(&args.output, page.as_bytes())
-        .map_err(|e| Error::Usage(format!("cannot write `{}`: {e}", args.output.display())))?;
+    write_whole(&args.output, page.as_bytes()).map_err(|source| UsageError::CannotWrite {
+        path: args.output.clone(),
+        source,
+    })?;
     eprintln!(
         "wrote {}: {} operation{}",
         args.output.display(),

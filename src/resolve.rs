@@ -8,7 +8,6 @@
 //! see the inventory name, as they would see `NAME` in `ssh NAME`. What ssh_config may say
 //! and how it is read: `crate::ssh_config`.
 
-use crate::error::Error;
 use crate::inventory::{Host, Inventory, Settings, home_dir, local_user};
 use crate::ssh::Target;
 use crate::ssh_config::{
@@ -105,14 +104,12 @@ impl<'a> Resolver<'a> {
         config: Option<&Path>,
         connect_timeout: Option<Duration>,
         accept_new: bool,
-    ) -> Result<Resolver<'a>, Error> {
+    ) -> Result<Resolver<'a>, ResolveError> {
         let default = home_dir().join(".ssh/config");
         let ssh = match config {
             Some(p) if p.as_os_str().eq_ignore_ascii_case("none") => None,
-            Some(p) => Some(SshConfig::load(p, false).map_err(ResolveError::from)?),
-            None if default.exists() => {
-                Some(SshConfig::load(&default, true).map_err(ResolveError::from)?)
-            }
+            Some(p) => Some(SshConfig::load(p, false)?),
+            None if default.exists() => Some(SshConfig::load(&default, true)?),
             None => None,
         };
         Ok(Resolver {
@@ -124,12 +121,12 @@ impl<'a> Resolver<'a> {
         })
     }
 
-    pub fn target(&self, host: &Host) -> Result<Target, Error> {
+    pub fn target(&self, host: &Host) -> Result<Target, ResolveError> {
         Ok(self.route(host)?.target)
     }
 
     /// The target, and its jump hosts as written (`[user@]host[:port]` or inventory names).
-    pub fn route(&self, host: &Host) -> Result<Route, Error> {
+    pub fn route(&self, host: &Host) -> Result<Route, ResolveError> {
         let request = Request {
             name: &host.name,
             address: host.explicit_address.then_some(host.address.as_str()),
@@ -138,7 +135,7 @@ impl<'a> Resolver<'a> {
             port: None,
             later_hop: false,
         };
-        Ok(self.build(&request, 0)?)
+        self.build(&request, 0)
     }
 
     fn build(&self, req: &Request, depth: usize) -> Result<Route, ResolveError> {
@@ -397,7 +394,7 @@ const DEFAULT_KEEPALIVE: Duration = Duration::from_secs(30);
 mod tests {
     use super::*;
 
-    fn resolve(inventory: &str, ssh_config: &str, host: &str) -> Result<Target, Error> {
+    fn resolve(inventory: &str, ssh_config: &str, host: &str) -> Result<Target, ResolveError> {
         let dir = tempfile::tempdir().unwrap();
         let cfg = dir.path().join("config");
         std::fs::write(&cfg, ssh_config).unwrap();

@@ -8,7 +8,7 @@ use crate::cli::{
     LogArgs, LogCommand, LogForwardArgs, LogListArgs, LogPruneArgs, LogShowArgs, LogVerifyArgs,
     OpKind, SealCommand, SealInitArgs,
 };
-use crate::error::Error;
+use crate::error::{Error, UsageError};
 use crate::render::{bytes, seconds, visible};
 use crate::status::{Exit, HostStatus};
 use serde_json::json;
@@ -40,10 +40,9 @@ fn read(
     keep: impl FnMut(&Operation) -> bool,
 ) -> Result<Vec<Operation>, Error> {
     if !dir.is_dir() {
-        return Err(Error::Usage(format!(
-            "no audit log at `{}` (set --log-dir or HOSTCTL_LOG_DIR)",
-            dir.display()
-        )));
+        return Err(Error::Usage(UsageError::NoLogToRead {
+            dir: dir.to_path_buf(),
+        }));
     }
     Ok(newest(dir, query, keep)?)
 }
@@ -115,7 +114,12 @@ pub fn pick(dir: &Path, args: &LogListArgs, full: bool) -> Result<Vec<Operation>
     let now = SystemTime::now();
     let when = |t: &Option<String>, flag: &str| {
         t.as_deref()
-            .map(|t| parse_when(t, now).map_err(|m| Error::Usage(format!("{flag}: {m}"))))
+            .map(|t| {
+                parse_when(t, now).map_err(|reason| UsageError::BadValue {
+                    flag: flag.to_string(),
+                    reason,
+                })
+            })
             .transpose()
     };
     let filter = Filter {
@@ -274,18 +278,15 @@ fn show(dir: &Path, args: &LogShowArgs) -> Result<u8, Error> {
     let op = match found.as_slice() {
         [one] => one,
         [] => {
-            return Err(Error::Usage(format!(
-                "no operation `{}` in the log",
-                args.id
-            )));
+            return Err(Error::Usage(UsageError::NoOperation {
+                id: args.id.clone(),
+            }));
         }
         many => {
-            let ids: Vec<&str> = many.iter().map(|o| o.id()).collect();
-            return Err(Error::Usage(format!(
-                "`{}` matches more than one operation ({}, ...); give more of the id",
-                args.id,
-                ids.join(", ")
-            )));
+            return Err(Error::Usage(UsageError::AmbiguousId {
+                id: args.id.clone(),
+                matches: many.iter().map(|o| o.id().to_string()).collect(),
+            }));
         }
     };
     let machine = this_machine();
@@ -453,14 +454,16 @@ fn host_block(h: &HostResult) -> String {
 
 fn verify_cmd(dir: &Path, args: &LogVerifyArgs) -> Result<u8, Error> {
     if !dir.is_dir() {
-        return Err(Error::Usage(format!("no audit log at `{}`", dir.display())));
+        return Err(Error::Usage(UsageError::NoLog {
+            dir: dir.to_path_buf(),
+        }));
     }
     let key = args
         .verify_key
         .as_deref()
         .map(crate::audit::seal::Key::read)
         .transpose()
-        .map_err(|e| Error::Usage(format!("--verify-key: {e}")))?;
+        .map_err(UsageError::VerifyKey)?;
     let json_out = args.json;
     let report = verify::verify(dir, key.as_ref())?;
     let code = match report.problem {
@@ -541,8 +544,11 @@ fn forward_log_records(log: &mut AuditLog) -> Result<(), Error> {
 
 /// `log seal init`: the verification key to its file (and shown once), the log sealed from here.
 fn seal_init(dir: &Path, args: &SealInitArgs) -> Result<u8, Error> {
-    let epochs = crate::audit::seal::Epochs::parse(&args.epoch)
-        .map_err(|m| Error::Usage(format!("--epoch: {m}")))?;
+    let epochs =
+        crate::audit::seal::Epochs::parse(&args.epoch).map_err(|reason| UsageError::BadValue {
+            flag: "--epoch".into(),
+            reason,
+        })?;
     let mut log = AuditLog::open(dir)?;
     forward_log_records(&mut log)?;
     let key = log.seal_init(&args.verify_key, epochs, args.force)?;
@@ -567,7 +573,9 @@ fn seal_init(dir: &Path, args: &SealInitArgs) -> Result<u8, Error> {
 fn forward_cmd(dir: &Path, args: &LogForwardArgs) -> Result<u8, Error> {
     use crate::audit::forward::{self, Destination};
     if !dir.is_dir() {
-        return Err(Error::Usage(format!("no audit log at `{}`", dir.display())));
+        return Err(Error::Usage(UsageError::NoLog {
+            dir: dir.to_path_buf(),
+        }));
     }
     let spools = forward::spools(dir)?;
     let mut targets: Vec<(Destination, Option<std::path::PathBuf>)> = Vec::new();
@@ -575,8 +583,10 @@ fn forward_cmd(dir: &Path, args: &LogForwardArgs) -> Result<u8, Error> {
         targets.extend(spools.into_iter().map(|(_, c)| (c.destination, c.ca_file)));
     } else {
         for url in &args.forward {
-            let dest = Destination::parse(url)
-                .map_err(|m| Error::Usage(format!("--audit-forward: {m}")))?;
+            let dest = Destination::parse(url).map_err(|reason| UsageError::BadValue {
+                flag: "--audit-forward".into(),
+                reason,
+            })?;
             let ca = spools
                 .iter()
                 .find(|(_, c)| c.destination == dest)
@@ -618,14 +628,13 @@ fn forward_cmd(dir: &Path, args: &LogForwardArgs) -> Result<u8, Error> {
 }
 
 fn prune(dir: &Path, args: &LogPruneArgs) -> Result<u8, Error> {
-    let age = humantime::parse_duration(&args.older_than).map_err(|_| {
-        Error::Usage(format!(
-            "--older-than: invalid age `{}` (examples: `90d`, `12w`)",
-            args.older_than
-        ))
+    let age = humantime::parse_duration(&args.older_than).map_err(|_| UsageError::BadAge {
+        age: args.older_than.clone(),
     })?;
     if !dir.is_dir() {
-        return Err(Error::Usage(format!("no audit log at `{}`", dir.display())));
+        return Err(Error::Usage(UsageError::NoLog {
+            dir: dir.to_path_buf(),
+        }));
     }
     let cutoff = SystemTime::now()
         .checked_sub(age)

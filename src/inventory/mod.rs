@@ -33,7 +33,7 @@ pub struct Host {
 }
 
 /// What the inventory itself sets for a host; unset values fall back to ~/.ssh/config, then to
-/// the built-in defaults (see `plan::Resolver`).
+/// the built-in defaults (see `resolve::Resolver`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Settings {
     pub user: Option<String>,
@@ -114,7 +114,7 @@ impl Inventory {
                 return Err(cx.err(span, key, message));
             }
         };
-        Resolver::new(cx, &raw)?.resolve()
+        Builder::new(cx, &raw)?.build()
     }
 
     pub fn host_names(&self) -> impl Iterator<Item = &str> {
@@ -393,8 +393,10 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     }
 }
 
-/// Checks the raw inventory and resolves each host's settings.
-struct Resolver<'a> {
+/// Builds the checked [`Inventory`] from the raw one: host names, group members (ranges
+/// expanded, `children` followed, cycles refused), then each host's settings from itself, its
+/// nearest group and `[defaults]` (ssh_config comes later, in `resolve::Resolver`).
+struct Builder<'a> {
     cx: Cx<'a>,
     raw: &'a RawInventory,
     defaults: Layer,
@@ -406,10 +408,10 @@ struct Resolver<'a> {
     layers: BTreeMap<&'a str, Layer>,
 }
 
-impl<'a> Resolver<'a> {
+impl<'a> Builder<'a> {
     fn new(cx: Cx<'a>, raw: &'a RawInventory) -> Result<Self, InventoryError> {
         let defaults = Layer::check(cx, "defaults", raw.defaults.settings())?;
-        let mut resolver = Resolver {
+        let mut builder = Builder {
             cx,
             raw,
             defaults,
@@ -418,9 +420,9 @@ impl<'a> Resolver<'a> {
             direct: BTreeMap::new(),
             layers: BTreeMap::new(),
         };
-        resolver.named_hosts()?;
-        resolver.group_members()?;
-        Ok(resolver)
+        builder.named_hosts()?;
+        builder.group_members()?;
+        Ok(builder)
     }
 
     fn named_hosts(&mut self) -> Result<(), InventoryError> {
@@ -475,7 +477,8 @@ impl<'a> Resolver<'a> {
                 let names = if self.by_name.contains_key(entry.get_ref()) {
                     vec![entry.get_ref().clone()]
                 } else {
-                    range::expand(entry.get_ref()).map_err(|m| self.cx.at(entry, key.clone(), m))?
+                    range::expand(entry.get_ref())
+                        .map_err(|e| self.cx.at(entry, key.clone(), e.to_string()))?
                 };
                 for name in names {
                     if self.raw.groups.contains_key(&name) {
@@ -588,7 +591,7 @@ impl<'a> Resolver<'a> {
         Ok(())
     }
 
-    fn resolve(self) -> Result<Inventory, InventoryError> {
+    fn build(self) -> Result<Inventory, InventoryError> {
         let distances = self.distances()?;
         let mut hosts = Vec::with_capacity(self.hosts.len());
         for (index, (name, address, explicit, own)) in self.hosts.iter().enumerate() {

@@ -3,13 +3,39 @@
 //! Terms are comma-separated. Plain terms are united, `&term` intersects, `!term` excludes, in any
 //! order (like Ansible). With no plain term the start is every host. `all` is every host.
 
-use super::{Inventory, range};
+use super::Inventory;
+use super::range::{self, RangeError};
 use crate::wildcard::matches as glob;
 use std::collections::BTreeSet;
 
+/// Why a `-g` pattern selects nothing it could: each carries the term as written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct PatternError(pub String);
+pub enum PatternError {
+    #[error("empty term in pattern `{pattern}`")]
+    EmptyTerm { pattern: String },
+    /// A name that is neither a group nor a host; `suggestion` is the closest known one.
+    #[error("unknown group or host `{name}`{}", suggest(suggestion.as_deref()))]
+    Unknown {
+        name: String,
+        suggestion: Option<String>,
+    },
+    /// A range whose names are unknown but would be known with its bounds zero-padded.
+    #[error("unknown group or host `{name}` in `{term}` (did you mean `{padded}`?)")]
+    Unpadded {
+        name: String,
+        term: String,
+        padded: String,
+    },
+    #[error("`{term}` matches no group or host")]
+    NoMatch { term: String },
+    #[error("`@{term}` names host `{name}`, which the inventory no longer has")]
+    Gone { term: String, name: String },
+    /// The audit log could not resolve an `@` term; the reason is its reader's words.
+    #[error("{0}")]
+    FromLog(String),
+    #[error(transparent)]
+    Range(#[from] RangeError),
+}
 
 /// Resolves an `@` term (given without its `@`) to host names: hosts picked from the audit log.
 pub type AtTerms<'a> = &'a dyn Fn(&str) -> Result<Vec<String>, String>;
@@ -40,7 +66,9 @@ pub fn select_with(
             _ => ('+', term),
         };
         if body.is_empty() {
-            return Err(PatternError(format!("empty term in pattern `{pattern}`")));
+            return Err(PatternError::EmptyTerm {
+                pattern: pattern.to_string(),
+            });
         }
         let hosts = match body.strip_prefix('@') {
             Some(term) => from_log(inv, term, at)?,
@@ -63,15 +91,14 @@ pub fn select_with(
 /// The hosts an `@` term names, each of which the inventory must still have.
 fn from_log(inv: &Inventory, term: &str, at: AtTerms) -> Result<BTreeSet<usize>, PatternError> {
     let mut out = BTreeSet::new();
-    for name in at(term).map_err(PatternError)? {
+    for name in at(term).map_err(PatternError::FromLog)? {
         let i = inv
             .hosts
             .iter()
             .position(|h| h.name == name)
-            .ok_or_else(|| {
-                PatternError(format!(
-                    "`@{term}` names host `{name}`, which the inventory no longer has"
-                ))
+            .ok_or_else(|| PatternError::Gone {
+                term: term.to_string(),
+                name: name.clone(),
             })?;
         out.insert(i);
     }
@@ -86,14 +113,16 @@ fn resolve_term(inv: &Inventory, term: &str) -> Result<BTreeSet<usize>, PatternE
         return Ok(hosts);
     }
     if term.contains('[') {
-        let names = range::expand(term).map_err(PatternError)?;
+        let names = range::expand(term)?;
         let mut out = BTreeSet::new();
         for name in &names {
             let Some(hosts) = by_name(inv, name) else {
                 return Err(match repadded_range(inv, term) {
-                    Some(fixed) => PatternError(format!(
-                        "unknown group or host `{name}` in `{term}` (did you mean `{fixed}`?)"
-                    )),
+                    Some(padded) => PatternError::Unpadded {
+                        name: name.clone(),
+                        term: term.to_string(),
+                        padded,
+                    },
                     None => unknown(inv, name),
                 });
             };
@@ -114,7 +143,9 @@ fn resolve_term(inv: &Inventory, term: &str) -> Result<BTreeSet<usize>, PatternE
             }
         }
         if out.is_empty() {
-            return Err(PatternError(format!("`{term}` matches no group or host")));
+            return Err(PatternError::NoMatch {
+                term: term.to_string(),
+            });
         }
         return Ok(out);
     }
@@ -137,15 +168,26 @@ fn unknown(inv: &Inventory, name: &str) -> PatternError {
         .keys()
         .map(String::as_str)
         .chain(inv.host_names());
-    PatternError(format!(
-        "unknown group or host `{name}`{}",
-        did_you_mean(name, known)
-    ))
+    PatternError::Unknown {
+        name: name.to_string(),
+        suggestion: closest(name, known).map(String::from),
+    }
 }
 
 /// ` (did you mean `web`?)` when a known name is close enough to be the intended one. A name
 /// that differs only in zero-padding (`web3` for `web03`) is the best match of all.
 pub fn did_you_mean<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> String {
+    suggest(closest(name, known))
+}
+
+/// ` (did you mean `web`?)`, or nothing.
+fn suggest(name: Option<&str>) -> String {
+    name.map(|k| format!(" (did you mean `{k}`?)"))
+        .unwrap_or_default()
+}
+
+/// The known name close enough to `name` to be the intended one, if any.
+fn closest<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let limit = (name.chars().count() / 3).max(2);
     let unpadded = unpad(name);
     known
@@ -155,8 +197,7 @@ pub fn did_you_mean<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Str
         })
         .filter(|(d, _)| *d <= limit + 1)
         .min()
-        .map(|(_, k)| format!(" (did you mean `{k}`?)"))
-        .unwrap_or_default()
+        .map(|(_, k)| k)
 }
 
 /// `name` with the leading zeros of every digit run removed: `web03` and `web3` agree.
@@ -239,7 +280,7 @@ mod tests {
     }
 
     fn error(pattern: &str) -> String {
-        select(&inv(), pattern).unwrap_err().0
+        select(&inv(), pattern).unwrap_err().to_string()
     }
 
     #[test]

@@ -5,39 +5,70 @@ use std::cmp::Ordering;
 /// More names than this from one entry is almost certainly a typo (`[1:100000]`).
 const MAX_EXPANSION: usize = 65_536;
 
+/// Why a range does not expand; `spec` is the entry as written, `body` what is between `[]`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RangeError {
+    #[error("`]` without `[` in `{spec}`")]
+    Unopened { spec: String },
+    #[error("unclosed `[` in `{spec}`")]
+    Unclosed { spec: String },
+    #[error("range `[{body}]` in `{spec}` needs the form `[START:END]`")]
+    NoColon { body: String, spec: String },
+    #[error("range `[{body}]` in `{spec}` must have decimal bounds, like `[01:20]`")]
+    NotDecimal { body: String, spec: String },
+    #[error("range bound `{bound}` in `{spec}` is too large")]
+    TooLarge { bound: String, spec: String },
+    #[error("range `[{body}]` in `{spec}` goes backwards ({start} > {end})")]
+    Backwards {
+        body: String,
+        spec: String,
+        start: u64,
+        end: u64,
+    },
+    #[error("`{spec}` expands to more than {MAX_EXPANSION} hosts")]
+    TooMany { spec: String },
+}
+
 /// Expands every `[A:B]` in `spec` into the names it stands for, in order. Zero-padding is kept:
 /// `[01:10]` gives `01`..`10`, `[1:10]` gives `1`..`10`. Several ranges multiply
 /// (`r[1:2]n[1:2]` gives `r1n1 r1n2 r2n1 r2n2`). A spec without brackets is returned as is.
-pub fn expand(spec: &str) -> Result<Vec<String>, String> {
+pub fn expand(spec: &str) -> Result<Vec<String>, RangeError> {
     let Some(open) = spec.find('[') else {
         if spec.contains(']') {
-            return Err(format!("`]` without `[` in `{spec}`"));
+            return Err(RangeError::Unopened { spec: spec.into() });
         }
         return Ok(vec![spec.to_string()]);
     };
     let close = spec[open..]
         .find(']')
         .map(|i| open + i)
-        .ok_or_else(|| format!("unclosed `[` in `{spec}`"))?;
+        .ok_or_else(|| RangeError::Unclosed { spec: spec.into() })?;
     let (prefix, body, rest) = (&spec[..open], &spec[open + 1..close], &spec[close + 1..]);
-    let (lo, hi) = body
-        .split_once(':')
-        .ok_or_else(|| format!("range `[{body}]` in `{spec}` needs the form `[START:END]`"))?;
+    let (lo, hi) = body.split_once(':').ok_or_else(|| RangeError::NoColon {
+        body: body.into(),
+        spec: spec.into(),
+    })?;
     let numeric = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     if !numeric(lo) || !numeric(hi) {
-        return Err(format!(
-            "range `[{body}]` in `{spec}` must have decimal bounds, like `[01:20]`"
-        ));
+        return Err(RangeError::NotDecimal {
+            body: body.into(),
+            spec: spec.into(),
+        });
     }
     let parse = |s: &str| {
-        s.parse::<u64>()
-            .map_err(|_| format!("range bound `{s}` in `{spec}` is too large"))
+        s.parse::<u64>().map_err(|_| RangeError::TooLarge {
+            bound: s.into(),
+            spec: spec.into(),
+        })
     };
     let (start, end) = (parse(lo)?, parse(hi)?);
     if start > end {
-        return Err(format!(
-            "range `[{body}]` in `{spec}` goes backwards ({start} > {end})"
-        ));
+        return Err(RangeError::Backwards {
+            body: body.into(),
+            spec: spec.into(),
+            start,
+            end,
+        });
     }
     let width = if lo.len() > 1 && lo.starts_with('0') {
         lo.len()
@@ -47,9 +78,7 @@ pub fn expand(spec: &str) -> Result<Vec<String>, String> {
     let tails = expand(rest)?;
     let count = (end - start + 1) as usize;
     if count.saturating_mul(tails.len()) > MAX_EXPANSION {
-        return Err(format!(
-            "`{spec}` expands to more than {MAX_EXPANSION} hosts"
-        ));
+        return Err(RangeError::TooMany { spec: spec.into() });
     }
     let mut out = Vec::with_capacity(count * tails.len());
     for n in start..=end {
@@ -229,26 +258,38 @@ mod tests {
     #[test]
     fn bad_ranges_say_why() {
         assert_eq!(
-            expand("web[01:20").unwrap_err(),
+            expand("web[01:20").unwrap_err().to_string(),
             "unclosed `[` in `web[01:20`"
         );
         assert_eq!(
-            expand("web[5:1]").unwrap_err(),
+            expand("web[5:1]").unwrap_err().to_string(),
             "range `[5:1]` in `web[5:1]` goes backwards (5 > 1)"
         );
         assert_eq!(
-            expand("web[a:c]").unwrap_err(),
+            expand("web[a:c]").unwrap_err().to_string(),
             "range `[a:c]` in `web[a:c]` must have decimal bounds, like `[01:20]`"
         );
         assert_eq!(
-            expand("web[1-3]").unwrap_err(),
+            expand("web[1-3]").unwrap_err().to_string(),
             "range `[1-3]` in `web[1-3]` needs the form `[START:END]`"
         );
-        assert_eq!(expand("web1]").unwrap_err(), "`]` without `[` in `web1]`");
+        assert_eq!(
+            expand("web1]").unwrap_err().to_string(),
+            "`]` without `[` in `web1]`"
+        );
         assert!(
             expand("h[0:99999]")
                 .unwrap_err()
+                .to_string()
                 .contains("more than 65536")
+        );
+        assert_eq!(
+            expand("h[0:99999]").unwrap_err().to_string(),
+            "`h[0:99999]` expands to more than 65536 hosts"
+        );
+        assert_eq!(
+            expand("h[0:99999999999999999999]").unwrap_err().to_string(),
+            "range bound `99999999999999999999` in `h[0:99999999999999999999]` is too large"
         );
     }
 

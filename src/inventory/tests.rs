@@ -390,3 +390,47 @@ fn audit_table_errors_name_the_line_and_key() {
         "hosts.toml:2:1: `audit.forwad`: unknown field `forwad`, expected one of `forward`, `required`, `spool_size`, `ca_file`"
     );
 }
+
+/// Every way a `-g` pattern is refused, with its whole message (exit 2 comes from
+/// `Error::Pattern`): these words are what the operator sees after `error: `.
+#[test]
+fn pattern_errors_say_exactly_this() {
+    let inv =
+        parse("[groups.web]\nhosts = [\"web[01:04]\"]\n[groups.db]\nhosts = [\"db1\", \"db2\"]\n")
+            .unwrap();
+    let refuse = |pattern: &str| select(&inv, pattern).unwrap_err().to_string();
+    assert_eq!(refuse("web,,db"), "empty term in pattern `web,,db`");
+    assert_eq!(refuse("web,! "), "empty term in pattern `web,! `");
+    assert_eq!(
+        refuse("wbe"),
+        "unknown group or host `wbe` (did you mean `web`?)"
+    );
+    assert_eq!(refuse("mail"), "unknown group or host `mail`");
+    assert_eq!(
+        refuse("web[1:4]"),
+        "unknown group or host `web1` in `web[1:4]` (did you mean `web[01:04]`?)"
+    );
+    assert_eq!(
+        refuse("db[1:3]"),
+        "unknown group or host `db3` (did you mean `db`?)"
+    );
+    assert_eq!(
+        refuse("web[4:1]"),
+        "range `[4:1]` in `web[4:1]` goes backwards (4 > 1)"
+    );
+    assert_eq!(refuse("mail*"), "`mail*` matches no group or host");
+    assert_eq!(
+        refuse("web,@last:failed"),
+        "`@last:failed` selects from the audit log, which is not read here"
+    );
+    let gone = |_: &str| Ok(vec!["web01".to_string(), "web05".to_string()]);
+    assert_eq!(
+        select_with(&inv, "@last", &gone).unwrap_err().to_string(),
+        "`@last` names host `web05`, which the inventory no longer has"
+    );
+    let no_log = |_: &str| Err("no operation in the log yet".to_string());
+    assert_eq!(
+        select_with(&inv, "@last", &no_log).unwrap_err().to_string(),
+        "no operation in the log yet"
+    );
+}

@@ -12,7 +12,7 @@ use privilege::Become;
 use crate::audit::record::{End, InputDigest, Start};
 use crate::audit::recorder::Recorder;
 use crate::audit::{self, AuditLog};
-use crate::error::Error;
+use crate::error::{Error, UsageError};
 use crate::event::{Event, HostEventKind};
 use crate::executor::{Executor, Job};
 use crate::plan::{Operation, Plan, PullSpec, PushSpec, RunSpec};
@@ -83,12 +83,11 @@ fn read_input() -> Result<Input, Error> {
         .lock()
         .take(MAX_INPUT + 1)
         .read_to_end(&mut data)
-        .map_err(|e| Error::Usage(format!("-I/--stdin: cannot read stdin: {e}")))?;
+        .map_err(|source| UsageError::StdinUnreadable { source })?;
     if data.len() as u64 > MAX_INPUT {
-        return Err(Error::Usage(format!(
-            "-I/--stdin: more than {} MiB on stdin; push the file and run it instead",
-            MAX_INPUT >> 20
-        )));
+        return Err(Error::Usage(UsageError::StdinTooLarge {
+            max_mib: MAX_INPUT >> 20,
+        }));
     }
     let digest = InputDigest {
         bytes: data.len() as u64,
@@ -100,7 +99,12 @@ fn read_input() -> Result<Input, Error> {
 /// From the terminal without echo; when stdin is not a terminal, its first line (for scripts).
 fn read_password(prompt: &str, flag: &str) -> Result<String, Error> {
     use std::io::IsTerminal;
-    let err = |e: std::io::Error| Error::Usage(format!("{flag}: cannot read the password: {e}"));
+    let err = |source| {
+        Error::Usage(UsageError::PasswordUnreadable {
+            flag: flag.to_string(),
+            source,
+        })
+    };
     if std::io::stdin().is_terminal() {
         return rpassword::prompt_password(prompt).map_err(err);
     }
