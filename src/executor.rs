@@ -1,6 +1,6 @@
 //! Fan-out: runs a job on every target with at most `forks` at once, each host on its own
 //! blocking thread (an `ssh2::Session` never crosses threads), and hands every event to one
-//! callback on the calling thread. It never prints.
+//! consumer (the reporter) on the calling thread. It never prints.
 //!
 //! Ctrl-C once: no new hosts start (they end `skipped`), running ones finish. Twice, or one
 //! SIGTERM (a supervisor wants hostctl gone, not a wait for running hosts): the abort flag is
@@ -9,7 +9,7 @@
 //! The consumer can stop new hosts too (`halt`); a host's slot is freed only once the consumer
 //! has handled its result, so the consumer's decision covers every host started after it.
 
-use crate::event::{Event, HostEvent, HostEventKind, HostOutcome, Status, Stream};
+use crate::event::{Event, HostEvent, HostEventKind, HostId, HostOutcome, Status, Stream};
 use crate::ssh::Target;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -21,29 +21,44 @@ pub trait Job: Send + Sync + 'static {
     fn run(&self, target: &Target, cx: &mut HostContext) -> HostOutcome;
 }
 
+/// The one consumer of a run's events (the reporter).
+pub trait Consumer {
+    /// Whether it wants each host's output as it arrives (`Output` events); asked once, before
+    /// any host starts. Without it, jobs' output goes no further than their own capture.
+    fn wants_output(&self) -> bool;
+    /// Every event of the run, in order for each host: `Started`, then `Output` and
+    /// `Progress`, then one `Finished` (only `Finished` for a host that never started).
+    fn event(&mut self, event: Event);
+}
+
+/// Where every host's events go, with the consumer's one decision about live output.
+struct Sink {
+    start: Instant,
+    tx: mpsc::Sender<HostEvent>,
+    output: bool,
+}
+
 /// What a running job may use: an abort flag for its SSH waits, and a way to report.
 pub struct HostContext {
-    host: usize,
-    start: Instant,
+    host: HostId,
     pub abort: Arc<AtomicBool>,
-    tx: mpsc::Sender<HostEvent>,
-    /// Whether the renderer wants live output events (`--stream`).
-    pub live_output: bool,
+    sink: Arc<Sink>,
 }
 
 impl HostContext {
     fn send(&self, kind: HostEventKind) {
         let event = HostEvent {
-            host: self.host,
-            elapsed: self.start.elapsed(),
+            host: self.host.clone(),
+            elapsed: self.sink.start.elapsed(),
             kind,
         };
         // A closed channel means the run is being torn down; nothing left to tell.
-        let _ = self.tx.blocking_send(event);
+        let _ = self.sink.tx.blocking_send(event);
     }
 
+    /// Output as it arrives; dropped here unless the consumer asked for it.
     pub fn output(&self, stream: Stream, data: &[u8]) {
-        if self.live_output {
+        if self.sink.output {
             self.send(HostEventKind::Output {
                 stream,
                 data: data.to_vec(),
@@ -58,7 +73,6 @@ impl HostContext {
 
 pub struct Executor {
     pub forks: usize,
-    pub live_output: bool,
     /// Rolling batches: each starts after the previous one finished.
     pub batch: Option<usize>,
     /// No new host starts once this many failed, timed out or were unreachable.
@@ -90,8 +104,14 @@ impl Executor {
         &self,
         targets: Arc<Vec<Target>>,
         job: Arc<dyn Job>,
-        mut on_event: impl FnMut(Event),
+        consumer: &mut dyn Consumer,
     ) -> std::io::Result<RunEnd> {
+        let hosts: Arc<Vec<HostId>> = Arc::new(
+            (targets.iter().enumerate())
+                .map(|(i, t)| HostId::new(i, &t.name, &t.address))
+                .collect(),
+        );
+        let output = consumer.wants_output();
         let forks = self.forks.max(1);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .max_blocking_threads(forks.min(targets.len().max(1)))
@@ -99,27 +119,30 @@ impl Executor {
             .thread_stack_size(512 * 1024)
             .enable_all()
             .build()?;
-        let live_output = self.live_output;
         runtime.block_on(async move {
             let start = Instant::now();
             let stop = Arc::new(AtomicBool::new(false));
             let abort = Arc::new(AtomicBool::new(false));
             let (tx, mut rx) = mpsc::channel::<HostEvent>(1024);
+            // The channel closes once the spawner and every job have let go of their sink.
+            let sink = Arc::new(Sink { start, tx, output });
             let failures = Arc::new(AtomicUsize::new(0));
             let stopped = Arc::new(AtomicBool::new(false));
             let (batch, max_fail) = (self.batch.unwrap_or(targets.len()).max(1), self.max_fail);
             let semaphore = Arc::new(Semaphore::new(forks));
             let halt = self.halt.clone();
             let spawner = {
-                let (stop, abort, tx, failures, stopped, semaphore) = (
+                let (stop, abort, failures, stopped, semaphore) = (
                     stop.clone(),
                     abort.clone(),
-                    tx.clone(),
                     failures.clone(),
                     stopped.clone(),
                     semaphore.clone(),
                 );
                 async move {
+                    let skip_rest = |from: usize, reason: String| {
+                        skip_rest(hosts[from..].to_vec(), &sink, reason)
+                    };
                     let n = targets.len();
                     for first in (0..n).step_by(batch) {
                         let mut running = Vec::new();
@@ -130,11 +153,11 @@ impl Executor {
                                 .await
                                 .expect("semaphore open");
                             if stop.load(Ordering::SeqCst) {
-                                skip_rest(host, n, start, &tx, "not started: interrupted").await;
+                                skip_rest(host, "not started: interrupted".into()).await;
                                 return;
                             }
                             if let Some(reason) = halt.get() {
-                                skip_rest(host, n, start, &tx, reason).await;
+                                skip_rest(host, reason.clone()).await;
                                 return;
                             }
                             if let Some(limit) =
@@ -142,23 +165,22 @@ impl Executor {
                             {
                                 stopped.store(true, Ordering::SeqCst);
                                 let reason = format!("not started: --max-fail {limit} reached");
-                                skip_rest(host, n, start, &tx, &reason).await;
+                                skip_rest(host, reason).await;
                                 return;
                             }
-                            let (targets, job, abort, tx, failures) = (
+                            let (targets, job, abort, sink, failures) = (
                                 targets.clone(),
                                 job.clone(),
                                 abort.clone(),
-                                tx.clone(),
+                                sink.clone(),
                                 failures.clone(),
                             );
+                            let id = hosts[host].clone();
                             running.push(tokio::task::spawn_blocking(move || {
                                 let mut cx = HostContext {
-                                    host,
-                                    start,
+                                    host: id,
                                     abort,
-                                    tx,
-                                    live_output,
+                                    sink,
                                 };
                                 cx.send(HostEventKind::Started);
                                 let outcome = job.run(&targets[host], &mut cx);
@@ -177,7 +199,6 @@ impl Executor {
                     }
                 }
             };
-            drop(tx);
             tokio::spawn(spawner);
             let mut interrupts = 0;
             let mut sigint =
@@ -189,7 +210,7 @@ impl Executor {
                     event = rx.recv() => match event {
                         Some(event) => {
                             let finished = matches!(event.kind, HostEventKind::Finished(_));
-                            on_event(Event::Host(event));
+                            consumer.event(Event::Host(event));
                             if finished {
                                 semaphore.add_permits(1);
                             }
@@ -202,13 +223,13 @@ impl Executor {
                         if interrupts >= 2 {
                             abort.store(true, Ordering::SeqCst);
                         }
-                        on_event(Event::Interrupted { abort: interrupts >= 2 });
+                        consumer.event(Event::Interrupted { abort: interrupts >= 2 });
                     }
                     _ = sigterm.recv() => {
                         interrupts += 2;
                         stop.store(true, Ordering::SeqCst);
                         abort.store(true, Ordering::SeqCst);
-                        on_event(Event::Interrupted { abort: true });
+                        consumer.event(Event::Interrupted { abort: true });
                     }
                 }
             }
@@ -221,26 +242,21 @@ impl Executor {
     }
 }
 
-async fn skip_rest(
-    from: usize,
-    to: usize,
-    start: Instant,
-    tx: &mpsc::Sender<HostEvent>,
-    reason: &str,
-) {
-    for host in from..to {
+/// `Finished` as `skipped` for each of `hosts`, which never started.
+async fn skip_rest(hosts: Vec<HostId>, sink: &Sink, reason: String) {
+    for host in hosts {
         let outcome = HostOutcome::new(
             Status::Skipped {
-                reason: reason.to_string(),
+                reason: reason.clone(),
             },
             Duration::ZERO,
         );
         let event = HostEvent {
             host,
-            elapsed: start.elapsed(),
+            elapsed: sink.start.elapsed(),
             kind: HostEventKind::Finished(Box::new(outcome)),
         };
-        if tx.send(event).await.is_err() {
+        if sink.tx.send(event).await.is_err() {
             return;
         }
     }
