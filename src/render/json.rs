@@ -135,3 +135,37 @@ impl Renderer for JsonRenderer {
         line(out.stdout, summary);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::text::tests::{finished, host, outcome, render, summary};
+    use crate::status::HostStatus;
+
+    #[test]
+    fn one_json_line_per_host_then_the_summary() {
+        let mut r = JsonRenderer::new("op-1", false);
+        let events = vec![finished(
+            host(0, "web01"),
+            outcome(crate::event::Status::Ok, "hi\n", ""),
+        )];
+        let (stdout, stderr) = render(&mut r, events, &summary(1, &[HostStatus::Ok]));
+        assert_eq!(
+            stdout,
+            concat!(
+                r#"{"address":"10.0.0.1","bytes_in":0,"bytes_out":0,"duration_s":0.12,"#,
+                r#""exit_code":0,"host":"web01","op":"op-1","reason":null,"signal":null,"#,
+                r#""status":"ok","stderr":{"bytes":0,"text":"","truncated":false},"#,
+                r#""stdout":{"bytes":3,"text":"hi\n","truncated":false},"transfer":null,"#,
+                r#""type":"host"}"#,
+                "\n",
+                r#"{"aborted":0,"changed":0,"duration_s":1.5,"exit_code":0,"failed":0,"#,
+                r#""hosts":1,"interrupted":false,"max_fail_reached":false,"ok":1,"op":"op-1","#,
+                r#""skipped":0,"stopped":false,"timeout":0,"type":"summary","unchanged":0,"#,
+                r#""unreachable":0}"#,
+                "\n"
+            )
+        );
+        assert_eq!(stderr, "");
+    }
+}

@@ -501,3 +501,185 @@ impl Renderer for StreamRenderer {
         let _ = writeln!(out.stdout, "{}", summary.line());
     }
 }
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+    use crate::event::{FileReport, HostEvent, TransferReport};
+    use std::time::Duration;
+
+    pub fn host(order: usize, name: &str) -> HostId {
+        HostId::new(order, name, &format!("10.0.0.{}", order + 1))
+    }
+
+    pub fn finished(host: HostId, outcome: HostOutcome) -> Event {
+        Event::Host(HostEvent {
+            host,
+            elapsed: Duration::ZERO,
+            kind: HostEventKind::Finished(Box::new(outcome)),
+        })
+    }
+
+    pub fn output(host: HostId, stream: Stream, data: &str) -> Event {
+        Event::Host(HostEvent {
+            host,
+            elapsed: Duration::ZERO,
+            kind: HostEventKind::Output {
+                stream,
+                data: data.as_bytes().to_vec(),
+            },
+        })
+    }
+
+    pub fn outcome(status: Status, stdout: &str, stderr: &str) -> HostOutcome {
+        let mut o = HostOutcome::new(status, Duration::from_millis(120));
+        o.stdout = Captured::with_limit(1024);
+        o.stdout.push(stdout.as_bytes());
+        o.stderr = Captured::with_limit(1024);
+        o.stderr.push(stderr.as_bytes());
+        o
+    }
+
+    pub fn summary(hosts: usize, statuses: &[HostStatus]) -> Summary {
+        let mut s = Summary::new(hosts);
+        for status in statuses {
+            s.counts.add(*status);
+        }
+        s.elapsed = Duration::from_millis(1500);
+        s
+    }
+
+    /// Feeds `events` to `renderer`, finishes it with `summary`, and returns what it wrote
+    /// to stdout and to stderr.
+    pub fn render(
+        renderer: &mut dyn Renderer,
+        events: Vec<Event>,
+        summary: &Summary,
+    ) -> (String, String) {
+        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+        let mut out = Out {
+            stdout: &mut stdout,
+            stderr: &mut stderr,
+        };
+        for event in events {
+            renderer.event(&event, &mut out);
+        }
+        renderer.finish(summary, &mut out);
+        (
+            String::from_utf8(stdout).unwrap(),
+            String::from_utf8(stderr).unwrap(),
+        )
+    }
+
+    fn failed(code: i32) -> Status {
+        Status::Failed {
+            exit_code: Some(code),
+            signal: None,
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn a_block_per_host_then_the_summary_line() {
+        let mut r = BlockRenderer::new(2, Work::Run, None, false, false, false);
+        let events = vec![
+            finished(host(1, "web02"), outcome(failed(3), "partial", "oops\n")),
+            finished(host(0, "web01"), outcome(Status::Ok, "up 3 days\n", "")),
+        ];
+        let s = summary(2, &[HostStatus::Ok, HostStatus::Failed]);
+        let (stdout, stderr) = render(&mut r, events, &s);
+        assert_eq!(
+            stdout,
+            "=== web02: FAILED, exit 3, 0.12s\n\
+             partial\n\
+             --- web02 stderr\n\
+             oops\n\
+             === web01: ok, exit 0, 0.12s\n\
+             up 3 days\n\
+             2 hosts: 1 ok, 1 failed in 1.50s\n"
+        );
+        assert_eq!(stderr, "");
+    }
+
+    #[test]
+    fn a_push_block_lists_files_and_leaves_out_the_scripts_stderr() {
+        let mut r = BlockRenderer::new(1, Work::Push { bytes: 5 }, None, false, false, false);
+        let mut o = outcome(Status::Changed, "", "mv: noise\n");
+        o.transfer = Some(TransferReport {
+            files: vec![FileReport {
+                local: "./app.conf".into(),
+                remote: "/etc/app.conf".into(),
+                bytes: 1300,
+                sha256: "3a7bd3e2aa".into(),
+                changed: true,
+            }],
+        });
+        let s = summary(1, &[HostStatus::Changed]);
+        let (stdout, _) = render(&mut r, vec![finished(host(0, "web01"), o)], &s);
+        assert_eq!(
+            stdout,
+            "=== web01: changed, 0.12s\n\
+             \x20 changed   ./app.conf -> web01:/etc/app.conf (1.3 KiB, sha256 3a7bd3e2…)\n\
+             1 host: 1 changed in 1.50s\n"
+        );
+    }
+
+    #[test]
+    fn gathered_hosts_print_once_under_their_folded_names() {
+        let mut r = BlockRenderer::new(3, Work::Run, Some(GatherMode::Exact), false, false, false);
+        let events = vec![
+            finished(host(2, "web03"), outcome(Status::Ok, "v2\n", "")),
+            finished(host(1, "web02"), outcome(Status::Ok, "v1\n", "")),
+            finished(host(0, "web01"), outcome(Status::Ok, "v1\n", "")),
+        ];
+        let s = summary(3, &[HostStatus::Ok; 3]);
+        let (stdout, _) = render(&mut r, events, &s);
+        assert_eq!(
+            stdout,
+            "=== web[01-02] (2): ok, exit 0\n\
+             v1\n\
+             === web03: ok, exit 0\n\
+             v2\n\
+             3 hosts: 3 ok in 1.50s\n"
+        );
+    }
+
+    #[test]
+    fn stream_prefixes_whole_lines_and_keeps_stderr_on_stderr() {
+        let mut r = StreamRenderer::new(["web01", "db1"], false);
+        assert!(r.wants_output());
+        let db = host(1, "db1");
+        let events = vec![
+            output(db.clone(), Stream::Stdout, "one\ntw"),
+            output(db.clone(), Stream::Stderr, "warn\n"),
+            output(db.clone(), Stream::Stdout, "o\nthree"),
+            Event::Interrupted { abort: false },
+            finished(db, outcome(Status::Ok, "", "")),
+        ];
+        let s = summary(2, &[HostStatus::Ok]);
+        let (stdout, stderr) = render(&mut r, events, &s);
+        assert_eq!(
+            stdout,
+            "  db1: one\n  db1: two\n  db1: three\n=== db1: ok, exit 0, 0.12s\n\
+             2 hosts: 1 ok in 1.50s\n"
+        );
+        assert_eq!(
+            stderr,
+            "  db1: warn\n\
+             hostctl: interrupted: starting no more hosts, waiting for running ones (Ctrl-C again to abort them)\n"
+        );
+    }
+
+    #[test]
+    fn colour_is_the_callers_choice() {
+        let o = outcome(failed(1), "", "");
+        assert_eq!(
+            header("web01", &o, false),
+            "=== web01: FAILED, exit 1, 0.12s"
+        );
+        assert_eq!(
+            header("web01", &o, true),
+            "=== web01: \u{1b}[1m\u{1b}[31mFAILED\u{1b}[0m, exit 1, 0.12s"
+        );
+    }
+}
