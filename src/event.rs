@@ -2,7 +2,29 @@
 //! which host, and when.
 
 use crate::status::HostStatus;
+use std::sync::Arc;
 use std::time::Duration;
+
+/// Which host an event is about: what every consumer prints or records of it, so none needs
+/// the plan. Cheap to clone (two shared strings).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct HostId {
+    /// Its place in the run's host order (0, 1, ...): results are sorted by it, never used to
+    /// look the host up.
+    pub order: usize,
+    pub name: Arc<str>,
+    pub address: Arc<str>,
+}
+
+impl HostId {
+    pub fn new(order: usize, name: &str, address: &str) -> HostId {
+        HostId {
+            order,
+            name: name.into(),
+            address: address.into(),
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stream {
@@ -23,8 +45,7 @@ pub enum Event {
 
 #[derive(Debug)]
 pub struct HostEvent {
-    /// Index into the plan's targets.
-    pub host: usize,
+    pub host: HostId,
     /// Since the operation started.
     pub elapsed: Duration,
     pub kind: HostEventKind,

@@ -15,6 +15,7 @@ pub mod ops;
 pub mod plan;
 pub mod render;
 pub mod report;
+pub mod reporter;
 pub mod resolve;
 pub mod review;
 pub mod ssh;

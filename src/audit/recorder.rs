@@ -62,19 +62,20 @@ impl<'a> Recorder<'a> {
     }
 
     /// Takes one host event. False once the log has failed: start no more hosts.
-    pub fn event(&mut self, event: &HostEvent, host: &str, address: &str) -> bool {
+    pub fn event(&mut self, event: &HostEvent) -> bool {
         match &event.kind {
             HostEventKind::Output { stream, data } => {
                 if let Some(digests) = &mut self.digests {
                     let i = usize::from(*stream == Stream::Stderr);
-                    digests.entry(event.host).or_default()[i].update(data);
+                    digests.entry(event.host.order).or_default()[i].update(data);
                 }
             }
             HostEventKind::Finished(outcome) => {
+                let (host, address) = (&event.host.name, &event.host.address);
                 let mut record = HostResult::new(&self.op, host, address, outcome);
                 record.finished_ms = Some(event.elapsed.as_millis() as u64);
                 if let Some(digests) = &mut self.digests {
-                    let [stdout, stderr] = digests.remove(&event.host).unwrap_or_default();
+                    let [stdout, stderr] = digests.remove(&event.host.order).unwrap_or_default();
                     record.withhold_output([hex(stdout), hex(stderr)]);
                 }
                 self.host(record);

@@ -1,5 +1,6 @@
 //! The operations hostctl fans out (`run`, ...), and the one path they all take: audit start
-//! record, executor, renderer and audit per event, summary, audit end record, exit status.
+//! record, executor, the reporter (renderer, counts and audit per event, summary, audit end
+//! record), exit status.
 
 pub mod privilege;
 pub mod pull;
@@ -13,10 +14,10 @@ use crate::audit::record::{End, InputDigest, Start};
 use crate::audit::recorder::Recorder;
 use crate::audit::{self, AuditLog};
 use crate::error::{Error, UsageError};
-use crate::event::{Event, HostEventKind};
 use crate::executor::{Executor, Job};
 use crate::plan::{Operation, Plan, PullSpec, PushSpec, RunSpec};
-use crate::render::{self, Summary};
+use crate::render;
+use crate::reporter::Reporter;
 use crate::ssh::known_hosts::KnownHostsCache;
 use crate::ssh::{Bastions, Credentials};
 use std::sync::{Arc, OnceLock};
@@ -180,7 +181,6 @@ pub fn dry_run(plan: &Plan) -> String {
     ));
     let executor = Executor {
         forks: plan.forks,
-        live_output: false,
         batch: plan.batch,
         max_fail: plan.max_fail,
         halt: Default::default(),
@@ -237,7 +237,7 @@ pub fn execute(
         .forks
         .min(plan.batch.unwrap_or(usize::MAX))
         .min(plan.targets.len());
-    let mut recorder = Recorder::start(log, start, in_flight, plan.no_log_output)?;
+    let recorder = Recorder::start(log, start, in_flight, plan.no_log_output)?;
     let started = Instant::now();
     if let Err(source) = recorder.forwarded() {
         // `--audit-required`: not one host before the start record is safe elsewhere.
@@ -261,12 +261,8 @@ pub fn execute(
         });
     }
     let halt = Arc::new(OnceLock::new());
-    let mut unforwarded = None;
     let executor = Executor {
         forks: plan.forks,
-        live_output: plan.output == crate::plan::OutputMode::Stream
-            || plan.out_dir.is_some()
-            || recorder.wants_output(),
         batch: plan.batch,
         max_fail: plan.max_fail,
         halt: halt.clone(),
@@ -275,65 +271,22 @@ pub fn execute(
         .max_fail
         .filter(|_| !executor.max_fail_can_act(plan.targets.len()))
     {
-        render::note(&max_fail_idle(limit, &plan));
+        render::note(&mut std::io::stderr(), &max_fail_idle(limit, &plan));
     }
-    let mut renderer = render::for_plan(&plan, &op);
-    let mut summary = Summary::new(plan.targets.len());
-    summary.max_fail = plan.max_fail;
-    let mut out_dir = plan.out_dir.as_deref().map(render::OutDir::new);
-    let end = executor.execute(Arc::new(plan.targets.clone()), job, |event| {
-        renderer.event(&plan, &event);
-        if let Some(out) = &mut out_dir {
-            out.event(&plan, &event);
-        }
-        if let Event::Host(e) = &event {
-            if let HostEventKind::Finished(outcome) = &e.kind {
-                summary.add(outcome);
-            }
-            let target = &plan.targets[e.host];
-            if !recorder.event(e, &target.name, &target.address) {
-                let _ = halt.set("not started: the audit log could not be written".into());
-            }
-            // `--audit-required`: this host's record reached every destination before its slot
-            // goes to another host, or no other host starts.
-            if matches!(e.kind, HostEventKind::Finished(_))
-                && unforwarded.is_none()
-                && let Err(err) = recorder.forwarded()
-            {
-                unforwarded = Some(err);
-                let _ = halt.set(
-                    "not started: an audit record did not reach its destination (--audit-required)"
-                        .into(),
-                );
-            }
-        }
-    })?;
-    summary.interrupted = end.interrupted;
-    summary.stopped = end.stopped;
-    summary.max_fail_reached = end.max_fail_reached;
-    // The audit log failed, or a record it had to forward (`--audit-required`) did not arrive.
-    summary.audit_failed = recorder.failed() || unforwarded.is_some();
-    summary.elapsed = started.elapsed();
-    renderer.finish(&plan, &summary);
-    let code = summary.exit_code();
-    let recorded = recorder.finish(End {
-        op: op.clone(),
-        counts: summary.counts,
-        interrupted: summary.interrupted,
-        exit_code: code as i32,
-        duration_ms: summary.elapsed.as_millis() as u64,
-    });
+    let mut reporter = Reporter::for_plan(&plan, &op, recorder, started, halt);
+    let end = executor.execute(Arc::new(plan.targets.clone()), job, &mut reporter)?;
+    let finished = reporter.finish(end);
     let forwarded = audit::forward::conclude(log);
-    recorded?;
-    if let Some(source) = unforwarded {
+    finished.recorded?;
+    if let Some(source) = finished.unforwarded {
         return Err(Error::ForwardRequired {
             source,
             hosts: plan.targets.len(),
-            not_started: summary.counts.skipped,
+            not_started: finished.skipped,
         });
     }
     forwarded?;
-    Ok(code)
+    Ok(finished.code)
 }
 
 /// Why `--max-fail` will stop nothing in this run, and how to make it act.

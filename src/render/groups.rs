@@ -4,15 +4,14 @@
 //! apart from one that stands for its name.
 
 use crate::cli::GatherMode;
-use crate::event::{Captured, HostOutcome, Status};
-use crate::plan::Plan;
+use crate::event::{Captured, HostId, HostOutcome, Status};
 
 /// What stands for a host's own name in folded output.
 pub const PLACEHOLDER: &str = "{host}";
 
-/// One group: its hosts (indexes into the plan's targets, ascending) and the result they share.
+/// One group: its hosts (in the run's order) and the result they share.
 pub struct Group {
-    pub hosts: Vec<usize>,
+    pub hosts: Vec<HostId>,
     /// The members' shared result; with names replaced by [`PLACEHOLDER`] when `similar`.
     pub outcome: HostOutcome,
     /// The members differ, but only in their own names or addresses.
@@ -21,12 +20,8 @@ pub struct Group {
 
 impl Group {
     /// `web[01-03] (3)`, or the one host's name.
-    pub fn label(&self, plan: &Plan) -> String {
-        let names: Vec<&str> = self
-            .hosts
-            .iter()
-            .map(|&h| plan.targets[h].name.as_str())
-            .collect();
+    pub fn label(&self) -> String {
+        let names = self.names();
         match names.as_slice() {
             [one] => one.to_string(),
             _ => format!(
@@ -37,11 +32,8 @@ impl Group {
         }
     }
 
-    pub fn names<'p>(&self, plan: &'p Plan) -> Vec<&'p str> {
-        self.hosts
-            .iter()
-            .map(|&h| plan.targets[h].name.as_str())
-            .collect()
+    pub fn names(&self) -> Vec<&str> {
+        self.hosts.iter().map(|h| &*h.name).collect()
     }
 }
 
@@ -58,13 +50,13 @@ struct Key {
 }
 
 /// Groups `held`, largest first, ties in host order.
-pub fn group(plan: &Plan, mut held: Vec<(usize, HostOutcome)>, how: GatherMode) -> Vec<Group> {
-    held.sort_by_key(|(host, _)| *host);
+pub fn group(mut held: Vec<(HostId, HostOutcome)>, how: GatherMode) -> Vec<Group> {
+    held.sort_by_key(|(host, _)| host.order);
     let mut groups: Vec<(Key, Group)> = Vec::new();
     for (host, outcome) in held {
         let masked = match how {
             GatherMode::Exact => None,
-            GatherMode::Similar => Some(mask_outcome(&outcome, &own_names(plan, host))),
+            GatherMode::Similar => Some(mask_outcome(&outcome, &own_names(&host))),
         };
         let shown = masked.as_ref().unwrap_or(&outcome);
         let key = key(shown);
@@ -76,12 +68,12 @@ pub fn group(plan: &Plan, mut held: Vec<(usize, HostOutcome)>, how: GatherMode) 
                 {
                     g.similar = true;
                 }
-                g.hosts.push(host);
+                g.hosts.push(host.clone());
             }
             None => groups.push((
                 key,
                 Group {
-                    hosts: vec![host],
+                    hosts: vec![host.clone()],
                     outcome,
                     similar: false,
                 },
@@ -101,7 +93,7 @@ pub fn group(plan: &Plan, mut held: Vec<(usize, HostOutcome)>, how: GatherMode) 
         b.hosts
             .len()
             .cmp(&a.hosts.len())
-            .then(a.hosts[0].cmp(&b.hosts[0]))
+            .then(a.hosts[0].order.cmp(&b.hosts[0].order))
     });
     out
 }
@@ -125,10 +117,14 @@ fn key(o: &HostOutcome) -> Key {
 
 /// The names a host goes by in its own output: its inventory name, the part before the first
 /// dot, and its address; longest first, so `web01.example.com` goes before `web01`.
-fn own_names(plan: &Plan, host: usize) -> Vec<String> {
-    let t = &plan.targets[host];
-    let short = t.name.split('.').next().unwrap_or(&t.name).to_string();
-    let mut names = vec![t.name.clone(), short, t.address.clone()];
+fn own_names(host: &HostId) -> Vec<String> {
+    let short = host
+        .name
+        .split('.')
+        .next()
+        .unwrap_or(&host.name)
+        .to_string();
+    let mut names = vec![host.name.to_string(), short, host.address.to_string()];
     names.retain(|n| !n.is_empty());
     names.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
     names.dedup();

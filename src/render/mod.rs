@@ -1,5 +1,6 @@
 //! Consumers of events that write for people or scripts: blocks per host (default), live
 //! prefixed lines (`--stream`), JSON lines (`--json`). Plus the summary every run ends with.
+//! They write to the writers they are handed (`Out`), never to the process's own stdout.
 
 mod groups;
 mod json;
@@ -8,24 +9,27 @@ mod text;
 
 pub use json::JsonRenderer;
 pub use outdir::OutDir;
-pub use text::{BlockRenderer, StreamRenderer};
+pub use text::{BlockRenderer, StreamRenderer, Work};
 
 use crate::event::{Event, HostOutcome};
-use crate::plan::{OutputMode, Plan};
 use crate::status::{Counts, Exit};
+use std::io::Write;
 use std::time::Duration;
 
-pub trait Renderer {
-    fn event(&mut self, plan: &Plan, event: &Event);
-    fn finish(&mut self, plan: &Plan, summary: &Summary);
+/// Where a renderer writes: hostctl's stdout and stderr for the command line, buffers in
+/// tests. Write errors are ignored: a closed pipe (`| head`) is not worth dying over mid-run.
+pub struct Out<'a> {
+    pub stdout: &'a mut dyn Write,
+    pub stderr: &'a mut dyn Write,
 }
 
-pub fn for_plan(plan: &Plan, op_id: &str) -> Box<dyn Renderer> {
-    match plan.output {
-        OutputMode::Blocks => Box::new(BlockRenderer::new(plan, plan.gather)),
-        OutputMode::Stream => Box::new(StreamRenderer::new(plan)),
-        OutputMode::Json => Box::new(JsonRenderer::new(op_id, plan.diff)),
+pub trait Renderer {
+    /// Whether it shows output as it arrives, and so needs `Output` events.
+    fn wants_output(&self) -> bool {
+        false
     }
+    fn event(&mut self, event: &Event, out: &mut Out);
+    fn finish(&mut self, summary: &Summary, out: &mut Out);
 }
 
 /// Hosts per status, and the exit status they add up to.
@@ -92,9 +96,8 @@ impl Summary {
 }
 
 /// A note for the operator on stderr, outside the results (so `--json` stays clean).
-pub fn note(text: &str) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr().lock(), "hostctl: note: {text}");
+pub fn note(stderr: &mut dyn Write, text: &str) {
+    let _ = writeln!(stderr, "hostctl: note: {text}");
 }
 
 /// Text a host chose (a file name, a message in a reason) as hostctl's own lines show it on a

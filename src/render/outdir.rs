@@ -1,8 +1,7 @@
 //! `--out-dir DIR`: each host's whole stdout and stderr in `DIR/<host>.out` and `.err`, as they
 //! arrive (like pssh -o/-e), whatever the display keeps in memory.
 
-use crate::event::{Event, HostEventKind, Stream};
-use crate::plan::Plan;
+use crate::event::{Event, HostEventKind, HostId, Stream};
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::Write;
@@ -10,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 pub struct OutDir {
     dir: PathBuf,
-    open: HashMap<(usize, bool), File>,
+    open: HashMap<(HostId, bool), File>,
     warned: bool,
 }
 
@@ -23,49 +22,51 @@ impl OutDir {
         }
     }
 
-    fn file(&mut self, plan: &Plan, host: usize, stderr: bool) -> Option<&mut File> {
-        if !self.open.contains_key(&(host, stderr)) {
-            let name = format!(
-                "{}.{}",
-                plan.targets[host].name,
-                if stderr { "err" } else { "out" }
-            );
+    /// `warnings`: where a file that cannot be written is said, once (hostctl's stderr).
+    fn file(&mut self, host: &HostId, stderr: bool, warnings: &mut dyn Write) -> Option<&mut File> {
+        let key = (host.clone(), stderr);
+        if !self.open.contains_key(&key) {
+            let name = format!("{}.{}", host.name, if stderr { "err" } else { "out" });
             match File::create(self.dir.join(name)) {
                 Ok(f) => {
-                    self.open.insert((host, stderr), f);
+                    self.open.insert(key.clone(), f);
                 }
                 Err(e) => {
-                    self.warn(&e);
+                    self.warn(&e, warnings);
                     return None;
                 }
             }
         }
-        self.open.get_mut(&(host, stderr))
+        self.open.get_mut(&key)
     }
 
-    fn warn(&mut self, e: &std::io::Error) {
+    fn warn(&mut self, e: &std::io::Error, warnings: &mut dyn Write) {
         if !self.warned {
-            eprintln!("hostctl: warning: --out-dir {}: {e}", self.dir.display());
+            let _ = writeln!(
+                warnings,
+                "hostctl: warning: --out-dir {}: {e}",
+                self.dir.display()
+            );
             self.warned = true;
         }
     }
 
-    pub fn event(&mut self, plan: &Plan, event: &Event) {
+    pub fn event(&mut self, event: &Event, warnings: &mut dyn Write) {
         let Event::Host(e) = event else { return };
         match &e.kind {
             HostEventKind::Output { stream, data } => {
                 let result = self
-                    .file(plan, e.host, *stream == Stream::Stderr)
+                    .file(&e.host, *stream == Stream::Stderr, warnings)
                     .map(|f| f.write_all(data));
                 if let Some(Err(err)) = result {
-                    self.warn(&err);
+                    self.warn(&err, warnings);
                 }
             }
             HostEventKind::Finished(_) => {
                 // Both files exist for every host that ran, empty or not; then close them.
                 for stderr in [false, true] {
-                    self.file(plan, e.host, stderr);
-                    self.open.remove(&(e.host, stderr));
+                    self.file(&e.host, stderr, warnings);
+                    self.open.remove(&(e.host.clone(), stderr));
                 }
             }
             _ => {}
