@@ -18,6 +18,7 @@ pub mod report;
 pub mod reporter;
 pub mod resolve;
 pub mod review;
+pub mod show;
 pub mod ssh;
 pub mod ssh_config;
 pub mod status;

@@ -8,7 +8,7 @@ use crate::audit::read::Operation;
 use crate::audit::record::HostResult;
 use crate::cli::LogReportArgs;
 use crate::error::{Error, UsageError};
-use crate::render::{bytes, seconds};
+use crate::show::{bytes, seconds};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;

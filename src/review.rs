@@ -9,7 +9,7 @@ use crate::cli::{
     OpKind, SealCommand, SealInitArgs,
 };
 use crate::error::{Error, UsageError};
-use crate::render::{bytes, seconds, visible};
+use crate::show::{bytes, seconds, visible};
 use crate::status::{Exit, HostStatus};
 use serde_json::json;
 use std::io::Write;
@@ -226,7 +226,7 @@ fn list(dir: &Path, args: &LogListArgs) -> Result<u8, Error> {
 /// operator typed (a command with `\r` or an escape sequence in it) cannot hide itself or
 /// repaint the listing.
 fn clip(s: &str, n: usize) -> String {
-    let one_line = crate::render::visible(&s.replace('\n', " ")).into_owned();
+    let one_line = crate::show::visible(&s.replace('\n', " ")).into_owned();
     if one_line.chars().count() <= n {
         one_line
     } else {
@@ -311,7 +311,7 @@ fn show(dir: &Path, args: &LogShowArgs) -> Result<u8, Error> {
         return Ok(0);
     }
     let s = &op.start;
-    let v = |t: &str| crate::render::visible(t).into_owned();
+    let v = |t: &str| crate::show::visible(t).into_owned();
     let mut text = format!(
         "operation {}  {}  by {}  at {}\n",
         op.id(),

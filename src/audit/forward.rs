@@ -721,7 +721,7 @@ pub fn conclude(log: &mut super::AuditLog) -> Result<(), ForwardError> {
             p.reason,
             p.records,
             if p.records == 1 { "" } else { "s" },
-            crate::render::bytes(p.bytes)
+            crate::show::bytes(p.bytes)
         );
     }
     match finish.lost.into_iter().next() {

@@ -341,7 +341,7 @@ impl Manifest {
             "push {} entr{} ({}) into `{}` on each host ({})\n",
             self.entries.len(),
             if self.entries.len() == 1 { "y" } else { "ies" },
-            crate::render::bytes(self.total_bytes()),
+            crate::show::bytes(self.total_bytes()),
             self.holder,
             if mkdir {
                 "created if missing"

@@ -1,7 +1,8 @@
 //! `--json`: one object per host result as each finishes, then one summary object; one JSON
 //! value per line, nothing else on stdout.
 
-use super::{Out, Renderer, Summary};
+use super::out::{Out, Renderer};
+use super::summary::Summary;
 use crate::cli::GatherMode;
 use crate::event::{Captured, Event, HostEventKind, HostId, HostOutcome};
 use serde_json::json;

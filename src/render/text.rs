@@ -1,9 +1,12 @@
 //! Human output. Blocks: each host's output printed whole when it finishes, never interleaved,
 //! with a progress line on a terminal. Stream: lines as they arrive, prefixed by host.
 
-use super::{Out, Renderer, Summary, bytes, groups, seconds, visible};
+use super::groups;
+use super::out::{Out, Renderer};
+use super::summary::Summary;
 use crate::cli::GatherMode;
 use crate::event::{Captured, Event, HostEventKind, HostId, HostOutcome, Status, Stream};
+use crate::show::{bytes, seconds, visible};
 use crate::status::HostStatus;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::HashMap;
