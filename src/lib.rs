@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod cli;
 pub mod diff;
+pub mod digest;
 pub mod error;
 pub mod event;
 pub mod executor;

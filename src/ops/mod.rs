@@ -92,7 +92,7 @@ fn read_input() -> Result<Input, Error> {
     }
     let digest = InputDigest {
         bytes: data.len() as u64,
-        sha256: transfer::hex(&sha2::Sha256::digest(&data)),
+        sha256: crate::digest::hex(&sha2::Sha256::digest(&data)),
     };
     Ok(Input { data, digest })
 }

@@ -20,7 +20,8 @@
 mod host_dir;
 
 use super::Shared;
-use super::transfer::{Meter, SHA256_FN, StepError, base, hex, join, reason_from, sha256_of};
+use super::transfer::{Meter, SHA256_FN, StepError, base, join, reason_from};
+use crate::digest::{hex, sha256_of};
 use crate::event::{Captured, FileReport, HostOutcome, Status, Stream, TransferReport};
 use crate::executor::{HostContext, Job};
 use crate::plan::PullSpec;

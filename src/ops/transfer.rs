@@ -17,7 +17,6 @@ use super::privilege::Become;
 use crate::event::{FailureKind, HostOutcome, Status};
 use crate::executor::HostContext;
 use crate::ssh::{Connection, Failure};
-use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -153,28 +152,6 @@ impl<R: Read> Read for Counting<'_, R> {
         let n = self.inner.read(buf)?;
         self.meter.add(n as u64);
         Ok(n)
-    }
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// SHA-256 of a local file, read in fixed chunks.
-pub fn sha256_file(path: &Path) -> std::io::Result<String> {
-    sha256_of(std::fs::File::open(path)?)
-}
-
-/// SHA-256 of everything `file` reads, in fixed chunks.
-pub fn sha256_of(mut file: impl Read) -> std::io::Result<String> {
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            return Ok(hex(&hasher.finalize()));
-        }
-        hasher.update(&buf[..n]);
     }
 }
 
@@ -413,7 +390,7 @@ fn walk(path: &Path, remote: String, out: &mut Vec<Entry>) -> Result<(), Manifes
     } else if meta.is_dir() {
         EntryKind::Dir { mode }
     } else if meta.is_file() {
-        let sha256 = sha256_file(path).map_err(unreadable)?;
+        let sha256 = crate::digest::sha256_file(path).map_err(unreadable)?;
         EntryKind::File {
             size: meta.len(),
             mode,
