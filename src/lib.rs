@@ -12,6 +12,7 @@ pub mod executor;
 mod flock;
 pub mod inventory;
 pub mod man;
+pub mod manifest;
 pub mod ops;
 pub mod plan;
 pub mod render;

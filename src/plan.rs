@@ -5,7 +5,7 @@ use crate::audit::select::{FromLog, Selected};
 use crate::cli::{Common, GatherMode, PullArgs, PushArgs, RunArgs};
 use crate::error::Error;
 use crate::inventory::{self, Host, Inventory};
-use crate::ops::transfer::Manifest;
+use crate::manifest::Manifest;
 use crate::resolve::Resolver;
 use crate::ssh::Target;
 use std::path::{Path, PathBuf};
@@ -180,7 +180,7 @@ impl Plan {
         // The last component names the local copy: it must be a name of its own.
         if let Some(bad) = remotes
             .iter()
-            .find(|r| matches!(crate::ops::transfer::base(r), "." | ".."))
+            .find(|r| matches!(crate::manifest::base(r), "." | ".."))
         {
             return Err(Error::Usage(format!(
                 "cannot pull `{bad}`: its last component is `.` or `..`; name the directory itself"

@@ -135,7 +135,7 @@ pub fn dry_run(plan: &Plan) -> String {
             format!(
                 "{}each changed file goes to a hidden temporary beside its path, is checked\n\
                  against its SHA-256 on the host, then renamed onto it; every step runs {}\n",
-                manifest.describe(*mkdir),
+                push::describe(manifest, *mkdir),
                 match privilege.active() {
                     true => format!("as: {}", privilege.command("SCRIPT", None)),
                     false => "in the login shell".into(),

@@ -20,10 +20,11 @@
 mod host_dir;
 
 use super::Shared;
-use super::transfer::{Meter, SHA256_FN, StepError, base, join, reason_from};
+use super::transfer::{Meter, SHA256_FN, StepError, reason_from};
 use crate::digest::{hex, sha256_of};
 use crate::event::{Captured, FileReport, HostOutcome, Status, Stream, TransferReport};
 use crate::executor::{HostContext, Job};
+use crate::manifest::{base, join};
 use crate::plan::PullSpec;
 use crate::ssh::{Connection, ExitStatus, Target, shell_quote as q};
 use host_dir::{Dir, HostDir};

@@ -15,9 +15,10 @@
 //! record. Anything else a host prints is "unexpected reply", never a panic.
 
 use super::Shared;
-use super::transfer::{Counting, Entry, EntryKind, Meter, SHA256_FN, parent, temp_name};
+use super::transfer::{Counting, Meter, SHA256_FN, temp_name};
 use crate::event::{Captured, FileReport, HostOutcome, Status, Stream, TransferReport};
 use crate::executor::{HostContext, Job};
+use crate::manifest::{self, EntryKind, Manifest, parent};
 use crate::plan::PushSpec;
 use crate::ssh::{Connection, Failure, Target, shell_quote as q};
 use std::cell::Cell;
@@ -474,7 +475,7 @@ impl PushJob {
         let mut there = None;
         let mut out = Vec::with_capacity(manifest.entries.len());
         // The first round trip also asks for the holder, even with no entries.
-        let mut chunks: Vec<&[Entry]> = manifest.entries.chunks(200).collect();
+        let mut chunks: Vec<&[manifest::Entry]> = manifest.entries.chunks(200).collect();
         if chunks.is_empty() {
             chunks.push(&[]);
         }
@@ -609,7 +610,7 @@ impl PushJob {
     fn upload(
         &self,
         host: &OnHost,
-        entry: &Entry,
+        entry: &manifest::Entry,
         mode: &str,
         sha256: &str,
         sent: &mut u64,
@@ -661,6 +662,46 @@ impl PushJob {
         input.meter.flush();
         done.map(drop)
     }
+}
+
+/// For `--dry-run`: where each entry of `manifest` lands, the same on every host.
+pub fn describe(manifest: &Manifest, mkdir: bool) -> String {
+    const SHOWN: usize = 100;
+    let mut out = format!(
+        "push {} entr{} ({}) into `{}` on each host ({})\n",
+        manifest.entries.len(),
+        if manifest.entries.len() == 1 {
+            "y"
+        } else {
+            "ies"
+        },
+        crate::render::bytes(manifest.total_bytes()),
+        manifest.holder,
+        if mkdir {
+            "created if missing"
+        } else {
+            "must exist; --mkdir creates it"
+        }
+    );
+    for e in manifest.entries.iter().take(SHOWN) {
+        let kind = match e.kind {
+            EntryKind::File { .. } => "file",
+            EntryKind::Dir { .. } => "dir",
+            EntryKind::Symlink { .. } => "symlink",
+        };
+        out.push_str(&format!(
+            "  {kind:<7} {} -> {}\n",
+            e.local.display(),
+            e.remote
+        ));
+    }
+    if manifest.entries.len() > SHOWN {
+        out.push_str(&format!(
+            "  ... and {} more, by the same rule\n",
+            manifest.entries.len() - SHOWN
+        ));
+    }
+    out
 }
 
 /// Adds one setup step: `COMMAND PATH`, and on failure its diagnosis and index.
