@@ -22,6 +22,7 @@ pub mod review;
 pub mod ssh;
 pub mod ssh_config;
 pub mod status;
+pub mod temp_name;
 mod wildcard;
 
 use cli::{Cli, Command, HostsArgs};

@@ -127,12 +127,8 @@ pub fn temp_name(target: &str, host: &str) -> String {
         .filter(|c| c.is_ascii_alphanumeric())
         .take(16)
         .collect();
-    format!(
-        "{}/.{}.hostctl-{}-{tag}-{nanos:x}.tmp",
-        parent(target),
-        base(target),
-        std::process::id()
-    )
+    let name = crate::temp_name::hidden(Some(base(target)), format_args!("{tag}-{nanos:x}"));
+    format!("{}/{name}", parent(target))
 }
 
 #[cfg(test)]
