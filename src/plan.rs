@@ -266,7 +266,7 @@ impl Plan {
             dry_run: control.dry_run,
             retry: connect.retry,
             sudo: {
-                let p = &common.privilege;
+                let p = &common.sudo;
                 (p.sudo || p.sudo_user.is_some() || p.ask_become_pass).then(|| Sudo {
                     user: p.sudo_user.clone(),
                     ask_pass: p.ask_become_pass,

@@ -1,13 +1,13 @@
 //! The operations hostctl fans out (`run`, ...), and the one path they all take: audit start
 //! record, executor, renderer and audit per event, summary, audit end record, exit status.
 
-pub mod privilege;
 pub mod pull;
 pub mod push;
 pub mod run;
+pub mod sudo;
 pub mod transfer;
 
-use privilege::Become;
+use sudo::SudoRunner;
 
 use crate::audit::record::{End, InputDigest, Start};
 use crate::audit::recorder::Recorder;
@@ -30,7 +30,7 @@ pub struct Shared {
     pub bastions: Bastions,
     pub output_limit: usize,
     /// sudo on the hosts, for commands and transfers alike.
-    pub privilege: Become,
+    pub sudo: SudoRunner,
     /// `--retry`: extra connection attempts.
     pub retry: u32,
     /// `run -I`: what every host's command reads on its stdin.
@@ -68,7 +68,7 @@ impl Shared {
             known_hosts: KnownHostsCache::default(),
             bastions: Bastions::default(),
             output_limit: plan.output_limit,
-            privilege: Become::new(plan.sudo.clone(), become_password),
+            sudo: SudoRunner::new(plan.sudo.clone(), become_password),
             retry: plan.retry,
             input,
         })
@@ -115,7 +115,7 @@ fn read_password(prompt: &str, flag: &str) -> Result<String, Error> {
 pub fn dry_run(plan: &Plan) -> String {
     let what = match &plan.operation {
         Operation::Run(spec) => {
-            let privilege = privilege::Become::new(plan.sudo.clone(), None);
+            let privilege = SudoRunner::new(plan.sudo.clone(), None);
             let script = run::script(spec, "hostctl-pgid-RUN", &privilege);
             format!(
                 "run on the hosts: {}\nexact remote command: {}\n{}",
@@ -131,7 +131,7 @@ pub fn dry_run(plan: &Plan) -> String {
         Operation::Push(PushSpec {
             manifest, mkdir, ..
         }) => {
-            let privilege = privilege::Become::new(plan.sudo.clone(), None);
+            let privilege = SudoRunner::new(plan.sudo.clone(), None);
             format!(
                 "{}each changed file goes to a hidden temporary beside its path, is checked\n\
                  against its SHA-256 on the host, then renamed onto it; every step runs {}\n",

@@ -224,7 +224,7 @@ impl Pull<'_> {
 
     /// `permission denied reading /root (try --sudo)`.
     fn denied(&self, path: &str) -> String {
-        let hint = if self.job.shared.privilege.active() {
+        let hint = if self.job.shared.sudo.active() {
             ""
         } else {
             " (try --sudo)"
@@ -254,7 +254,7 @@ impl Pull<'_> {
     fn exec(&self, text: &str, max_out: usize) -> Result<Said, StepError> {
         let cut = Cell::new(false);
         let (mut out, mut err) = (Vec::new(), Vec::new());
-        let exit = self.job.shared.privilege.exec_until(
+        let exit = self.job.shared.sudo.exec_until(
             self.conn,
             text,
             None,
@@ -355,9 +355,9 @@ impl Pull<'_> {
     fn sudo_failure(&self, err: &[u8]) -> Option<String> {
         self.job
             .shared
-            .privilege
+            .sudo
             .active()
-            .then(|| super::privilege::sudo_failure(err))
+            .then(|| super::sudo::sudo_failure(err))
             .flatten()
     }
 
@@ -540,7 +540,7 @@ impl Pull<'_> {
             "{SHA256_FN}{{ head -c {size} < {} | tee /dev/fd/3 | h >&2; }} 3>&1",
             q(from)
         );
-        let exit = self.job.shared.privilege.exec_until(
+        let exit = self.job.shared.sudo.exec_until(
             self.conn,
             &text,
             None,

@@ -311,7 +311,7 @@ impl PushJob {
     fn push(&self, host: &OnHost, sent: &mut u64) -> Result<(TransferReport, bool), Stop> {
         let manifest = &self.spec.manifest;
         let holder = manifest.holder.as_str();
-        let sudo = self.shared.privilege.active();
+        let sudo = self.shared.sudo.active();
         let (there, current) = self.check(host)?;
         let mut steps: Vec<Step> = Vec::new();
         let mut setup = String::new();
@@ -531,7 +531,7 @@ impl PushJob {
             inner: input.unwrap_or(&mut empty),
             halt: &failed,
         };
-        let exit = self.shared.privilege.exec(
+        let exit = self.shared.sudo.exec(
             host.conn,
             text,
             None,
@@ -554,8 +554,8 @@ impl PushJob {
         if exit.code == Some(0) {
             return Ok(String::from_utf8_lossy(&out).into_owned());
         }
-        let sudo = self.shared.privilege.active();
-        let error = match sudo.then(|| super::privilege::sudo_failure(&err)).flatten() {
+        let sudo = self.shared.sudo.active();
+        let error = match sudo.then(|| super::sudo::sudo_failure(&err)).flatten() {
             Some(message) => PushError::Sudo(message),
             None => match parse_failure(&out, steps.len()) {
                 Some((code, i)) => self.explain(code, steps[i]),
@@ -598,7 +598,7 @@ impl PushJob {
             Code::Denied => PushError::Denied {
                 doing,
                 path,
-                sudo: self.shared.privilege.active(),
+                sudo: self.shared.sudo.active(),
             },
             Code::ReadOnly => PushError::ReadOnly { doing, path },
             Code::NoSpace => PushError::NoSpace { doing, path },
