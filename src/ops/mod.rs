@@ -1,6 +1,7 @@
 //! The operations hostctl fans out (`run`, ...), and the one path they all take: audit start
 //! record, executor, renderer and audit per event, summary, audit end record, exit status.
 
+pub mod protocol;
 pub mod pull;
 pub mod push;
 pub mod run;
