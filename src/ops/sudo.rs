@@ -374,4 +374,41 @@ mod tests {
         assert_eq!(gate.read(&mut buf).unwrap(), 1);
         assert_eq!(&buf[..1], b"x");
     }
+
+    /// sudo's own refusals, in each shape sudo words them; anything else is the command's.
+    #[test]
+    fn sudo_refusals_are_told_apart_from_the_commands_errors() {
+        let told = |err: &[u8]| sudo_failure(err);
+        for wrong in [
+            &b"Sorry, try again.\n"[..],
+            b"sudo: 1 incorrect password attempt\n",
+        ] {
+            assert_eq!(told(wrong).as_deref(), Some("sudo: incorrect password"));
+        }
+        for needs in [
+            &b"sudo: a password is required\n"[..],
+            b"sudo: no password was provided\n",
+        ] {
+            assert_eq!(
+                told(needs).as_deref(),
+                Some("sudo: a password is required (use --ask-become-pass)")
+            );
+        }
+        assert_eq!(
+            told(b"noise\n  hostctl is not in the sudoers file.  \n").as_deref(),
+            Some("hostctl is not in the sudoers file.")
+        );
+        assert_eq!(
+            told(b"Sorry, user hostctl is not allowed to execute '/bin/sh' as root\n").as_deref(),
+            Some("Sorry, user hostctl is not allowed to execute '/bin/sh' as root")
+        );
+        for other in [
+            &b""[..],
+            b"sh: 1: cannot create /x: Permission denied\n",
+            b"\xff\xfe\x1b[2J",
+            b"sudoers",
+        ] {
+            assert_eq!(told(other), None, "{other:?}");
+        }
+    }
 }

@@ -35,3 +35,46 @@ pub fn reason_from(stderr: &[u8], exit: &ExitStatus) -> String {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exit(code: Option<i32>, signal: Option<&str>) -> ExitStatus {
+        ExitStatus {
+            code,
+            signal: signal.map(String::from),
+            bytes_in: 0,
+            bytes_out: 0,
+        }
+    }
+
+    /// A failed step's reason: the host's last non-empty stderr line without the shell's
+    /// prefix, else the exit status.
+    #[test]
+    fn the_reason_is_the_last_words_on_stderr_or_the_exit_status() {
+        let failed = exit(Some(1), None);
+        assert_eq!(
+            reason_from(b"sh: 1: cannot create /x: Permission denied\n", &failed),
+            "cannot create /x: Permission denied"
+        );
+        assert_eq!(
+            reason_from(b"sh: /x: Read-only\n\n  \n", &failed),
+            "/x: Read-only"
+        );
+        assert_eq!(reason_from(b"first\n  second  \r\n", &failed), "second");
+        assert_eq!(reason_from(b"", &failed), "exit 1");
+        assert_eq!(
+            reason_from(b" \n", &exit(Some(1), Some("KILL"))),
+            "killed by signal KILL"
+        );
+        assert_eq!(reason_from(b"", &exit(None, None)), "no exit status");
+        // From a hostile host: bytes that are not UTF-8 are replaced, control characters are
+        // kept for the renderer to show visibly, a megabyte line is taken whole (stderr is
+        // capped where it is read).
+        assert_eq!(reason_from(b"bad \xff\n", &failed), "bad \u{fffd}");
+        assert_eq!(reason_from(b"\x1b[2Jx\n", &failed), "\u{1b}[2Jx");
+        let long = "e".repeat(1 << 20);
+        assert_eq!(reason_from(long.as_bytes(), &failed), long);
+    }
+}

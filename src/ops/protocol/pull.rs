@@ -347,4 +347,159 @@ mod tests {
         assert_eq!(remote_of("/tmp/d", ""), "/tmp/d");
         assert_eq!(remote_of("/tmp/d/", "a"), "/tmp/d/a");
     }
+
+    /// A hostile listing: every record is checked on its own, nothing is guessed, and nothing
+    /// a host sends can make the parser panic.
+    #[test]
+    fn hostile_listings_are_refused_record_by_record() {
+        // Truncated: a record cut before its link field is not read; nor is an empty reply.
+        assert_eq!(parse(b""), (vec![], vec![]));
+        assert_eq!(parse(b"r f 644 1 cut"), (vec![], vec![]));
+        let (listed, refused) = parse(b"r f 644 1 ok\0\0r f 644 1 cu");
+        assert_eq!((listed.len(), refused.len()), (1, 0));
+        // Cut after the name's NUL: the link field reads empty, as find prints it for a file.
+        let (listed, _) = parse(b"r l 777 1 ln\0");
+        assert_eq!(listed[0].kind, Kind::Link { target: vec![] });
+        // Oversize numbers, numbers that are not UTF-8, wrong flags: malformed, one by one.
+        let (listed, refused) = parse(
+            b"r f 644 99999999999999999999999 big\0\0r f 77777 1 m\0\0r f 6\xff4 1 n\0\0R f 644 1 n\0\0r f 0x1 1 n\0\0r f 644 1 ok\0\0",
+        );
+        assert_eq!(listed.len(), 1);
+        assert_eq!(
+            refused,
+            [
+                "the host's listing of `/tmp/d` has a malformed entry `r f 644 99999999999999999999999 big`",
+                "the host's listing of `/tmp/d` has a malformed entry `r f 77777 1 m`",
+                "the host's listing of `/tmp/d` has a malformed entry `r f 6\\xff4 1 n`",
+                "the host's listing of `/tmp/d` has a malformed entry `R f 644 1 n`",
+                "the host's listing of `/tmp/d` has a malformed entry `r f 0x1 1 n`",
+            ]
+        );
+        // An unknown type is never copied; extra spaces belong to the name.
+        let (listed, refused) = parse(b"r z 644 1 odd\0\0r f 644 1 a b  c\0\0");
+        assert!(refused.is_empty(), "{refused:?}");
+        assert_eq!(listed[0].kind, Kind::Other);
+        assert_eq!(listed[1].rel, "a b  c");
+        // Control characters are names like any other, and shown escaped when refused.
+        let (listed, refused) = parse(b"r f 644 1 \x1b]0;pwned\x07\0\0r f 644 1 ../\x1b[2J\0\0");
+        assert_eq!(listed[0].rel, "\u{1b}]0;pwned\u{7}");
+        assert_eq!(
+            refused,
+            [
+                "`/tmp/d/../\\u{1b}[2J`: not pulled: the name would leave the pulled directory (`.` or `..`)"
+            ]
+        );
+        // A huge malformed record is quoted in part, and a megabyte of NULs is only empty fields.
+        let long = format!("x {}\0\0", "y".repeat(1 << 20));
+        let (_, refused) = parse(long.as_bytes());
+        assert!(
+            refused[0].ends_with(&format!("`x {}…`", "y".repeat(78))),
+            "{}",
+            refused[0]
+        );
+        let (listed, refused) = parse(&vec![0u8; 1 << 20]);
+        assert!(listed.is_empty());
+        assert_eq!(refused.len(), 1 << 19);
+    }
+
+    /// The digest reply: one 64-digit lowercase line per asked file, in order; anything else
+    /// is no digest, and that file is fetched.
+    #[test]
+    fn digest_replies_are_read_in_order_and_garbage_is_no_digest() {
+        let (a, b) = ("a".repeat(64), "0123456789abcdef".repeat(4));
+        assert_eq!(
+            parse_digests(format!("{a}\n{b}\n").as_bytes(), 2),
+            [Some(a.clone()), Some(b.clone())]
+        );
+        // Truncated: the missing ones have none; extra lines are not read.
+        assert_eq!(parse_digests(a.as_bytes(), 2), [Some(a.clone()), None]);
+        assert_eq!(
+            parse_digests(format!("{a}\n{b}\n").as_bytes(), 1),
+            [Some(a.clone())]
+        );
+        for garbage in [
+            "A".repeat(64),
+            "a".repeat(63),
+            "a".repeat(65),
+            format!("{a}  -"),
+            format!("{a} "),
+            format!("g{}", &a[1..]),
+            format!("\u{1b}{}", &a[1..]),
+            String::new(),
+        ] {
+            let reply = format!("{garbage}\n{b}\n");
+            assert_eq!(
+                parse_digests(reply.as_bytes(), 2),
+                [None, Some(b.clone())],
+                "{garbage:?}"
+            );
+        }
+        let mut bad = a.as_bytes().to_vec();
+        bad[10] = 0xff;
+        assert_eq!(parse_digests(&bad, 1), [None]);
+        assert_eq!(parse_digests(&vec![b'a'; 1 << 20], 1), [None]);
+    }
+
+    /// The fetch trailer: the digest is the last line's first word; any line before it is a
+    /// message from the host's tools, which fails the copy.
+    #[test]
+    fn the_fetch_trailer_separates_the_digest_from_messages() {
+        let a = "a".repeat(64);
+        let trailer = |err: &[u8]| parse_fetch_stderr(err);
+        assert_eq!(
+            trailer(format!("{a}\n").as_bytes()),
+            FetchTrailer {
+                digest: a.clone(),
+                messages: vec![]
+            }
+        );
+        // sha256sum's `  -`, blank lines and CRLF do not change the digest.
+        assert_eq!(trailer(format!("\n{a}  -\r\n\n  \n").as_bytes()).digest, a);
+        assert_eq!(
+            trailer(format!("head: cannot open '/x': Permission denied\n{a}\n").as_bytes()),
+            FetchTrailer {
+                digest: a.clone(),
+                messages: vec!["head: cannot open '/x': Permission denied".into()]
+            }
+        );
+        // Nothing, or only blanks: no digest, which matches no received data.
+        assert_eq!(trailer(b"").digest, "");
+        assert_eq!(trailer(b"\n \n\t\n").digest, "");
+        // Garbage is carried as it is (the message renders it visible), never trusted as a
+        // digest of the right shape.
+        assert_eq!(trailer(b"\x1b[2Jpwned\n").digest, "\u{1b}[2Jpwned");
+        assert_eq!(trailer(b"ab\xffcd\n").digest, "ab\u{fffd}cd");
+        let t = trailer(format!("{}\nx\n", "m".repeat(1 << 20)).as_bytes());
+        assert_eq!((t.digest.as_str(), t.messages[0].len()), ("x", 1 << 20));
+    }
+
+    #[test]
+    fn find_failures_are_read_from_their_last_words() {
+        assert_eq!(
+            find_cause("find: '/root': Permission denied"),
+            FindCause::Denied
+        );
+        assert_eq!(
+            find_cause("find: '/nope': No such file or directory"),
+            FindCause::Missing
+        );
+        assert_eq!(
+            find_cause("find: '/etc/passwd/x': Not a directory"),
+            FindCause::NotDir
+        );
+        for other in [
+            "",
+            "Permission denied: more",
+            "find: '/x': permission denied",
+            "find: '/x': Permission denied ",
+            "find: '/x': Input/output error",
+            "\u{1b}[2J: Permission denie",
+        ] {
+            assert_eq!(find_cause(other), FindCause::Other, "{other:?}");
+        }
+        assert!(says_denied(
+            "head: cannot open '/x' for reading: Permission denied"
+        ));
+        assert!(!says_denied("head: Permission denied: no"));
+    }
 }

@@ -373,4 +373,204 @@ mod tests {
             assert_eq!(parse_current(garbage), None, "{garbage:?}");
         }
     }
+
+    /// Every code the scripts print, as the scripts print it (a blank line first, so output
+    /// without a trailing newline cannot swallow it); the last failure line is the one read.
+    #[test]
+    fn every_failure_code_is_read_and_only_the_last_line_counts() {
+        for (word, code) in [
+            ("nodir", Code::NoDir),
+            ("parent", Code::Parent),
+            ("notdir", Code::NotDir),
+            ("isdir", Code::IsDir),
+            ("denied", Code::Denied),
+            ("readonly", Code::ReadOnly),
+            ("nospace", Code::NoSpace),
+            ("digest", Code::Digest),
+            ("other", Code::Other),
+        ] {
+            let reply = format!("partial output\n{FAIL_MARK}{word} 1\n");
+            assert_eq!(
+                parse_failure(reply.as_bytes(), 2),
+                Some((code, 1)),
+                "{word}"
+            );
+            assert_eq!(Code::parse(word), Some(code));
+        }
+        // A hostile host cannot slip a good line past a bad one, or pick a step hostctl did not
+        // send.
+        assert_eq!(
+            parse_failure(b"hostctl-fail denied 0\nhostctl-fail pwned 0\n", 1),
+            None
+        );
+        assert_eq!(parse_failure(b"hostctl-fail denied 2\n", 2), None);
+        assert_eq!(parse_failure(b"hostctl-fail denied 0\x1b[2J\n", 1), None);
+        assert_eq!(parse_failure(b"hostctl-fail den\x00ied 0\n", 1), None);
+        assert_eq!(
+            parse_failure(b"hostctl-fail denied 0\r\n", 1),
+            Some((Code::Denied, 0))
+        );
+        // Truncated mid-line, and a line of a megabyte.
+        assert_eq!(parse_failure(b"hostctl-fail deni", 1), None);
+        let mut huge = b"hostctl-fail denied 0".to_vec();
+        huge.extend(std::iter::repeat_n(b'7', 1 << 20));
+        assert_eq!(parse_failure(&huge, 1), None);
+    }
+
+    /// The input of an upload stops once the failure line is seen, wherever it is.
+    #[test]
+    fn a_failure_line_is_seen_anywhere_in_stdout() {
+        assert!(reports_failure(b"\nhostctl-fail nospace 0\n"));
+        assert!(reports_failure(b"noise hostctl-fail x"));
+        assert!(!reports_failure(b""));
+        assert!(!reports_failure(b"hostctl-fail"));
+        assert!(!reports_failure(b"hostctl-fai\nl denied 0"));
+    }
+
+    fn check(stdout: &str, holder: bool, entries: usize) -> Option<Check> {
+        parse_check(stdout, holder, entries)
+    }
+
+    /// The check reply: the holder's word when asked, then one line per entry, each in one of
+    /// the shapes `c` prints.
+    #[test]
+    fn the_check_reply_reads_the_holder_and_every_target() {
+        let sha = "0123456789abcdef".repeat(4);
+        let reply = format!(
+            "dir\nfile 644 {sha}\nfile 600 -\nfile 640 \nlink-same\nlink-other\ndir\nother\nnone\n"
+        );
+        assert_eq!(
+            check(&reply, true, 8),
+            Some(Check {
+                holder: Some(Holder::Dir),
+                targets: vec![
+                    Current::File {
+                        mode: "644".into(),
+                        sha256: sha.clone()
+                    },
+                    Current::File {
+                        mode: "600".into(),
+                        sha256: "-".into()
+                    },
+                    Current::File {
+                        mode: "640".into(),
+                        sha256: String::new()
+                    },
+                    Current::LinkSame,
+                    Current::LinkOther,
+                    Current::Dir,
+                    Current::Other,
+                    Current::None,
+                ]
+            })
+        );
+        for (word, holder) in [
+            ("dir", Holder::Dir),
+            ("missing", Holder::Missing),
+            ("notdir", Holder::NotDir),
+            ("parent", Holder::Parent),
+            ("denied", Holder::Denied),
+        ] {
+            assert_eq!(
+                check(&format!("{word}\n"), true, 0),
+                Some(Check {
+                    holder: Some(holder),
+                    targets: vec![]
+                }),
+                "{word}"
+            );
+        }
+        // Later chunks do not ask for the holder: their first line is a target's.
+        assert_eq!(
+            check("none\n", false, 1),
+            Some(Check {
+                holder: None,
+                targets: vec![Current::None]
+            })
+        );
+        // Lines after the asked ones are not read.
+        assert_eq!(
+            check("dir\nnone\nanything at all\n", true, 1).map(|c| c.targets),
+            Some(vec![Current::None])
+        );
+    }
+
+    #[test]
+    fn a_check_reply_a_script_cannot_have_printed_is_refused() {
+        let sha = "a".repeat(64);
+        for (reply, entries) in [
+            // Truncated: no holder, a target missing, cut mid-line.
+            ("", 0),
+            ("dir\n", 1),
+            ("dir\nfile 644", 1),
+            ("dir\nfile 644 aaaa", 1),
+            // Wrong words, case, spacing, control characters.
+            ("DIR\n", 0),
+            ("dir \n", 0),
+            (" dir\n", 0),
+            ("missing\u{1b}[2J\n", 0),
+            ("dir\nnone\u{0}\n", 1),
+            ("dir\nlink\n", 1),
+            ("dir\nexists\n", 1),
+            // Extra or malformed fields.
+            (&format!("dir\nfile 644 {sha} extra\n"), 1),
+            (&format!("dir\nfile 644 {sha}a\n"), 1),
+            (&format!("dir\nfile 64444 {sha}\n"), 1),
+            (&format!("dir\nfile 648 {sha}\n"), 1),
+            (&format!("dir\nfile -644 {sha}\n"), 1),
+            (&format!("dir\nfile  {sha}\n"), 1),
+            ("dir\nfile 644 -- \n", 1),
+        ] {
+            assert_eq!(check(reply, true, entries), None, "{reply:?}");
+        }
+        // Invalid UTF-8 reaches the parser replaced (U+FFFD), never as a known word.
+        let lossy = String::from_utf8_lossy(b"di\xffr\n");
+        assert_eq!(check(&lossy, true, 0), None);
+        // A megabyte on one line.
+        let huge = format!("dir\nfile 644 {}\n", "a".repeat(1 << 20));
+        assert_eq!(check(&huge, true, 1), None);
+    }
+
+    /// Every path reaches the host's shell single-quoted: a name cannot end the quoting.
+    #[test]
+    fn scripts_quote_every_path_hostctl_chose() {
+        let name = "/tmp/a'b; touch x #";
+        let quoted = r#"'/tmp/a'\''b; touch x #'"#;
+        let entry = |kind| manifest::Entry {
+            local: "x".into(),
+            remote: name.into(),
+            kind,
+        };
+        let entries = [
+            entry(EntryKind::Dir { mode: 0o755 }),
+            entry(EntryKind::Symlink {
+                target: name.into(),
+            }),
+        ];
+        let check = check_script(Some(name), &entries, false);
+        assert!(check.ends_with(&format!("g {quoted}\nc {quoted}\nc {quoted} {quoted}\n")));
+        assert!(check.contains(r#""$(h < "$1")""#));
+        assert!(check_script(None, &entries, true).contains(r#""-""#));
+        assert_eq!(
+            setup_line(Make::Dir { mode: 0o750 }, name, 3),
+            format!("mkdir -p -- {quoted} && chmod -- 750 {quoted} || f \"$(y {quoted} d 0)\" 3\n")
+        );
+        assert_eq!(
+            setup_line(Make::Link { target: name }, name, 0),
+            format!("ln -sfnT -- {quoted} {quoted} || f \"$(y {quoted} l 0)\" 0\n")
+        );
+        assert_eq!(
+            setup_line(Make::Holder, name, 1),
+            format!("mkdir -p -- {quoted} || f \"$(y {quoted} d 0)\" 1\n")
+        );
+        let tmp = temp_path(name, "web01.example");
+        assert!(tmp.starts_with("/tmp/.a'b; touch x #.hostctl-"), "{tmp}");
+        assert!(tmp.contains("-web01example-"), "{tmp}");
+        let upload = upload_script(name, &tmp, 5, &"f".repeat(64), "644", false);
+        assert!(upload.contains(&format!("t={quoted}; tmp='")));
+        assert!(!upload.contains("sync"));
+        let synced = upload_script(name, &tmp, 5, &"f".repeat(64), "644", true);
+        assert!(synced.contains(r#"chmod 644 "$tmp" && sync -- "$tmp" || e 0"#));
+        assert!(synced.contains(r#"mv -fT -- "$tmp" "$t" && sync -- '/tmp' || e 0"#));
+    }
 }
