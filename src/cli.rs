@@ -580,7 +580,7 @@ pub struct Common {
     #[command(flatten)]
     pub control: ControlArgs,
     #[command(flatten)]
-    pub privilege: PrivilegeArgs,
+    pub sudo: SudoArgs,
     #[command(flatten)]
     pub audit: AuditArgs,
 }
@@ -605,7 +605,7 @@ pub struct AuditArgs {
 /// Commands and transfers through sudo on the hosts.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Privilege")]
-pub struct PrivilegeArgs {
+pub struct SudoArgs {
     /// Run the command (or the transfer) through sudo (as root, or --sudo-user)
     #[arg(long)]
     pub sudo: bool,

@@ -7,7 +7,7 @@ use crate::audit::forward::ForwardError;
 use crate::audit::seal::SealError;
 use crate::cli::Misplaced;
 use crate::inventory::{InventoryError, PatternError};
-use crate::ops::transfer::ManifestError;
+use crate::manifest::ManifestError;
 use crate::resolve::ResolveError;
 use crate::status::Exit;
 use std::path::PathBuf;

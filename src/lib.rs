@@ -5,12 +5,14 @@
 pub mod audit;
 pub mod cli;
 pub mod diff;
+pub mod digest;
 pub mod error;
 pub mod event;
 pub mod executor;
 mod flock;
 pub mod inventory;
 pub mod man;
+pub mod manifest;
 pub mod ops;
 pub mod plan;
 pub mod render;
@@ -22,6 +24,7 @@ pub mod show;
 pub mod ssh;
 pub mod ssh_config;
 pub mod status;
+pub mod temp_name;
 mod wildcard;
 
 use cli::{Cli, Command, HostsArgs};

@@ -5,7 +5,7 @@ use crate::audit::select::{FromLog, Selected};
 use crate::cli::{Common, GatherMode, PullArgs, PushArgs, RunArgs};
 use crate::error::{Error, UsageError};
 use crate::inventory::{self, Host, Inventory};
-use crate::ops::transfer::Manifest;
+use crate::manifest::Manifest;
 use crate::resolve::Resolver;
 use crate::ssh::Target;
 use std::path::{Path, PathBuf};
@@ -175,7 +175,7 @@ impl Plan {
         // The last component names the local copy: it must be a name of its own.
         if let Some(bad) = remotes
             .iter()
-            .find(|r| matches!(crate::ops::transfer::base(r), "." | ".."))
+            .find(|r| matches!(crate::manifest::base(r), "." | ".."))
         {
             return Err(Error::Usage(UsageError::PullDotName { path: bad.clone() }));
         }
@@ -268,7 +268,7 @@ impl Plan {
             dry_run: control.dry_run,
             retry: connect.retry,
             sudo: {
-                let p = &common.privilege;
+                let p = &common.sudo;
                 (p.sudo || p.sudo_user.is_some() || p.ask_become_pass).then(|| Sudo {
                     user: p.sudo_user.clone(),
                     ask_pass: p.ask_become_pass,

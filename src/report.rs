@@ -33,7 +33,10 @@ pub fn write(dir: &Path, args: &LogReportArgs) -> Result<u8, Error> {
 /// Written beside its final name, then renamed: a reader never sees half a page.
 fn write_whole(path: &Path, data: &[u8]) -> std::io::Result<()> {
     let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let temp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let temp = path.with_file_name(crate::temp_name::hidden(
+        Some(&name),
+        crate::temp_name::next(),
+    ));
     let result = std::fs::write(&temp, data).and_then(|()| std::fs::rename(&temp, path));
     if result.is_err() {
         let _ = std::fs::remove_file(&temp);

@@ -135,11 +135,7 @@ fn into_io(e: AuditError) -> std::io::Error {
 }
 
 fn hex(hasher: Sha256) -> String {
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::digest::hex(&hasher.finalize())
 }
 
 /// After "cannot write to `DIR`: REASON": what that cost, for stderr.

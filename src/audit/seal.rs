@@ -46,6 +46,7 @@
 //! old key overwrites it in place; on copy-on-write filesystems or flash the old bytes may
 //! survive below the filesystem, and backups of `.seal` keep old keys.
 
+use crate::digest::hex;
 use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -198,10 +199,6 @@ impl Key {
     pub fn file_text(&self) -> String {
         format!("{KEY_PREFIX}{}\n", self.hex())
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn from_hex(text: &str) -> Option<Vec<u8>> {

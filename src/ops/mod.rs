@@ -2,13 +2,14 @@
 //! record, executor, the reporter (renderer, counts and audit per event, summary, audit end
 //! record), exit status.
 
-pub mod privilege;
+pub mod protocol;
 pub mod pull;
 pub mod push;
 pub mod run;
+pub mod sudo;
 pub mod transfer;
 
-use privilege::Become;
+use sudo::SudoRunner;
 
 use crate::audit::record::{End, InputDigest, Start};
 use crate::audit::recorder::Recorder;
@@ -31,7 +32,7 @@ pub struct Shared {
     pub bastions: Bastions,
     pub output_limit: usize,
     /// sudo on the hosts, for commands and transfers alike.
-    pub privilege: Become,
+    pub sudo: SudoRunner,
     /// `--retry`: extra connection attempts.
     pub retry: u32,
     /// `run -I`: what every host's command reads on its stdin.
@@ -69,7 +70,7 @@ impl Shared {
             known_hosts: KnownHostsCache::default(),
             bastions: Bastions::default(),
             output_limit: plan.output_limit,
-            privilege: Become::new(plan.sudo.clone(), become_password),
+            sudo: SudoRunner::new(plan.sudo.clone(), become_password),
             retry: plan.retry,
             input,
         })
@@ -92,7 +93,7 @@ fn read_input() -> Result<Input, Error> {
     }
     let digest = InputDigest {
         bytes: data.len() as u64,
-        sha256: transfer::hex(&sha2::Sha256::digest(&data)),
+        sha256: crate::digest::hex(&sha2::Sha256::digest(&data)),
     };
     Ok(Input { data, digest })
 }
@@ -120,12 +121,12 @@ fn read_password(prompt: &str, flag: &str) -> Result<String, Error> {
 pub fn dry_run(plan: &Plan) -> String {
     let what = match &plan.operation {
         Operation::Run(spec) => {
-            let privilege = privilege::Become::new(plan.sudo.clone(), None);
-            let script = run::script(spec, "hostctl-pgid-RUN", &privilege);
+            let sudo = SudoRunner::new(plan.sudo.clone(), None);
+            let script = run::script(spec, "hostctl-pgid-RUN", &sudo);
             format!(
                 "run on the hosts: {}\nexact remote command: {}\n{}",
                 spec.command,
-                privilege.command(&script, None),
+                sudo.command(&script, None),
                 if spec.stdin {
                     "its stdin: hostctl's stdin (-I)\n"
                 } else {
@@ -136,13 +137,13 @@ pub fn dry_run(plan: &Plan) -> String {
         Operation::Push(PushSpec {
             manifest, mkdir, ..
         }) => {
-            let privilege = privilege::Become::new(plan.sudo.clone(), None);
+            let sudo = SudoRunner::new(plan.sudo.clone(), None);
             format!(
                 "{}each changed file goes to a hidden temporary beside its path, is checked\n\
                  against its SHA-256 on the host, then renamed onto it; every step runs {}\n",
-                manifest.describe(*mkdir),
-                match privilege.active() {
-                    true => format!("as: {}", privilege.command("SCRIPT", None)),
+                push::describe(manifest, *mkdir),
+                match sudo.active() {
+                    true => format!("as: {}", sudo.command("SCRIPT", None)),
                     false => "in the login shell".into(),
                 }
             )

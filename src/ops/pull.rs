@@ -20,11 +20,15 @@
 mod host_dir;
 
 use super::Shared;
-use super::transfer::{Meter, SHA256_FN, StepError, base, hex, join, reason_from, sha256_of};
+use super::protocol::pull::{self as protocol, FindCause, Kind, Listed, remote_of};
+use super::protocol::reason_from;
+use super::transfer::{Meter, StepError};
+use crate::digest::{hex, sha256_of};
 use crate::event::{Captured, FileReport, HostOutcome, Status, Stream, TransferReport};
 use crate::executor::{HostContext, Job};
+use crate::manifest::base;
 use crate::plan::PullSpec;
-use crate::ssh::{Connection, ExitStatus, Target, shell_quote as q};
+use crate::ssh::{Connection, ExitStatus, Target};
 use host_dir::{Dir, HostDir};
 use sha2::{Digest, Sha256};
 use std::cell::Cell;
@@ -45,31 +49,6 @@ const MAX_LISTING: usize = 32 << 20;
 const MAX_MESSAGES: usize = 64 << 10;
 /// Problems spelled out in the host's reason; `-v` lists every one.
 const SHOWN_PROBLEMS: usize = 3;
-
-/// One entry of the host's listing, relative to the pulled path (`rel` empty: the path itself).
-#[derive(Debug, PartialEq)]
-struct Listed {
-    rel: String,
-    /// The host could read it (a directory: list it) as the pulling user.
-    readable: bool,
-    kind: Kind,
-}
-
-#[derive(Debug, PartialEq)]
-enum Kind {
-    File {
-        mode: u32,
-        size: u64,
-    },
-    Dir {
-        mode: u32,
-    },
-    Link {
-        target: Vec<u8>,
-    },
-    /// Sockets, fifos, devices: never copied.
-    Other,
-}
 
 /// Why one entry was not pulled, or why the host had to stop.
 enum EntryError {
@@ -222,7 +201,7 @@ impl Pull<'_> {
 
     /// `permission denied reading /root (try --sudo)`.
     fn denied(&self, path: &str) -> String {
-        let hint = if self.job.shared.privilege.active() {
+        let hint = if self.job.shared.sudo.active() {
             ""
         } else {
             " (try --sudo)"
@@ -252,7 +231,7 @@ impl Pull<'_> {
     fn exec(&self, text: &str, max_out: usize) -> Result<Said, StepError> {
         let cut = Cell::new(false);
         let (mut out, mut err) = (Vec::new(), Vec::new());
-        let exit = self.job.shared.privilege.exec_until(
+        let exit = self.job.shared.sudo.exec_until(
             self.conn,
             text,
             None,
@@ -284,19 +263,7 @@ impl Pull<'_> {
     /// tree below it, symlinks as symlinks.
     fn list(&mut self, remote: &str) -> Result<Option<Vec<Listed>>, StepError> {
         let recursive = self.job.spec.recursive;
-        // find reads a leading `-` as an expression.
-        let start = if remote.starts_with('-') {
-            format!("./{remote}")
-        } else {
-            remote.to_string()
-        };
-        let text = format!(
-            "exec find {follow}{start}{depth} \\( -type d \\( ! -readable -o ! -executable \\) -o -type f ! -readable \\) \
-             -printf 'u %y %m %s %P\\0%l\\0' -prune -o -printf 'r %y %m %s %P\\0%l\\0'",
-            follow = if recursive { "" } else { "-H " },
-            start = q(&start),
-            depth = if recursive { "" } else { " -maxdepth 0" },
-        );
+        let text = protocol::listing_script(remote, recursive);
         let said = self.exec(&text, MAX_LISTING)?;
         self.said("listing", &said.err);
         if let Some(sudo) = self.sudo_failure(&said.err) {
@@ -309,7 +276,7 @@ impl Pull<'_> {
             ));
             return Ok(None);
         }
-        let (listed, mut refused) = parse_listing(&said.out, remote);
+        let (listed, mut refused) = protocol::parse_listing(&said.out, remote);
         refused.sort();
         for m in refused {
             self.problem(m);
@@ -353,9 +320,9 @@ impl Pull<'_> {
     fn sudo_failure(&self, err: &[u8]) -> Option<String> {
         self.job
             .shared
-            .privilege
+            .sudo
             .active()
-            .then(|| super::privilege::sudo_failure(err))
+            .then(|| super::sudo::sudo_failure(err))
             .flatten()
     }
 
@@ -363,13 +330,13 @@ impl Pull<'_> {
     /// (`find: '/root': Permission denied`).
     fn find_failure(&self, remote: &str, said: &Said) -> String {
         let raw = reason_from(&said.err, &said.exit);
-        match raw.rsplit(": ").next().unwrap_or("") {
-            "Permission denied" => self.denied(remote),
-            "No such file or directory" => format!("`{remote}`: no such file on the host"),
-            "Not a directory" => {
+        match protocol::find_cause(&raw) {
+            FindCause::Denied => self.denied(remote),
+            FindCause::Missing => format!("`{remote}`: no such file on the host"),
+            FindCause::NotDir => {
                 format!("`{remote}`: a parent of it is not a directory on the host")
             }
-            _ => format!(
+            FindCause::Other => format!(
                 "cannot list `{remote}` on the host: {}",
                 raw.trim_start_matches("find: ")
             ),
@@ -405,23 +372,22 @@ impl Pull<'_> {
             asks.push((i, digest, mode));
         }
         for batch in asks.chunks(200) {
-            let mut text = format!("{SHA256_FN}d() {{ head -c \"$2\" < \"$1\" | h; }}\n");
-            for (i, _, _) in batch {
+            let text = protocol::digests_script(batch.iter().map(|(i, _, _)| {
                 let (_, from, kind) = &entries[*i];
                 let Kind::File { size, .. } = kind else {
                     unreachable!("only files are asked")
                 };
-                text.push_str(&format!("d {} {size}\n", q(from)));
-            }
-            let said = match self.exec(&text, batch.len() * 65 + 64) {
+                (from.as_str(), *size)
+            }));
+            let said = match self.exec(&text, protocol::digests_reply_max(batch.len())) {
                 Ok(said) => said,
                 Err(StepError::Lost(f)) => return Err(StepError::Lost(f)),
                 // Whatever the host cannot hash is fetched, and fails there with its reason.
                 Err(StepError::Failed(_)) => continue,
             };
-            let answer = String::from_utf8_lossy(&said.out);
-            for ((i, local, mode), remote) in batch.iter().zip(answer.lines()) {
-                if remote == local {
+            let digests = protocol::parse_digests(&said.out, batch.len());
+            for ((i, local, mode), remote) in batch.iter().zip(digests) {
+                if remote.as_ref() == Some(local) {
                     same[*i] = Some((*mode, local.clone()));
                 }
             }
@@ -534,11 +500,8 @@ impl Pull<'_> {
         let (mut too_long, mut too_chatty) = (false, false);
         let cut = Cell::new(false);
         // Exactly the listed size: a file that grew since is copied as it was listed.
-        let text = format!(
-            "{SHA256_FN}{{ head -c {size} < {} | tee /dev/fd/3 | h >&2; }} 3>&1",
-            q(from)
-        );
-        let exit = self.job.shared.privilege.exec_until(
+        let text = protocol::fetch_script(from, size);
+        let exit = self.job.shared.sudo.exec_until(
             self.conn,
             &text,
             None,
@@ -590,20 +553,17 @@ impl Pull<'_> {
         if let Some(e) = write_error {
             return Err(local_err(&path, e).into());
         }
-        let text = String::from_utf8_lossy(&err).into_owned();
-        let mut lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-        let sent = lines
-            .pop()
-            .and_then(|l| l.split_whitespace().next())
-            .unwrap_or_default()
-            .to_string();
-        if exit.code != Some(0) || !lines.is_empty() {
+        let protocol::FetchTrailer {
+            digest: sent,
+            messages,
+        } = protocol::parse_fetch_stderr(&err);
+        if exit.code != Some(0) || !messages.is_empty() {
             self.said(&format!("reading {from}"), &err);
             if let Some(sudo) = self.sudo_failure(&err) {
                 return Err(StepError::Failed(sudo).into());
             }
-            let raw = reason_from(lines.join("\n").as_bytes(), &exit);
-            return Err(EntryError::Skip(if raw.ends_with("Permission denied") {
+            let raw = reason_from(messages.join("\n").as_bytes(), &exit);
+            return Err(EntryError::Skip(if protocol::says_denied(&raw) {
                 self.denied(from)
             } else {
                 format!("`{from}`: {raw}")
@@ -627,113 +587,6 @@ impl Pull<'_> {
     }
 }
 
-/// `remote` joined with a listed name (`""`: `remote` itself).
-fn remote_of(remote: &str, rel: &str) -> String {
-    if rel.is_empty() {
-        remote.to_string()
-    } else {
-        join(remote, rel)
-    }
-}
-
-/// A name as the operator can read it: control characters and invalid UTF-8 escaped.
-fn shown(bytes: &[u8]) -> String {
-    match std::str::from_utf8(bytes) {
-        Ok(s) => s
-            .chars()
-            .map(|c| {
-                if c.is_control() {
-                    c.escape_default().to_string()
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect(),
-        Err(_) => bytes.escape_ascii().to_string(),
-    }
-}
-
-/// Why a listed name cannot be a path below the pulled root, if it cannot.
-fn check_rel(rel: &[u8]) -> Result<&str, &'static str> {
-    let rel = std::str::from_utf8(rel)
-        .map_err(|_| "the name is not valid UTF-8 (hostctl pulls only UTF-8 names)")?;
-    if rel.is_empty() {
-        return Ok(rel);
-    }
-    for part in rel.split('/') {
-        match part {
-            "" => return Err("the name is not a relative path"),
-            "." | ".." => return Err("the name would leave the pulled directory (`.` or `..`)"),
-            _ => {}
-        }
-    }
-    Ok(rel)
-}
-
-/// The listing's records, `u|r TYPE MODE SIZE NAME\0LINK-TARGET\0`, checked one by one: each
-/// record that is malformed or names a path outside the pulled root is refused with a reason.
-fn parse_listing(data: &[u8], remote: &str) -> (Vec<Listed>, Vec<String>) {
-    let (mut out, mut refused) = (Vec::new(), Vec::new());
-    let mut fields = data.split(|&b| b == 0);
-    while let (Some(head), Some(link)) = (fields.next(), fields.next()) {
-        let mut parts = head.splitn(5, |&b| b == b' ');
-        let (Some(flag), Some(kind), Some(mode), Some(size), Some(rel)) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) else {
-            refused.push(malformed(remote, head));
-            continue;
-        };
-        let number = |b: &[u8], radix| {
-            std::str::from_utf8(b)
-                .ok()
-                .and_then(|s| u64::from_str_radix(s, radix).ok())
-        };
-        let (Some(mode), Some(size), true) = (
-            number(mode, 8).filter(|m| *m <= 0o7777),
-            number(size, 10),
-            flag == b"r" || flag == b"u",
-        ) else {
-            refused.push(malformed(remote, head));
-            continue;
-        };
-        let rel = match check_rel(rel) {
-            Ok(rel) => rel.to_string(),
-            Err(why) => {
-                let name = shown(rel);
-                refused.push(format!("`{}`: not pulled: {why}", remote_of(remote, &name)));
-                continue;
-            }
-        };
-        let mode = mode as u32;
-        let kind = match kind {
-            b"f" => Kind::File { mode, size },
-            b"d" => Kind::Dir { mode },
-            b"l" => Kind::Link {
-                target: link.to_vec(),
-            },
-            _ => Kind::Other,
-        };
-        out.push(Listed {
-            rel,
-            readable: flag == b"r",
-            kind,
-        });
-    }
-    (out, refused)
-}
-
-fn malformed(remote: &str, head: &[u8]) -> String {
-    let mut text = shown(&head[..head.len().min(80)]);
-    if head.len() > 80 {
-        text.push('…');
-    }
-    format!("the host's listing of `{remote}` has a malformed entry `{text}`")
-}
-
 fn local_err(path: &std::path::Path, e: std::io::Error) -> StepError {
     StepError::Failed(format!("cannot write `{}`: {e}", path.display()))
 }
@@ -747,108 +600,5 @@ fn replace_err(path: &std::path::Path, e: std::io::Error) -> EntryError {
             path.display()
         )),
         _ => EntryError::Stop(local_err(path, e)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn parse(data: &[u8]) -> (Vec<Listed>, Vec<String>) {
-        parse_listing(data, "/tmp/d")
-    }
-
-    #[test]
-    fn the_listing_reads_types_modes_sizes_and_any_byte_in_names() {
-        let (listed, refused) = parse(
-            b"r d 755 4096 \0\0r f 644 12 a b\nc\0\0u f 600 3 secret\0\0r l 777 9 ln\0../target\0r p 644 0 fifo\0\0",
-        );
-        assert!(refused.is_empty(), "{refused:?}");
-        assert_eq!(
-            listed,
-            [
-                Listed {
-                    rel: String::new(),
-                    readable: true,
-                    kind: Kind::Dir { mode: 0o755 }
-                },
-                Listed {
-                    rel: "a b\nc".into(),
-                    readable: true,
-                    kind: Kind::File {
-                        mode: 0o644,
-                        size: 12
-                    }
-                },
-                Listed {
-                    rel: "secret".into(),
-                    readable: false,
-                    kind: Kind::File {
-                        mode: 0o600,
-                        size: 3
-                    }
-                },
-                Listed {
-                    rel: "ln".into(),
-                    readable: true,
-                    kind: Kind::Link {
-                        target: b"../target".to_vec()
-                    }
-                },
-                Listed {
-                    rel: "fifo".into(),
-                    readable: true,
-                    kind: Kind::Other
-                },
-            ]
-        );
-    }
-
-    #[test]
-    fn names_that_leave_the_pulled_directory_are_refused_one_by_one() {
-        let (listed, refused) = parse(
-            b"r f 644 1 ../../x\0\0r f 644 1 a/../../x\0\0r f 644 1 /etc/x\0\0r f 644 1 a//b\0\0r f 644 1 ./a\0\0r f 644 1 bad\xff\0\0r f 644 1 sub/inner\0\0",
-        );
-        assert_eq!(
-            refused,
-            [
-                "`/tmp/d/../../x`: not pulled: the name would leave the pulled directory (`.` or `..`)",
-                "`/tmp/d/a/../../x`: not pulled: the name would leave the pulled directory (`.` or `..`)",
-                "`/tmp/d//etc/x`: not pulled: the name is not a relative path",
-                "`/tmp/d/a//b`: not pulled: the name is not a relative path",
-                "`/tmp/d/./a`: not pulled: the name would leave the pulled directory (`.` or `..`)",
-                "`/tmp/d/bad\\xff`: not pulled: the name is not valid UTF-8 (hostctl pulls only UTF-8 names)",
-            ]
-        );
-        // A name with `/` whose directories were not listed still lands inside.
-        assert_eq!(listed.len(), 1);
-        assert_eq!(listed[0].rel, "sub/inner");
-    }
-
-    #[test]
-    fn malformed_records_are_refused_not_guessed() {
-        let (listed, refused) = parse(
-            b"r f 644 x name\0\0r f 9999 1 name\0\0x f 644 1 name\0\0r f 644\0\0r f 644 -1 n\0\0r f 644 1 ok\0\0r f 644 1 trailing",
-        );
-        assert_eq!(listed.len(), 1);
-        assert_eq!(
-            refused,
-            [
-                "the host's listing of `/tmp/d` has a malformed entry `r f 644 x name`",
-                "the host's listing of `/tmp/d` has a malformed entry `r f 9999 1 name`",
-                "the host's listing of `/tmp/d` has a malformed entry `x f 644 1 name`",
-                "the host's listing of `/tmp/d` has a malformed entry `r f 644`",
-                "the host's listing of `/tmp/d` has a malformed entry `r f 644 -1 n`",
-            ]
-        );
-    }
-
-    #[test]
-    fn shown_names_escape_what_a_terminal_would_interpret() {
-        assert_eq!(shown(b"a\x1b[31mb\n"), "a\\u{1b}[31mb\\n");
-        assert_eq!(shown(b"caf\xc3\xa9 it's"), "café it's");
-        assert_eq!(shown(b"x\xff"), "x\\xff");
-        assert_eq!(remote_of("/tmp/d", ""), "/tmp/d");
-        assert_eq!(remote_of("/tmp/d/", "a"), "/tmp/d/a");
     }
 }

@@ -9,7 +9,7 @@
 //! way `timeout -k 2` KILLs the group 2 s later if anything in it ignored SIGTERM.
 
 use super::Shared;
-use super::privilege::{Become, sudo_failure};
+use super::sudo::{SudoRunner, sudo_failure};
 use crate::event::{Captured, FailureKind, HostOutcome, Status, Stream};
 use crate::executor::{HostContext, Job};
 use crate::plan::RunSpec;
@@ -56,8 +56,8 @@ impl RunJob {
 /// session leader (sshd made it one), and `timeout` makes itself a group leader under sudo.
 /// A host without `timeout` still runs the command (an abort then ends the group with SIGTERM
 /// alone); `--timeout` needs it.
-pub fn script(spec: &RunSpec, marker: &str, privilege: &Become) -> String {
-    let shell = if privilege.active() {
+pub fn script(spec: &RunSpec, marker: &str, sudo: &SudoRunner) -> String {
+    let shell = if sudo.active() {
         "sh"
     } else {
         "\"${SHELL:-/bin/sh}\""
@@ -89,7 +89,7 @@ impl Job for RunJob {
         let limit = self.shared.output_limit;
         let (mut stdout, mut stderr) = (Captured::with_limit(limit), Captured::with_limit(limit));
         let deadline = self.spec.timeout.map(|t| Instant::now() + t + GRACE);
-        let privilege = &self.shared.privilege;
+        let sudo = &self.shared.sudo;
         // Without -I the command's stdin ends at once (after a sudo password, if any).
         let input: &[u8] = self.shared.input.as_ref().map_or(&[], |i| &i.data);
         let mut group = GroupLine::new(&self.marker);
@@ -100,9 +100,9 @@ impl Job for RunJob {
                 Stream::Stderr => stderr.push(data),
             }
         };
-        let result = privilege.exec(
+        let result = sudo.exec(
             &conn,
-            &script(&self.spec, &self.marker, privilege),
+            &script(&self.spec, &self.marker, sudo),
             None,
             deadline,
             &mut std::io::Cursor::new(input),
@@ -123,7 +123,7 @@ impl Job for RunJob {
                 } else if exit.code == Some(0) {
                     Status::Ok
                 } else {
-                    let reason = privilege
+                    let reason = sudo
                         .active()
                         .then(|| sudo_failure(&stderr.data))
                         .flatten();
@@ -140,14 +140,14 @@ impl Job for RunJob {
             Err(f) if f.kind == FailureKind::Timeout => (
                 kill_on_host(
                     &mut conn,
-                    privilege,
+                    sudo,
                     group.pgid,
                     self.spec.timeout.unwrap_or_default(),
                 ),
                 0,
             ),
             Err(f) if f.kind == FailureKind::Interrupted => {
-                (stop_on_host(&mut conn, privilege, group.pgid), 0)
+                (stop_on_host(&mut conn, sudo, group.pgid), 0)
             }
             Err(f) => (Status::lost(f.kind, f.reason), 0),
         };
@@ -162,7 +162,7 @@ impl Job for RunJob {
 
 /// After an abort: SIGTERM to the command's process group on the host (its `timeout` KILLs
 /// the group 2 s later if need be), through sudo when the command ran so.
-fn stop_on_host(conn: &mut Connection, privilege: &Become, pgid: Option<u32>) -> Status {
+fn stop_on_host(conn: &mut Connection, sudo: &SudoRunner, pgid: Option<u32>) -> Status {
     let Some(pgid) = pgid else {
         return Status::Aborted {
             reason: "aborted before the host reported the command's process; \
@@ -174,7 +174,7 @@ fn stop_on_host(conn: &mut Connection, privilege: &Become, pgid: Option<u32>) ->
     // The group, or (in the instant before `timeout` made its own group) the process itself.
     // `-s`: dash's kill refuses `-TERM -- -PGID`, and the group would go untouched.
     let kill = format!("kill -s TERM -- -{pgid} 2>/dev/null || kill -s TERM {pgid}");
-    let result = privilege.exec(
+    let result = sudo.exec(
         conn,
         &kill,
         None,
@@ -194,7 +194,7 @@ fn stop_on_host(conn: &mut Connection, privilege: &Become, pgid: Option<u32>) ->
 /// KILL its process group from here, and say what is known of it.
 fn kill_on_host(
     conn: &mut Connection,
-    privilege: &Become,
+    sudo: &SudoRunner,
     pgid: Option<u32>,
     limit: Duration,
 ) -> Status {
@@ -208,7 +208,7 @@ fn kill_on_host(
     };
     // `-s`: dash's kill reads `-KILL -- -PGID` as a bad number, and would miss the group.
     let kill = format!("kill -s KILL -- -{pgid} 2>/dev/null || kill -s KILL {pgid}");
-    let result = privilege.exec(
+    let result = sudo.exec(
         conn,
         &kill,
         None,
@@ -383,7 +383,7 @@ mod tests {
             timeout: Some(Duration::from_millis(1500)),
             stdin: false,
         };
-        let plain = Become::new(None, None);
+        let plain = SudoRunner::new(None, None);
         assert_eq!(
             script(&spec, "M", &plain),
             r#"hostctl_cmd='echo '\''hi'\'''; printf '%s %s\n' M "$$"; exec timeout -k 2 1.500 "${SHELL:-/bin/sh}" -c "$hostctl_cmd""#

@@ -8,6 +8,7 @@
 //! replaces a symlink rather than writing through it. LOCAL_DIR itself is the operator's
 //! path and is opened as named.
 
+use crate::temp_name;
 use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 use rustix::io::Errno;
 use std::ffi::OsStr;
@@ -15,7 +16,6 @@ use std::io;
 use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A directory below LOCAL_DIR, open, with its path for messages.
 pub struct Dir {
@@ -87,17 +87,6 @@ impl HostDir {
         }
         Ok(Some(dir))
     }
-}
-
-/// Temporary names: hidden, unique within this process, never derived from a host's names (a
-/// 255-byte name must still have a temporary).
-fn temp_name() -> String {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    format!(
-        ".hostctl-{}-{}.tmp",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
 }
 
 impl Dir {
@@ -183,7 +172,8 @@ impl Dir {
     /// removed again unless renamed into place.
     pub fn temp(&self, mode: u32) -> io::Result<(Temp<'_>, std::fs::File)> {
         loop {
-            let name = temp_name();
+            // Never derived from a host's names: a 255-byte name must still have a temporary.
+            let name = temp_name::hidden(None, temp_name::next());
             match rustix::fs::openat(
                 &self.fd,
                 name.as_str(),
@@ -206,11 +196,11 @@ impl Dir {
 
     /// Points `name` at `target`: a new symlink renamed over whatever is there.
     pub fn put_symlink(&self, target: &[u8], name: &str) -> io::Result<()> {
-        let temp_name = temp_name();
-        rustix::fs::symlinkat(OsStr::from_bytes(target), &self.fd, temp_name.as_str())?;
+        let temp = temp_name::hidden(None, temp_name::next());
+        rustix::fs::symlinkat(OsStr::from_bytes(target), &self.fd, temp.as_str())?;
         let temp = Temp {
             dir: self,
-            name: Some(temp_name),
+            name: Some(temp),
         };
         temp.rename_to(name)
     }

@@ -18,7 +18,9 @@ use std::io::{ErrorKind, Read};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-pub struct Become {
+/// Runs host-side work as the plan's `Sudo` says: through sudo, or (without `--sudo`) as the
+/// login user, with the same deadline handling either way.
+pub struct SudoRunner {
     sudo: Option<Sudo>,
     /// The `--ask-become-pass` password and its newline; never logged.
     password_line: Option<String>,
@@ -26,14 +28,14 @@ pub struct Become {
     marker: String,
 }
 
-impl Become {
-    pub fn new(sudo: Option<Sudo>, password: Option<String>) -> Become {
+impl SudoRunner {
+    pub fn new(sudo: Option<Sudo>, password: Option<String>) -> SudoRunner {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
             .unwrap_or(0);
         let tag = format!("{:x}{:x}", nanos, std::process::id());
-        Become {
+        SudoRunner {
             sudo,
             password_line: password.map(|p| format!("{p}\n")),
             prompt: format!("[hostctl-sudo-{tag}]"),
@@ -124,7 +126,7 @@ impl Become {
             sent: 0,
             rest: input,
         };
-        let mut filter = Filter {
+        let mut watch = Watch {
             phase,
             prompt: self.prompt.as_bytes(),
             marker: format!("{}\n", self.marker).into_bytes(),
@@ -135,10 +137,10 @@ impl Become {
             &command,
             deadline,
             Some(&mut gate),
-            &mut |stream, data| filter.feed(stream, data, sink),
+            &mut |stream, data| watch.feed(stream, data, sink),
             cut,
         );
-        filter.flush(sink);
+        watch.flush(sink);
         result
     }
 }
@@ -187,7 +189,7 @@ impl Read for Gate<'_> {
 
 /// Watches the output for the prompt (stderr) and the marker (first stdout line), and passes
 /// the rest on.
-struct Filter<'a> {
+struct Watch<'a> {
     phase: Rc<Cell<Phase>>,
     prompt: &'a [u8],
     marker: Vec<u8>,
@@ -197,7 +199,7 @@ struct Filter<'a> {
     err: Vec<u8>,
 }
 
-impl Filter<'_> {
+impl Watch<'_> {
     fn feed(&mut self, stream: Stream, data: &[u8], sink: &mut dyn FnMut(Stream, &[u8])) {
         match stream {
             Stream::Stdout if self.phase.get() == Phase::Started => sink(stream, data),
@@ -282,9 +284,9 @@ pub fn sudo_failure(stderr: &[u8]) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn filter_run(chunks: &[(Stream, &str)]) -> (String, String, Phase) {
+    fn watch_run(chunks: &[(Stream, &str)]) -> (String, String, Phase) {
         let phase = Rc::new(Cell::new(Phase::Waiting));
-        let mut f = Filter {
+        let mut f = Watch {
             phase: phase.clone(),
             prompt: b"[p]",
             marker: b"MARK\n".to_vec(),
@@ -306,7 +308,7 @@ mod tests {
 
     #[test]
     fn the_prompt_and_marker_are_seen_across_chunks_and_stripped() {
-        let (out, err, phase) = filter_run(&[
+        let (out, err, phase) = watch_run(&[
             (Stream::Stderr, "[p"),
             (Stream::Stderr, "]"),
             (Stream::Stdout, "MA"),
@@ -321,7 +323,7 @@ mod tests {
     #[test]
     fn a_second_prompt_means_the_password_was_wrong() {
         let phase = Rc::new(Cell::new(Phase::Sent));
-        let mut f = Filter {
+        let mut f = Watch {
             phase: phase.clone(),
             prompt: b"[p]",
             marker: b"MARK\n".to_vec(),
@@ -371,5 +373,42 @@ mod tests {
         };
         assert_eq!(gate.read(&mut buf).unwrap(), 1);
         assert_eq!(&buf[..1], b"x");
+    }
+
+    /// sudo's own refusals, in each shape sudo words them; anything else is the command's.
+    #[test]
+    fn sudo_refusals_are_told_apart_from_the_commands_errors() {
+        let told = |err: &[u8]| sudo_failure(err);
+        for wrong in [
+            &b"Sorry, try again.\n"[..],
+            b"sudo: 1 incorrect password attempt\n",
+        ] {
+            assert_eq!(told(wrong).as_deref(), Some("sudo: incorrect password"));
+        }
+        for needs in [
+            &b"sudo: a password is required\n"[..],
+            b"sudo: no password was provided\n",
+        ] {
+            assert_eq!(
+                told(needs).as_deref(),
+                Some("sudo: a password is required (use --ask-become-pass)")
+            );
+        }
+        assert_eq!(
+            told(b"noise\n  hostctl is not in the sudoers file.  \n").as_deref(),
+            Some("hostctl is not in the sudoers file.")
+        );
+        assert_eq!(
+            told(b"Sorry, user hostctl is not allowed to execute '/bin/sh' as root\n").as_deref(),
+            Some("Sorry, user hostctl is not allowed to execute '/bin/sh' as root")
+        );
+        for other in [
+            &b""[..],
+            b"sh: 1: cannot create /x: Permission denied\n",
+            b"\xff\xfe\x1b[2J",
+            b"sudoers",
+        ] {
+            assert_eq!(told(other), None, "{other:?}");
+        }
     }
 }
