@@ -100,7 +100,7 @@ fn operate(cli: &Cli, plan: plan::Plan) -> Result<u8, Error> {
             source,
         })?;
     }
-    let shared = Arc::new(ops::Shared::new(&plan)?);
+    let shared = Arc::new(ops::shared::Shared::new(&plan)?);
     let job = ops::job(&plan, shared.clone());
     let mut log = audit::AuditLog::open(&log_dir(cli))?;
     if !plan.audit.destinations.is_empty() {

@@ -19,9 +19,9 @@
 
 mod host_dir;
 
-use super::Shared;
 use super::protocol::pull::{self as protocol, FindCause, Kind, Listed, remote_of};
 use super::protocol::reason_from;
+use super::shared::Shared;
 use super::transfer::{Meter, StepError};
 use crate::digest::{hex, sha256_of};
 use crate::event::{Captured, FileReport, HostOutcome, Status, Stream, TransferReport};

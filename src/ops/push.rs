@@ -13,8 +13,8 @@
 //! itself; the host's raw stderr goes to `-v`, `--json` and the audit record. Anything else a
 //! host prints is "unexpected reply", never a panic.
 
-use super::Shared;
 use super::protocol::push::{self as protocol, Code, Current, Holder, Make};
+use super::shared::Shared;
 use super::transfer::{Counting, Meter};
 use crate::event::{Captured, FileReport, HostOutcome, Status, Stream, TransferReport};
 use crate::executor::{HostContext, Job};

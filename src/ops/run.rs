@@ -8,7 +8,7 @@
 //! through a second channel on the same connection, through sudo when the command ran so. Either
 //! way `timeout -k 2` KILLs the group 2 s later if anything in it ignored SIGTERM.
 
-use super::Shared;
+use super::shared::Shared;
 use super::sudo::{SudoRunner, sudo_failure};
 use crate::event::{Captured, FailureKind, HostOutcome, Status, Stream};
 use crate::executor::{HostContext, Job};
@@ -123,10 +123,7 @@ impl Job for RunJob {
                 } else if exit.code == Some(0) {
                     Status::Ok
                 } else {
-                    let reason = sudo
-                        .active()
-                        .then(|| sudo_failure(&stderr.data))
-                        .flatten();
+                    let reason = sudo.active().then(|| sudo_failure(&stderr.data)).flatten();
                     Status::Failed {
                         exit_code: exit.code,
                         signal: exit.signal,
