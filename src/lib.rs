@@ -24,6 +24,7 @@ pub mod show;
 pub mod ssh;
 pub mod ssh_config;
 pub mod status;
+mod suggest;
 pub mod temp_name;
 mod wildcard;
 

@@ -338,7 +338,7 @@ fn parse_timeout(text: Option<&str>) -> Result<Option<Duration>, Error> {
 /// The hosts `pattern` selects (its `@` terms read from the log); selecting none is an error,
 /// not a silent no-op.
 pub fn select(inv: &Inventory, pattern: &str, from_log: &FromLog) -> Result<Vec<Host>, Error> {
-    let picked = inventory::select_with(inv, pattern, &|term| from_log.resolve(term))?;
+    let picked = inventory::pattern::select_with(inv, pattern, &|term| from_log.resolve(term))?;
     if picked.is_empty() {
         return Err(Error::Usage(UsageError::NoHostsSelected {
             pattern: pattern.to_string(),

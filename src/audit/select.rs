@@ -66,7 +66,7 @@ impl<'a> FromLog<'a> {
                     .ok_or_else(|| {
                         format!(
                             "unknown status `{s}` in `@{term}`{} (one of: {})",
-                            crate::inventory::did_you_mean(s, STATUS_WORDS.iter().map(|(w, _)| *w)),
+                            crate::suggest::did_you_mean(s, STATUS_WORDS.iter().map(|(w, _)| *w)),
                             STATUS_WORDS
                                 .iter()
                                 .map(|(w, _)| *w)

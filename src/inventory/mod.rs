@@ -5,11 +5,9 @@
 //! the host directly beats a group that only reaches it through `children`. Two groups at the
 //! same distance that set different values for one key are an error, not a coin toss.
 
-mod pattern;
+pub mod pattern;
 pub mod range;
 mod raw;
-
-pub use pattern::{AtTerms, PatternError, did_you_mean, select, select_with};
 
 use raw::{RawInventory, RawSettingsRef};
 use std::collections::{BTreeMap, HashMap};
@@ -542,7 +540,7 @@ impl<'a> Builder<'a> {
                         format!(
                             "unknown group `{}`{}",
                             child.get_ref(),
-                            pattern::did_you_mean(child.get_ref(), known)
+                            crate::suggest::did_you_mean(child.get_ref(), known)
                         )
                     };
                     return Err(self.cx.at(child, key, message));

@@ -1,3 +1,4 @@
+use super::pattern::{select, select_with};
 use super::*;
 
 fn parse(text: &str) -> Result<Inventory, InventoryError> {
