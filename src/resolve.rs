@@ -384,7 +384,7 @@ fn connection_hash(parts: &[&str]) -> String {
     for p in parts {
         h.update(p.as_bytes());
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    crate::digest::hex(&h.finalize())
 }
 
 /// Idle NAT and firewall timeouts are rarely under a minute.
