@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod cli;
 pub mod diff;
+mod duration;
 pub mod error;
 pub mod event;
 pub mod executor;
@@ -12,6 +13,7 @@ mod flock;
 pub mod inventory;
 pub mod man;
 pub mod ops;
+mod os;
 pub mod plan;
 pub mod render;
 pub mod report;

@@ -3,6 +3,7 @@
 
 use crate::audit::select::{FromLog, Selected};
 use crate::cli::{Common, GatherMode, PullArgs, PushArgs, RunArgs};
+use crate::duration::parse_duration;
 use crate::error::Error;
 use crate::inventory::{self, Host, Inventory};
 use crate::ops::transfer::Manifest;
@@ -229,10 +230,7 @@ impl Plan {
         let connect_timeout = connect
             .connect_timeout
             .as_deref()
-            .map(|t| {
-                inventory::parse_duration(t)
-                    .map_err(|m| Error::Usage(format!("--connect-timeout: {m}")))
-            })
+            .map(|t| parse_duration(t).map_err(|m| Error::Usage(format!("--connect-timeout: {m}"))))
             .transpose()?;
         let resolver = Resolver::new(inv, env.ssh_config, connect_timeout, connect.accept_new)?;
         let targets = hosts
@@ -320,7 +318,7 @@ pub fn parse_amount(text: &str, total: usize) -> Result<usize, String> {
 }
 
 fn parse_timeout(text: Option<&str>) -> Result<Option<Duration>, Error> {
-    text.map(|t| inventory::parse_duration(t).map_err(|m| Error::Usage(format!("--timeout: {m}"))))
+    text.map(|t| parse_duration(t).map_err(|m| Error::Usage(format!("--timeout: {m}"))))
         .transpose()
 }
 

@@ -9,7 +9,8 @@
 //! and how it is read: `crate::ssh_config`.
 
 use crate::error::Error;
-use crate::inventory::{Host, Inventory, Settings, home_dir, local_user};
+use crate::inventory::{Host, Inventory, Settings};
+use crate::os::{home_dir, local_user};
 use crate::ssh::Target;
 use crate::ssh_config::{
     self, HostConfig, Query, Sourced, SshConfig, SshConfigError, Strict, expand,

@@ -548,7 +548,7 @@ pub fn operator() -> String {
     } else {
         "unknown".to_string()
     };
-    format!("{}@{host}", crate::inventory::local_user())
+    format!("{}@{host}", crate::os::local_user())
 }
 
 /// A short, time-ordered, unique operation id (hex milliseconds + 4 random hex digits).

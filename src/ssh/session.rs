@@ -683,7 +683,7 @@ fn identity_files(target: &Target) -> Vec<PathBuf> {
     if !target.identity_files.is_empty() {
         return target.identity_files.clone();
     }
-    let ssh = crate::inventory::home_dir().join(".ssh");
+    let ssh = crate::os::home_dir().join(".ssh");
     ["id_ed25519", "id_ecdsa", "id_rsa"]
         .iter()
         .map(|f| ssh.join(f))
