@@ -7,12 +7,14 @@ mod host_cert;
 mod keys;
 pub mod known_hosts;
 mod pubkey;
+mod route;
 mod session;
 mod tunnel;
 mod user_cert;
 
 pub use exec::ExitStatus;
-pub use session::{Connection, Credentials, Reach};
+pub use route::Reach;
+pub use session::{Connection, Credentials};
 pub use tunnel::Bastions;
 
 use crate::event::FailureKind;
