@@ -14,6 +14,7 @@ pub mod inventory;
 pub mod man;
 pub mod ops;
 mod os;
+mod pick;
 pub mod plan;
 pub mod render;
 pub mod report;

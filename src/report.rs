@@ -15,8 +15,8 @@ use std::path::Path;
 use std::time::Duration;
 
 pub fn write(dir: &Path, args: &LogReportArgs) -> Result<u8, Error> {
-    let ops = crate::review::pick(dir, &args.filter, true)?;
-    let page = page(dir, &ops, &crate::review::this_machine());
+    let ops = crate::pick::pick(dir, &args.filter, true)?;
+    let page = page(dir, &ops, &crate::pick::this_machine());
     write_whole(&args.output, page.as_bytes())
         .map_err(|e| Error::Usage(format!("cannot write `{}`: {e}", args.output.display())))?;
     eprintln!(
@@ -168,7 +168,7 @@ fn operation(op: &Operation, machine: &str, open: bool) -> String {
         op_kind = esc(&s.operation),
         operator = esc(&s.operator),
         pattern = esc(&s.pattern),
-        result = esc(&crate::review::result(op, machine)),
+        result = esc(&op.describe(machine)),
         what = esc(&op.what()),
     );
     let _ = writeln!(

@@ -65,6 +65,16 @@ impl Operation {
         }
     }
 
+    /// `3 ok, 1 failed, 1 unreachable` or `interrupted: 2 ok, 1 aborted, 3 skipped`: each
+    /// status that is not zero, the same words as the run's own summary.
+    pub fn describe(&self, this_machine: &str) -> String {
+        let counts = self.counts().describe();
+        match self.state(this_machine) {
+            "done" => counts,
+            state => format!("{state}: {counts}"),
+        }
+    }
+
     /// No end record, but its process is still alive on this machine.
     fn is_running(&self, this_machine: &str) -> bool {
         let machine = self.start.operator.rsplit('@').next().unwrap_or_default();
