@@ -451,7 +451,7 @@ fn seal_init(dir: &Path, args: &SealInitArgs) -> Result<u8, Error> {
         file = args.verify_key.display(),
         text = key.file_text().trim_end(),
     ));
-    crate::audit::forward::conclude(&mut log)?;
+    crate::audit::forward::conclude(log.take_forwarder())?;
     Ok(0)
 }
 
@@ -536,7 +536,7 @@ fn prune(dir: &Path, args: &LogPruneArgs) -> Result<u8, Error> {
             format!(": {}", removed.join(", "))
         }
     ));
-    crate::audit::forward::conclude(&mut log)?;
+    crate::audit::forward::conclude(log.take_forwarder())?;
     Ok(0)
 }
 

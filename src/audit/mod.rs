@@ -12,8 +12,10 @@
 //! that is missing or names another line means the newest records were removed or edited, and
 //! the writer records that (an `anchor` record) instead of quietly moving the anchor on.
 
+mod files;
 pub mod forward;
 mod journald;
+mod link;
 mod private;
 pub mod read;
 pub mod record;
@@ -22,22 +24,21 @@ pub mod reserve;
 pub mod seal;
 pub mod select;
 mod spool;
+mod stamp;
 mod syslog;
 pub mod verify;
 
+pub use files::{FILE_PREFIX, FILE_SUFFIX, HEAD, file_date, hash_line, log_files, read_lines};
 pub use private::exposure;
+pub use stamp::{new_op_id, now, operator};
 
 use record::{GENESIS, Line, Record};
 use reserve::Reserve;
-use sha2::{Digest, Sha256};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
-
-pub const FILE_PREFIX: &str = "audit";
-pub const FILE_SUFFIX: &str = "jsonl";
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuditError {
@@ -63,7 +64,7 @@ pub enum AuditError {
     #[error("{0}")]
     Seal(#[from] seal::SealError),
     /// The log failed mid-run: what was lost, for stderr.
-    #[error("cannot write to `{}`: {source}{}", path.display(), recorder::aftermath(lost, *not_started, *closed))]
+    #[error("cannot write to `{}`: {source}{}", path.display(), aftermath(lost, *not_started, *closed))]
     Incomplete {
         path: PathBuf,
         source: std::io::Error,
@@ -74,6 +75,35 @@ pub enum AuditError {
         /// Whether the closing records (what was lost, the end) were written.
         closed: bool,
     },
+}
+
+/// After "cannot write to `DIR`: REASON": what that cost, for stderr.
+fn aftermath(lost: &[String], not_started: usize, closed: bool) -> String {
+    let mut text = String::new();
+    if not_started > 0 {
+        text.push_str(&format!(
+            "; hostctl stopped starting hosts ({not_started} not started)"
+        ));
+    }
+    let names = lost
+        .iter()
+        .map(|h| format!("`{h}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match (lost.len(), closed) {
+        (0, true) => text.push_str("; every host that ran was recorded"),
+        (0, false) => text.push_str("; the end of the operation was not recorded"),
+        (1, true) => text.push_str(&format!(
+            "; not recorded in full: {names} (its status is in the log, its output is not)"
+        )),
+        (_, true) => text.push_str(&format!(
+            "; not recorded in full: {names} (their status is in the log, their output is not)"
+        )),
+        (_, false) => text.push_str(&format!(
+            "; not recorded at all: {names}, nor the end of the operation"
+        )),
+    }
+    text
 }
 
 pub struct AuditLog {
@@ -414,42 +444,6 @@ fn read_head(dir: &Path) -> std::io::Result<Option<String>> {
     }
 }
 
-/// Holds the hash of the last line written, so removing or editing the newest records (which
-/// no later record vouches for) is detected too.
-pub const HEAD: &str = ".head";
-
-/// `2026-11-24` from `audit.2026-11-24.jsonl`.
-pub fn file_date(path: &Path) -> Option<&str> {
-    let name = path.file_name()?.to_str()?;
-    name.strip_prefix(FILE_PREFIX)?
-        .strip_prefix('.')?
-        .strip_suffix(FILE_SUFFIX)?
-        .strip_suffix('.')
-}
-
-/// The log files of `dir`, oldest first.
-pub fn log_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-                n.starts_with(&format!("{FILE_PREFIX}.")) && n.ends_with(&format!(".{FILE_SUFFIX}"))
-            })
-        })
-        .collect();
-    files.sort();
-    Ok(files)
-}
-
-pub fn hash_line(line: &str) -> String {
-    let digest = Sha256::digest(line.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-pub fn now() -> String {
-    humantime::format_rfc3339_millis(SystemTime::now()).to_string()
-}
-
 /// Sealing one append's records: the writer's key and the record they follow.
 struct Sealing {
     sealer: seal::Sealer,
@@ -538,28 +532,6 @@ impl Tail {
     }
 }
 
-/// `user@machine` of the local operator.
-pub fn operator() -> String {
-    let mut buf = [0u8; 256];
-    // SAFETY: gethostname writes at most buf.len() bytes into our buffer.
-    let host = if unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) } == 0 {
-        let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-        String::from_utf8_lossy(&buf[..end]).into_owned()
-    } else {
-        "unknown".to_string()
-    };
-    format!("{}@{host}", crate::os::local_user())
-}
-
-/// A short, time-ordered, unique operation id (hex milliseconds + 4 random hex digits).
-pub fn new_op_id() -> String {
-    let now = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap_or_default();
-    let noise = (now.subsec_nanos() ^ std::process::id().rotate_left(16)) & 0xffff;
-    format!("{:x}{noise:04x}", now.as_millis())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -578,27 +550,13 @@ mod tests {
         })
     }
 
-    fn lines(dir: &Path) -> Vec<String> {
-        log_files(dir)
-            .unwrap()
-            .iter()
-            .flat_map(|f| {
-                std::fs::read_to_string(f)
-                    .unwrap()
-                    .lines()
-                    .map(String::from)
-                    .collect::<Vec<_>>()
-            })
-            .collect()
-    }
-
     #[test]
     fn records_chain_to_the_previous_line() {
         let dir = tempfile::tempdir().unwrap();
         let mut log = AuditLog::open(dir.path()).unwrap();
         log.append(end("a")).unwrap();
         log.append(end("b")).unwrap();
-        let lines = lines(dir.path());
+        let lines = read_lines(dir.path()).unwrap();
         assert_eq!(lines.len(), 2);
         let first: Line = serde_json::from_str(&lines[0]).unwrap();
         let second: Line = serde_json::from_str(&lines[1]).unwrap();
@@ -620,7 +578,7 @@ mod tests {
             .write_all(b"{\"prev\":\"abc")
             .unwrap();
         log.append(end("b")).unwrap();
-        let lines = lines(dir.path());
+        let lines = read_lines(dir.path()).unwrap();
         assert_eq!(lines.len(), 4, "{lines:?}");
         assert_eq!(lines[1], "{\"prev\":\"abc");
         let segment: Line = serde_json::from_str(&lines[2]).unwrap();

@@ -4,7 +4,7 @@
 //! parsed into a light struct that skips their captured output; `show` parses one operation's
 //! records in full.
 
-use super::log_files;
+use super::files::{file_date, log_files};
 use super::record::{End, HostResult, Incomplete, Line, Record, Start};
 use crate::status::{Counts, HostStatus};
 use serde::Deserialize;
@@ -139,7 +139,7 @@ pub fn newest(
     let mut ends: HashMap<String, (String, End)> = HashMap::new();
     let mut incompletes: HashMap<String, Incomplete> = HashMap::new();
     for file in log_files(dir)?.iter().rev() {
-        let date = super::file_date(file).unwrap_or_default();
+        let date = file_date(file).unwrap_or_default();
         if q.until_date.is_some_and(|u| date > u) {
             continue;
         }

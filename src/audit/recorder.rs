@@ -53,7 +53,7 @@ impl<'a> Recorder<'a> {
 
     /// With `--audit-required`: whether everything written so far reached every destination.
     pub fn forwarded(&self) -> Result<(), super::forward::ForwardError> {
-        super::forward::confirmed(self.log)
+        super::forward::confirmed(self.log.forwarder())
     }
 
     /// Whether the output must reach `event` as it arrives (to be hashed).
@@ -139,33 +139,4 @@ fn hex(hasher: Sha256) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-/// After "cannot write to `DIR`: REASON": what that cost, for stderr.
-pub fn aftermath(lost: &[String], not_started: usize, closed: bool) -> String {
-    let mut text = String::new();
-    if not_started > 0 {
-        text.push_str(&format!(
-            "; hostctl stopped starting hosts ({not_started} not started)"
-        ));
-    }
-    let names = lost
-        .iter()
-        .map(|h| format!("`{h}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    match (lost.len(), closed) {
-        (0, true) => text.push_str("; every host that ran was recorded"),
-        (0, false) => text.push_str("; the end of the operation was not recorded"),
-        (1, true) => text.push_str(&format!(
-            "; not recorded in full: {names} (its status is in the log, its output is not)"
-        )),
-        (_, true) => text.push_str(&format!(
-            "; not recorded in full: {names} (their status is in the log, their output is not)"
-        )),
-        (_, false) => text.push_str(&format!(
-            "; not recorded at all: {names}, nor the end of the operation"
-        )),
-    }
-    text
 }

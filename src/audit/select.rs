@@ -4,6 +4,7 @@
 //! is the newest one started by this operator (`user@machine`).
 
 use super::read::{Operation, Query, newest};
+pub use super::record::Selected;
 use std::cell::RefCell;
 use std::path::Path;
 
@@ -21,14 +22,6 @@ const STATUS_WORDS: &[(&str, &[&str])] = &[
     ("unrecorded", &["unrecorded"]),
 ];
 
-/// One `@` term and the operation it was read from, for the start record and `--dry-run`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Selected {
-    pub term: String,
-    pub op: String,
-    pub hosts: Vec<String>,
-}
-
 /// Resolves `@` terms against one log directory and remembers what it resolved.
 pub struct FromLog<'a> {
     dir: &'a Path,
@@ -40,7 +33,7 @@ impl<'a> FromLog<'a> {
     pub fn new(dir: &'a Path) -> FromLog<'a> {
         FromLog {
             dir,
-            operator: super::operator(),
+            operator: super::stamp::operator(),
             used: RefCell::default(),
         }
     }

@@ -248,7 +248,7 @@ pub fn execute(
             exit_code: crate::status::Exit::Audit.code() as i32,
             duration_ms: started.elapsed().as_millis() as u64,
         });
-        let _ = audit::forward::conclude(log);
+        let _ = audit::forward::conclude(log.take_forwarder());
         closed?;
         return Err(Error::ForwardRequired {
             source,
@@ -319,7 +319,7 @@ pub fn execute(
         exit_code: code as i32,
         duration_ms: summary.elapsed.as_millis() as u64,
     });
-    let forwarded = audit::forward::conclude(log);
+    let forwarded = audit::forward::conclude(log.take_forwarder());
     recorded?;
     if let Some(source) = unforwarded {
         return Err(Error::ForwardRequired {
