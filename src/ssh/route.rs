@@ -7,8 +7,8 @@
 
 use super::known_hosts::KnownHostsCache;
 use super::session::{Connection, Credentials, Transport};
+use super::target::{Failure, Target};
 use super::tunnel::Bastions;
-use super::{Failure, Target};
 use crate::event::FailureKind;
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::Arc;

@@ -5,8 +5,8 @@
 
 use super::keys::LoadedKey;
 use super::known_hosts::KnownHostsCache;
+use super::target::{Failure, Target};
 use super::user_cert::UserCert;
-use super::{Failure, Target};
 use crate::event::FailureKind;
 use ssh2::{ErrorCode, MethodType, Session};
 use std::net::TcpStream;

@@ -9,7 +9,7 @@
 //! the bastion's session lives on its pump thread only, and the hosts talk to it by message.
 
 use super::session::{Connection, is_connection_lost, is_eagain};
-use super::{Failure, Target};
+use super::target::{Failure, Target};
 use crate::event::FailureKind;
 use std::collections::{HashMap, VecDeque};
 use std::io::{ErrorKind, Read, Write};
