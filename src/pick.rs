@@ -2,7 +2,7 @@
 //! (`--host`, `--since`, `--failed`, ...) applied while reading, newest first. `log`, `log show`
 //! and `log report` read through here.
 
-use crate::audit::read::{Operation, Query, newest};
+use crate::audit::read::{LoggedOperation, Query, newest};
 use crate::cli::{LogListArgs, OpKind};
 use crate::error::Error;
 use std::path::Path;
@@ -12,8 +12,8 @@ use std::time::SystemTime;
 pub fn read(
     dir: &Path,
     query: &Query,
-    keep: impl FnMut(&Operation) -> bool,
-) -> Result<Vec<Operation>, Error> {
+    keep: impl FnMut(&LoggedOperation) -> bool,
+) -> Result<Vec<LoggedOperation>, Error> {
     if !dir.is_dir() {
         return Err(Error::Usage(format!(
             "no audit log at `{}` (set --log-dir or HOSTCTL_LOG_DIR)",
@@ -50,7 +50,7 @@ struct Criteria<'a> {
 }
 
 impl Criteria<'_> {
-    fn keeps(&self, op: &Operation, machine: &str) -> bool {
+    fn keeps(&self, op: &LoggedOperation, machine: &str) -> bool {
         let a = self.args;
         let s = &op.start;
         a.host.as_ref().is_none_or(|h| s.hosts.contains(h))
@@ -88,7 +88,7 @@ pub fn this_machine() -> String {
 
 /// The operations `args` selects, newest first, as `log` lists them; `full` also reads every
 /// host's whole record (output, transfers), as `show` and `report` need.
-pub fn pick(dir: &Path, args: &LogListArgs, full: bool) -> Result<Vec<Operation>, Error> {
+pub fn pick(dir: &Path, args: &LogListArgs, full: bool) -> Result<Vec<LoggedOperation>, Error> {
     let now = SystemTime::now();
     let when = |t: &Option<String>, flag: &str| {
         t.as_deref()

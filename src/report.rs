@@ -4,7 +4,7 @@
 //! The page loads nothing (no script, font, image or style sheet from anywhere) and everything
 //! in it that came from the log, and so from the hosts, is escaped: output is text, never markup.
 
-use crate::audit::read::Operation;
+use crate::audit::read::LoggedOperation;
 use crate::audit::record::HostResult;
 use crate::cli::LogReportArgs;
 use crate::error::Error;
@@ -85,7 +85,7 @@ svg text { font: 11px ui-monospace, monospace; fill: #333; }
 .bar { display: inline-block; height: 0.8em; background: #d9453b; }
 ";
 
-fn page(dir: &Path, ops: &[Operation], machine: &str) -> String {
+fn page(dir: &Path, ops: &[LoggedOperation], machine: &str) -> String {
     let mut html = String::new();
     let _ = write!(
         html,
@@ -109,7 +109,7 @@ fn page(dir: &Path, ops: &[Operation], machine: &str) -> String {
 }
 
 /// Per host over the selected operations: how often it took part and how it went.
-fn failures_per_host(ops: &[Operation]) -> String {
+fn failures_per_host(ops: &[LoggedOperation]) -> String {
     #[derive(Default)]
     struct Tally {
         runs: usize,
@@ -157,7 +157,7 @@ fn failures_per_host(ops: &[Operation]) -> String {
     html
 }
 
-fn operation(op: &Operation, machine: &str, open: bool) -> String {
+fn operation(op: &LoggedOperation, machine: &str, open: bool) -> String {
     let s = &op.start;
     let mut html = format!(
         "<section class=\"op\" id=\"op-{id}\"><details{open}><summary>{time}  <b>{id}</b>  {op_kind}  \
@@ -221,7 +221,7 @@ fn host_row(h: &HostResult) -> String {
 /// One bar per host from when it started to when it finished, on the operation's clock, so
 /// the slow tail and the stragglers stand out. Records from before `finished_ms` existed are
 /// drawn from 0, as long as they took.
-fn timeline(op: &Operation) -> String {
+fn timeline(op: &LoggedOperation) -> String {
     const LABEL: f64 = 150.0;
     const WIDTH: f64 = 700.0;
     const ROW: f64 = 16.0;

@@ -1,7 +1,7 @@
 //! `hostctl log`: who ran what, on which hosts, when, and what happened, without grep or jq.
 //! Reading never changes the log; only `prune` writes, through the audit writer.
 
-use crate::audit::read::{Operation, Query};
+use crate::audit::read::{LoggedOperation, Query};
 use crate::audit::record::HostResult;
 use crate::audit::{AuditLog, verify};
 use crate::cli::{
@@ -132,7 +132,7 @@ fn clip(s: &str, n: usize) -> String {
     }
 }
 
-fn summary_json(op: &Operation, machine: &str) -> serde_json::Value {
+fn summary_json(op: &LoggedOperation, machine: &str) -> serde_json::Value {
     let mut value = json!({
         "op": op.id(),
         "time": op.time,

@@ -11,9 +11,9 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::Path;
 
-/// One operation as the log tells it.
+/// One operation as the log tells it (`plan::Operation` is what to do; this is what was done).
 #[derive(Debug, Clone)]
-pub struct Operation {
+pub struct LoggedOperation {
     pub start: Start,
     pub time: String,
     /// Host statuses in the order they finished (`host`, `status`).
@@ -25,7 +25,7 @@ pub struct Operation {
     pub incomplete: Option<Incomplete>,
 }
 
-impl Operation {
+impl LoggedOperation {
     pub fn id(&self) -> &str {
         &self.start.op
     }
@@ -130,8 +130,8 @@ fn kind_of(line: &str) -> Option<&str> {
 pub fn newest(
     dir: &Path,
     q: &Query,
-    mut keep: impl FnMut(&Operation) -> bool,
-) -> std::io::Result<Vec<Operation>> {
+    mut keep: impl FnMut(&LoggedOperation) -> bool,
+) -> std::io::Result<Vec<LoggedOperation>> {
     let mut out = Vec::new();
     // Host and end records whose start lies in an older file (operations across midnight).
     let mut statuses: HashMap<String, Vec<(String, String)>> = HashMap::new();
@@ -219,7 +219,7 @@ pub fn newest(
         }
         for (time, start) in starts.into_iter().rev() {
             let id = start.op.clone();
-            let op = Operation {
+            let op = LoggedOperation {
                 time,
                 statuses: statuses.remove(&id).unwrap_or_default(),
                 hosts: fulls.remove(&id).unwrap_or_default(),
