@@ -7,7 +7,8 @@
 //! statuses, before the end record. So a full disk reads as what it was, not as a kill.
 
 use super::record::{Brief, End, HostResult, Incomplete, Record, Start};
-use super::{AuditError, AuditLog, reserve};
+use super::reserve;
+use super::writer::{AuditError, AuditLog};
 use crate::event::{HostEvent, HostEventKind, Stream};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
