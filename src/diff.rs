@@ -1,7 +1,7 @@
 //! How captured outputs differ: unified diffs, and `hostctl log diff OP1 OP2`, which tells per
 //! host what changed between two runs (yesterday's `sha256sum /etc/*.conf` against today's).
 
-use crate::audit::read::{Operation, Query, newest};
+use crate::audit::read::{LoggedOperation, Query, newest};
 use crate::audit::record::HostResult;
 use crate::cli::LogDiffArgs;
 use crate::error::{Error, UsageError};
@@ -52,7 +52,7 @@ pub fn log_diff(dir: &Path, args: &LogDiffArgs) -> Result<u8, Error> {
     }
     let (mut same, mut changed, mut only_a, mut only_b) = (0, 0, 0, 0);
     for name in names {
-        let find = |op: &Operation| op.hosts.iter().rev().find(|h| h.host == name).cloned();
+        let find = |op: &LoggedOperation| op.hosts.iter().rev().find(|h| h.host == name).cloned();
         match (find(&a), find(&b)) {
             (Some(x), Some(y)) => {
                 let result = |h: &HostResult| {
@@ -135,7 +135,7 @@ pub fn log_diff(dir: &Path, args: &LogDiffArgs) -> Result<u8, Error> {
 }
 
 /// The one operation a unique id prefix names, with its hosts' full records.
-fn one(dir: &Path, prefix: &str) -> Result<Operation, Error> {
+fn one(dir: &Path, prefix: &str) -> Result<LoggedOperation, Error> {
     if !dir.is_dir() {
         return Err(Error::Usage(UsageError::NoLogToRead {
             dir: dir.to_path_buf(),

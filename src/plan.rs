@@ -3,6 +3,7 @@
 
 use crate::audit::select::{FromLog, Selected};
 use crate::cli::{Common, GatherMode, PullArgs, PushArgs, RunArgs};
+use crate::duration::parse_duration;
 use crate::error::{Error, UsageError};
 use crate::inventory::{self, Host, Inventory};
 use crate::manifest::Manifest;
@@ -226,7 +227,7 @@ impl Plan {
             .connect_timeout
             .as_deref()
             .map(|t| {
-                inventory::parse_duration(t).map_err(|reason| UsageError::BadValue {
+                parse_duration(t).map_err(|reason| UsageError::BadValue {
                     flag: "--connect-timeout".into(),
                     reason,
                 })
@@ -325,7 +326,7 @@ pub fn parse_amount(text: &str, total: usize) -> Result<usize, String> {
 
 fn parse_timeout(text: Option<&str>) -> Result<Option<Duration>, Error> {
     text.map(|t| {
-        inventory::parse_duration(t).map_err(|reason| {
+        parse_duration(t).map_err(|reason| {
             Error::Usage(UsageError::BadValue {
                 flag: "--timeout".into(),
                 reason,

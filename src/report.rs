@@ -4,7 +4,7 @@
 //! The page loads nothing (no script, font, image or style sheet from anywhere) and everything
 //! in it that came from the log, and so from the hosts, is escaped: output is text, never markup.
 
-use crate::audit::read::Operation;
+use crate::audit::read::LoggedOperation;
 use crate::audit::record::HostResult;
 use crate::cli::LogReportArgs;
 use crate::error::{Error, UsageError};
@@ -15,8 +15,8 @@ use std::path::Path;
 use std::time::Duration;
 
 pub fn write(dir: &Path, args: &LogReportArgs) -> Result<u8, Error> {
-    let ops = crate::review::pick(dir, &args.filter, true)?;
-    let page = page(dir, &ops, &crate::review::this_machine());
+    let ops = crate::pick::pick(dir, &args.filter, true)?;
+    let page = page(dir, &ops, &crate::pick::this_machine());
     write_whole(&args.output, page.as_bytes()).map_err(|source| UsageError::CannotWrite {
         path: args.output.clone(),
         source,
@@ -90,7 +90,7 @@ svg text { font: 11px ui-monospace, monospace; fill: #333; }
 .bar { display: inline-block; height: 0.8em; background: #d9453b; }
 ";
 
-fn page(dir: &Path, ops: &[Operation], machine: &str) -> String {
+fn page(dir: &Path, ops: &[LoggedOperation], machine: &str) -> String {
     let mut html = String::new();
     let _ = write!(
         html,
@@ -114,7 +114,7 @@ fn page(dir: &Path, ops: &[Operation], machine: &str) -> String {
 }
 
 /// Per host over the selected operations: how often it took part and how it went.
-fn failures_per_host(ops: &[Operation]) -> String {
+fn failures_per_host(ops: &[LoggedOperation]) -> String {
     #[derive(Default)]
     struct Tally {
         runs: usize,
@@ -162,7 +162,7 @@ fn failures_per_host(ops: &[Operation]) -> String {
     html
 }
 
-fn operation(op: &Operation, machine: &str, open: bool) -> String {
+fn operation(op: &LoggedOperation, machine: &str, open: bool) -> String {
     let s = &op.start;
     let mut html = format!(
         "<section class=\"op\" id=\"op-{id}\"><details{open}><summary>{time}  <b>{id}</b>  {op_kind}  \
@@ -173,7 +173,7 @@ fn operation(op: &Operation, machine: &str, open: bool) -> String {
         op_kind = esc(&s.operation),
         operator = esc(&s.operator),
         pattern = esc(&s.pattern),
-        result = esc(&crate::review::result(op, machine)),
+        result = esc(&op.describe(machine)),
         what = esc(&op.what()),
     );
     let _ = writeln!(
@@ -226,7 +226,7 @@ fn host_row(h: &HostResult) -> String {
 /// One bar per host from when it started to when it finished, on the operation's clock, so
 /// the slow tail and the stragglers stand out. Records from before `finished_ms` existed are
 /// drawn from 0, as long as they took.
-fn timeline(op: &Operation) -> String {
+fn timeline(op: &LoggedOperation) -> String {
     const LABEL: f64 = 150.0;
     const WIDTH: f64 = 700.0;
     const ROW: f64 = 16.0;

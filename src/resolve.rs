@@ -8,7 +8,8 @@
 //! see the inventory name, as they would see `NAME` in `ssh NAME`. What ssh_config may say
 //! and how it is read: `crate::ssh_config`.
 
-use crate::inventory::{Host, Inventory, Settings, home_dir, local_user};
+use crate::inventory::{Host, Inventory, Settings};
+use crate::os::{home_dir, local_user};
 use crate::ssh::Target;
 use crate::ssh_config::{
     self, HostConfig, Query, Sourced, SshConfig, SshConfigError, Strict, expand,

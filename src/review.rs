@@ -1,14 +1,15 @@
 //! `hostctl log`: who ran what, on which hosts, when, and what happened, without grep or jq.
 //! Reading never changes the log; only `prune` writes, through the audit writer.
 
-use crate::audit::read::{Operation, Query, newest};
+use crate::audit::read::{LoggedOperation, Query};
 use crate::audit::record::HostResult;
 use crate::audit::{AuditLog, verify};
 use crate::cli::{
     LogArgs, LogCommand, LogForwardArgs, LogListArgs, LogPruneArgs, LogShowArgs, LogVerifyArgs,
-    OpKind, SealCommand, SealInitArgs,
+    SealCommand, SealInitArgs,
 };
 use crate::error::{Error, UsageError};
+use crate::pick::{pick, read, this_machine};
 use crate::show::{bytes, seconds, visible};
 use crate::status::{Exit, HostStatus};
 use serde_json::json;
@@ -32,109 +33,6 @@ pub fn log(dir: &Path, args: &LogArgs) -> Result<u8, Error> {
 
 fn out(text: &str) {
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
-}
-
-fn read(
-    dir: &Path,
-    query: &Query,
-    keep: impl FnMut(&Operation) -> bool,
-) -> Result<Vec<Operation>, Error> {
-    if !dir.is_dir() {
-        return Err(Error::Usage(UsageError::NoLogToRead {
-            dir: dir.to_path_buf(),
-        }));
-    }
-    Ok(newest(dir, query, keep)?)
-}
-
-/// `2h`/`3d` ago, a date (UTC midnight), or an RFC 3339 time, in the log's own time format
-/// (which compares correctly as text).
-pub fn parse_when(text: &str, now: SystemTime) -> Result<String, String> {
-    let t = text.trim();
-    let when = if let Ok(ago) = humantime::parse_duration(t) {
-        now.checked_sub(ago).unwrap_or(SystemTime::UNIX_EPOCH)
-    } else if t.len() == 10 && t.as_bytes()[4] == b'-' {
-        humantime::parse_rfc3339(&format!("{t}T00:00:00Z")).map_err(|_| bad_when(t))?
-    } else {
-        humantime::parse_rfc3339_weak(t).map_err(|_| bad_when(t))?
-    };
-    Ok(humantime::format_rfc3339_millis(when).to_string())
-}
-
-fn bad_when(t: &str) -> String {
-    format!("invalid time `{t}` (examples: `2h`, `3d`, `2026-11-24`, `2026-11-24T08:00:00Z`)")
-}
-
-struct Filter<'a> {
-    args: &'a LogListArgs,
-    since: Option<String>,
-    until: Option<String>,
-}
-
-impl Filter<'_> {
-    fn keeps(&self, op: &Operation, machine: &str) -> bool {
-        let a = self.args;
-        let s = &op.start;
-        a.host.as_ref().is_none_or(|h| s.hosts.contains(h))
-            && a.group.as_ref().is_none_or(|g| s.groups.contains(g))
-            && a.op.is_none_or(|k| s.operation == op_name(k))
-            && (!a.failed
-                || op.counts().not_ok() > 0
-                || matches!(op.state(machine), "interrupted" | "incomplete"))
-            && self.since.as_ref().is_none_or(|t| op.time >= *t)
-            && self.until.as_ref().is_none_or(|t| op.time < *t)
-            && a.operator.as_ref().is_none_or(|o| {
-                s.operator == *o || s.operator.split('@').next() == Some(o.as_str())
-            })
-            && a.grep
-                .as_ref()
-                .is_none_or(|g| op.what().contains(g.as_str()))
-    }
-}
-
-fn op_name(k: OpKind) -> &'static str {
-    match k {
-        OpKind::Run => "run",
-        OpKind::Push => "push",
-        OpKind::Pull => "pull",
-    }
-}
-
-pub fn this_machine() -> String {
-    crate::audit::operator()
-        .rsplit('@')
-        .next()
-        .unwrap_or_default()
-        .to_string()
-}
-
-/// The operations `args` selects, newest first, as `log` lists them; `full` also reads every
-/// host's whole record (output, transfers), as `show` and `report` need.
-pub fn pick(dir: &Path, args: &LogListArgs, full: bool) -> Result<Vec<Operation>, Error> {
-    let now = SystemTime::now();
-    let when = |t: &Option<String>, flag: &str| {
-        t.as_deref()
-            .map(|t| {
-                parse_when(t, now).map_err(|reason| UsageError::BadValue {
-                    flag: flag.to_string(),
-                    reason,
-                })
-            })
-            .transpose()
-    };
-    let filter = Filter {
-        args,
-        since: when(&args.since, "--since")?,
-        until: when(&args.until, "--until")?,
-    };
-    let machine = this_machine();
-    let query = Query {
-        full_for: full.then_some(""),
-        since_date: filter.since.as_deref().and_then(|t| t.get(..10)),
-        until_date: filter.until.as_deref().and_then(|t| t.get(..10)),
-        limit: args.limit,
-    };
-    read(dir, &query, |op| filter.keeps(op, &machine))
 }
 
 fn list(dir: &Path, args: &LogListArgs) -> Result<u8, Error> {
@@ -168,7 +66,7 @@ fn list(dir: &Path, args: &LogListArgs) -> Result<u8, Error> {
                 clip(&op.start.operator, 24),
                 op.start.operation.clone(),
                 clip(&op.start.pattern, 24),
-                result(op, &machine),
+                op.describe(&machine),
                 clip(&op.what(), 60),
             ]
         })
@@ -234,17 +132,7 @@ fn clip(s: &str, n: usize) -> String {
     }
 }
 
-/// `3 ok, 1 failed, 1 unreachable` or `interrupted: 2 ok, 1 aborted, 3 skipped`: each status
-/// that is not zero, the same words as the run's own summary.
-pub fn result(op: &Operation, machine: &str) -> String {
-    let counts = op.counts().describe();
-    match op.state(machine) {
-        "done" => counts,
-        state => format!("{state}: {counts}"),
-    }
-}
-
-fn summary_json(op: &Operation, machine: &str) -> serde_json::Value {
+fn summary_json(op: &LoggedOperation, machine: &str) -> serde_json::Value {
     let mut value = json!({
         "op": op.id(),
         "time": op.time,
@@ -357,7 +245,7 @@ fn show(dir: &Path, args: &LogShowArgs) -> Result<u8, Error> {
         .unwrap_or_default();
     text.push_str(&format!(
         "result:    {}{exit}{duration}\n",
-        result(op, &machine)
+        op.describe(&machine)
     ));
     if let Some(inc) = &op.incomplete {
         text.push_str(&format!(
@@ -565,7 +453,7 @@ fn seal_init(dir: &Path, args: &SealInitArgs) -> Result<u8, Error> {
         file = args.verify_key.display(),
         text = key.file_text().trim_end(),
     ));
-    crate::audit::forward::conclude(&mut log)?;
+    crate::audit::forward::conclude(log.take_forwarder())?;
     Ok(0)
 }
 
@@ -628,8 +516,10 @@ fn forward_cmd(dir: &Path, args: &LogForwardArgs) -> Result<u8, Error> {
 }
 
 fn prune(dir: &Path, args: &LogPruneArgs) -> Result<u8, Error> {
-    let age = humantime::parse_duration(&args.older_than).map_err(|_| UsageError::BadAge {
-        age: args.older_than.clone(),
+    let age = humantime::parse_duration(&args.older_than).map_err(|_| {
+        Error::Usage(UsageError::BadAge {
+            age: args.older_than.clone(),
+        })
     })?;
     if !dir.is_dir() {
         return Err(Error::Usage(UsageError::NoLog {
@@ -653,13 +543,14 @@ fn prune(dir: &Path, args: &LogPruneArgs) -> Result<u8, Error> {
             format!(": {}", removed.join(", "))
         }
     ));
-    crate::audit::forward::conclude(&mut log)?;
+    crate::audit::forward::conclude(log.take_forwarder())?;
     Ok(0)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::audit::read::newest;
 
     /// A log as an earlier hostctl wrote it: the end record counted a timeout as unreachable
     /// and transfers' changed and unchanged as ok, and knew no `timeout` or `aborted` field.
@@ -692,31 +583,11 @@ mod tests {
         let op = &ops[0];
         let (_, end) = op.end.as_ref().expect("the old end record parses");
         assert_eq!((end.counts.unreachable, end.exit_code), (2, 4));
-        assert_eq!(result(op, "ops"), "1 ok, 1 timeout, 1 unreachable");
+        assert_eq!(op.describe("ops"), "1 ok, 1 timeout, 1 unreachable");
         let json = summary_json(op, "ops");
         assert_eq!(
             (&json["timeout"], &json["unreachable"], &json["aborted"]),
             (&json!(1), &json!(1), &json!(0))
-        );
-    }
-
-    #[test]
-    fn when_forms() {
-        let now = humantime::parse_rfc3339("2026-11-24T10:00:00Z").unwrap();
-        assert_eq!(parse_when("2h", now).unwrap(), "2026-11-24T08:00:00.000Z");
-        assert_eq!(parse_when("3d", now).unwrap(), "2026-11-21T10:00:00.000Z");
-        assert_eq!(
-            parse_when("2026-11-20", now).unwrap(),
-            "2026-11-20T00:00:00.000Z"
-        );
-        assert_eq!(
-            parse_when("2026-11-20T08:30:00Z", now).unwrap(),
-            "2026-11-20T08:30:00.000Z"
-        );
-        assert!(
-            parse_when("yesterday", now)
-                .unwrap_err()
-                .starts_with("invalid time `yesterday`")
         );
     }
 }

@@ -9,9 +9,12 @@
 //! the start of the next operation, or with `hostctl log forward`. With `required`, the caller
 //! waits for each record to be confirmed (`wait`) and stops when it cannot be.
 
+use super::link::{Envelope, Link, OpContext};
 use super::record::{Line, Record};
 use super::spool::{PushError, Spool};
 use super::{journald, syslog};
+
+pub use super::syslog::Transport;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -24,9 +27,6 @@ pub const DEFAULT_SPOOL_SIZE: u64 = 64 << 20;
 
 /// Where the spools live, under the log directory.
 pub const SPOOL_DIR: &str = "forward";
-
-/// How long a delivery may take before it counts as failed.
-pub const IO_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Between attempts while a collector is down (new records do not retry sooner).
 const RETRY: Duration = Duration::from_secs(2);
@@ -42,14 +42,6 @@ pub enum Destination {
     },
     /// The native journal protocol on this unix datagram socket.
     Journald { socket: PathBuf },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Transport {
-    Udp,
-    Tcp,
-    Tls,
 }
 
 pub const JOURNALD_SOCKET: &str = "/run/systemd/journal/socket";
@@ -153,7 +145,7 @@ impl Destination {
                 }
             })
             .collect();
-        let digest = super::hash_line(&url);
+        let digest = super::files::hash_line(&url);
         format!("{}-{}", readable.trim_matches('_'), &digest[..8])
     }
 }
@@ -182,101 +174,6 @@ pub struct SpoolConfig {
     pub spool_size: Option<u64>,
 }
 
-/// One queued message: what the structured data says, then (after a tab) the record's line.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Entry {
-    /// SHA-256 of the record's line (what the next record's `prev` holds): receivers drop
-    /// duplicates by it.
-    pub hash: String,
-    pub time: String,
-    pub kind: String,
-    /// syslog severity: 6 informational, 5 notice (a host that did not succeed).
-    pub severity: u8,
-    pub hostname: String,
-    pub procid: u32,
-    /// The structured data besides the hash, in order.
-    pub fields: Vec<(String, String)>,
-}
-
-/// What records of one operation share, learned from its start record.
-#[derive(Debug, Clone)]
-struct OpContext {
-    operator: String,
-    operation: String,
-    pattern: String,
-}
-
-impl Entry {
-    fn new(line: &Line, hash: &str, ops: &HashMap<String, OpContext>, host: &str) -> Entry {
-        let mut fields: Vec<(String, String)> = Vec::new();
-        let mut add = |k: &str, v: &str| fields.push((k.to_string(), v.to_string()));
-        let mut severity = 6;
-        let (kind, op) = match &line.record {
-            Record::Start(s) => ("start", Some(s.op.as_str())),
-            Record::Host(h) => ("host", Some(h.op.as_str())),
-            Record::End(e) => ("end", Some(e.op.as_str())),
-            Record::Segment { .. } => ("segment", None),
-            Record::Prune(_) => ("prune", None),
-            Record::Anchor { .. } => ("anchor", None),
-            Record::Incomplete(i) => ("incomplete", Some(i.op.as_str())),
-            Record::SealInit(_) => ("seal_init", None),
-        };
-        if let Some(op) = op {
-            add("op", op);
-            if let Some(cx) = ops.get(op) {
-                add("operator", &cx.operator);
-                add("operation", &cx.operation);
-                add("pattern", &cx.pattern);
-            }
-        }
-        match &line.record {
-            Record::Start(_) => add("status", "started"),
-            Record::Host(h) => {
-                add("host", &h.host);
-                add("status", &h.status);
-                if !matches!(h.status.as_str(), "ok" | "changed" | "unchanged") {
-                    severity = 5;
-                }
-            }
-            Record::End(e) => {
-                add("status", if e.interrupted { "interrupted" } else { "done" });
-                add("exit", &e.exit_code.to_string());
-                if e.exit_code != 0 {
-                    severity = 5;
-                }
-            }
-            Record::Prune(p) => add("operator", &p.operator),
-            Record::SealInit(i) => add("operator", &i.operator),
-            Record::Segment { .. } | Record::Anchor { .. } | Record::Incomplete(_) => severity = 5,
-        }
-        Entry {
-            hash: hash.to_string(),
-            time: line.time.clone(),
-            kind: kind.to_string(),
-            severity,
-            hostname: host.to_string(),
-            procid: std::process::id(),
-            fields,
-        }
-    }
-
-    /// One spool line: the entry as JSON, a tab, the record's line.
-    fn to_spool(&self, text: &str) -> Vec<u8> {
-        let mut out = serde_json::to_vec(self).expect("entries serialize");
-        out.push(b'\t');
-        out.extend_from_slice(text.as_bytes());
-        out
-    }
-
-    /// Reads one spool line back: the entry and the record's line.
-    pub fn from_spool(line: &[u8]) -> Option<(Entry, &str)> {
-        let tab = line.iter().position(|&b| b == b'\t')?;
-        let entry = serde_json::from_slice(&line[..tab]).ok()?;
-        let text = std::str::from_utf8(&line[tab + 1..]).ok()?;
-        Some((entry, text))
-    }
-}
-
 /// Why a record did not reach a destination.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ForwardError {
@@ -298,11 +195,6 @@ pub enum ForwardError {
         dir: PathBuf,
         reason: String,
     },
-}
-
-/// Delivers one batch of spooled lines to a destination, confirmed, or fails.
-pub trait Link: Send {
-    fn deliver(&mut self, lines: &[&[u8]]) -> std::io::Result<()>;
 }
 
 /// The link for a destination.
@@ -602,7 +494,7 @@ impl Forwarder {
             }
             outlets.push(Outlet::open(log_dir, config)?);
         }
-        let operator = super::operator();
+        let operator = super::stamp::operator();
         Ok(Forwarder {
             outlets,
             required,
@@ -628,7 +520,7 @@ impl Forwarder {
                 },
             );
         }
-        let entry = Entry::new(line, hash, &self.ops, &self.hostname);
+        let entry = Envelope::new(line, hash, &self.ops, &self.hostname);
         let message = entry.to_spool(text);
         for outlet in &self.outlets {
             outlet.push(&message);
@@ -701,17 +593,18 @@ pub const REQUIRED_WAIT: Duration = Duration::from_secs(15);
 pub const FINISH_WAIT: Duration = Duration::from_secs(10);
 
 /// With `required`: whether everything written so far reached every destination.
-pub fn confirmed(log: &super::AuditLog) -> Result<(), ForwardError> {
-    match log.forwarder() {
+pub fn confirmed(forwarder: Option<&Forwarder>) -> Result<(), ForwardError> {
+    match forwarder {
         Some(f) if f.required() => f.wait(REQUIRED_WAIT),
         _ => Ok(()),
     }
 }
 
-/// The end of an operation's forwarding: a warning on stderr for each destination that still
-/// has records waiting; the error when records were lost (a full spool).
-pub fn conclude(log: &mut super::AuditLog) -> Result<(), ForwardError> {
-    let Some(forwarder) = log.take_forwarder() else {
+/// The end of an operation's forwarding (the log's forwarder, taken from it): a warning on
+/// stderr for each destination that still has records waiting; the error when records were
+/// lost (a full spool).
+pub fn conclude(forwarder: Option<Forwarder>) -> Result<(), ForwardError> {
+    let Some(forwarder) = forwarder else {
         return Ok(());
     };
     let finish = forwarder.finish(FINISH_WAIT);

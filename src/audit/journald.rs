@@ -8,7 +8,7 @@
 //! `HOSTCTL_OPERATION`, `HOSTCTL_PATTERN`, `HOSTCTL_HOST`, `HOSTCTL_STATUS`, `HOSTCTL_HASH`;
 //! `MESSAGE` is the record's JSON line. A datagram the socket accepted counts as delivered.
 
-use super::forward::{Entry, Link};
+use super::link::{Envelope, IO_TIMEOUT, Link};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
@@ -55,7 +55,7 @@ fn field_name(name: &str) -> String {
 }
 
 /// The native-protocol payload of one record.
-pub fn payload(entry: &Entry, record: &str) -> Vec<u8> {
+pub fn payload(entry: &Envelope, record: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(record.len() + 512);
     // The record's line always goes length-prefixed: nothing in it can end the field early.
     out.extend_from_slice(b"MESSAGE\n");
@@ -78,10 +78,10 @@ pub fn payload(entry: &Entry, record: &str) -> Vec<u8> {
 impl Link for JournaldLink {
     fn deliver(&mut self, lines: &[&[u8]]) -> std::io::Result<()> {
         let socket = UnixDatagram::unbound()?;
-        socket.set_write_timeout(Some(super::forward::IO_TIMEOUT))?;
+        socket.set_write_timeout(Some(IO_TIMEOUT))?;
         socket.connect(&self.socket)?;
         for line in lines {
-            let Some((entry, record)) = Entry::from_spool(line) else {
+            let Some((entry, record)) = Envelope::from_spool(line) else {
                 continue;
             };
             let data = payload(&entry, record);

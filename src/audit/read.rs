@@ -4,16 +4,16 @@
 //! parsed into a light struct that skips their captured output; `show` parses one operation's
 //! records in full.
 
-use super::log_files;
+use super::files::{file_date, log_files};
 use super::record::{End, HostResult, Incomplete, Line, Record, Start};
 use crate::status::{Counts, HostStatus};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::Path;
 
-/// One operation as the log tells it.
+/// One operation as the log tells it (`plan::Operation` is what to do; this is what was done).
 #[derive(Debug, Clone)]
-pub struct Operation {
+pub struct LoggedOperation {
     pub start: Start,
     pub time: String,
     /// Host statuses in the order they finished (`host`, `status`).
@@ -25,7 +25,7 @@ pub struct Operation {
     pub incomplete: Option<Incomplete>,
 }
 
-impl Operation {
+impl LoggedOperation {
     pub fn id(&self) -> &str {
         &self.start.op
     }
@@ -62,6 +62,16 @@ impl Operation {
             Some(_) => "done",
             None if self.is_running(this_machine) => "running",
             None => "interrupted",
+        }
+    }
+
+    /// `3 ok, 1 failed, 1 unreachable` or `interrupted: 2 ok, 1 aborted, 3 skipped`: each
+    /// status that is not zero, the same words as the run's own summary.
+    pub fn describe(&self, this_machine: &str) -> String {
+        let counts = self.counts().describe();
+        match self.state(this_machine) {
+            "done" => counts,
+            state => format!("{state}: {counts}"),
         }
     }
 
@@ -120,8 +130,8 @@ fn kind_of(line: &str) -> Option<&str> {
 pub fn newest(
     dir: &Path,
     q: &Query,
-    mut keep: impl FnMut(&Operation) -> bool,
-) -> std::io::Result<Vec<Operation>> {
+    mut keep: impl FnMut(&LoggedOperation) -> bool,
+) -> std::io::Result<Vec<LoggedOperation>> {
     let mut out = Vec::new();
     // Host and end records whose start lies in an older file (operations across midnight).
     let mut statuses: HashMap<String, Vec<(String, String)>> = HashMap::new();
@@ -129,7 +139,7 @@ pub fn newest(
     let mut ends: HashMap<String, (String, End)> = HashMap::new();
     let mut incompletes: HashMap<String, Incomplete> = HashMap::new();
     for file in log_files(dir)?.iter().rev() {
-        let date = super::file_date(file).unwrap_or_default();
+        let date = file_date(file).unwrap_or_default();
         if q.until_date.is_some_and(|u| date > u) {
             continue;
         }
@@ -209,7 +219,7 @@ pub fn newest(
         }
         for (time, start) in starts.into_iter().rev() {
             let id = start.op.clone();
-            let op = Operation {
+            let op = LoggedOperation {
                 time,
                 statuses: statuses.remove(&id).unwrap_or_default(),
                 hosts: fulls.remove(&id).unwrap_or_default(),

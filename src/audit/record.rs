@@ -108,7 +108,16 @@ pub struct Start {
     pub destination: Option<String>,
     /// The pattern's `@` terms (`@last:failed`): which operation each was read from.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub selected_from: Vec<super::select::Selected>,
+    pub selected_from: Vec<Selected>,
+}
+
+/// One `@` term (`@last:failed`) and the operation it was read from (`select.rs`), for the
+/// start record and `--dry-run`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Selected {
+    pub term: String,
+    pub op: String,
+    pub hosts: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

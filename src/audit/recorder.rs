@@ -7,7 +7,8 @@
 //! statuses, before the end record. So a full disk reads as what it was, not as a kill.
 
 use super::record::{Brief, End, HostResult, Incomplete, Record, Start};
-use super::{AuditError, AuditLog, reserve};
+use super::reserve;
+use super::writer::{AuditError, AuditLog};
 use crate::event::{HostEvent, HostEventKind, Stream};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -53,7 +54,7 @@ impl<'a> Recorder<'a> {
 
     /// With `--audit-required`: whether everything written so far reached every destination.
     pub fn forwarded(&self) -> Result<(), super::forward::ForwardError> {
-        super::forward::confirmed(self.log)
+        super::forward::confirmed(self.log.forwarder())
     }
 
     /// Whether the output must reach `event` as it arrives (to be hashed).
@@ -136,33 +137,4 @@ fn into_io(e: AuditError) -> std::io::Error {
 
 fn hex(hasher: Sha256) -> String {
     crate::digest::hex(&hasher.finalize())
-}
-
-/// After "cannot write to `DIR`: REASON": what that cost, for stderr.
-pub fn aftermath(lost: &[String], not_started: usize, closed: bool) -> String {
-    let mut text = String::new();
-    if not_started > 0 {
-        text.push_str(&format!(
-            "; hostctl stopped starting hosts ({not_started} not started)"
-        ));
-    }
-    let names = lost
-        .iter()
-        .map(|h| format!("`{h}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    match (lost.len(), closed) {
-        (0, true) => text.push_str("; every host that ran was recorded"),
-        (0, false) => text.push_str("; the end of the operation was not recorded"),
-        (1, true) => text.push_str(&format!(
-            "; not recorded in full: {names} (its status is in the log, its output is not)"
-        )),
-        (_, true) => text.push_str(&format!(
-            "; not recorded in full: {names} (their status is in the log, their output is not)"
-        )),
-        (_, false) => text.push_str(&format!(
-            "; not recorded at all: {names}, nor the end of the operation"
-        )),
-    }
-    text
 }

@@ -3,7 +3,8 @@
 //! connects. "The last operation" is the newest one in this log directory, by anyone; `@mylast`
 //! is the newest one started by this operator (`user@machine`).
 
-use super::read::{Operation, Query, newest};
+use super::read::{LoggedOperation, Query, newest};
+pub use super::record::Selected;
 use std::cell::RefCell;
 use std::path::Path;
 
@@ -21,14 +22,6 @@ const STATUS_WORDS: &[(&str, &[&str])] = &[
     ("unrecorded", &["unrecorded"]),
 ];
 
-/// One `@` term and the operation it was read from, for the start record and `--dry-run`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Selected {
-    pub term: String,
-    pub op: String,
-    pub hosts: Vec<String>,
-}
-
 /// Resolves `@` terms against one log directory and remembers what it resolved.
 pub struct FromLog<'a> {
     dir: &'a Path,
@@ -40,7 +33,7 @@ impl<'a> FromLog<'a> {
     pub fn new(dir: &'a Path) -> FromLog<'a> {
         FromLog {
             dir,
-            operator: super::operator(),
+            operator: super::stamp::operator(),
             used: RefCell::default(),
         }
     }
@@ -110,7 +103,7 @@ impl<'a> FromLog<'a> {
         Ok(hosts)
     }
 
-    fn operation(&self, which: &str, term: &str) -> Result<Operation, String> {
+    fn operation(&self, which: &str, term: &str) -> Result<LoggedOperation, String> {
         let no_log = || {
             format!(
                 "`@{term}` needs the audit log, and there is none at `{}` (set --log-dir or HOSTCTL_LOG_DIR)",
@@ -120,7 +113,7 @@ impl<'a> FromLog<'a> {
         if !self.dir.is_dir() {
             return Err(no_log());
         }
-        let read = |limit: usize, keep: &dyn Fn(&Operation) -> bool| {
+        let read = |limit: usize, keep: &dyn Fn(&LoggedOperation) -> bool| {
             let query = Query {
                 limit,
                 ..Query::default()
@@ -168,7 +161,7 @@ impl<'a> FromLog<'a> {
 }
 
 /// A host's recorded status in `op`, or `unrecorded` when it has none.
-fn status_of<'o>(op: &'o Operation, host: &str) -> &'o str {
+fn status_of<'o>(op: &'o LoggedOperation, host: &str) -> &'o str {
     op.statuses
         .iter()
         .rev()
@@ -177,7 +170,7 @@ fn status_of<'o>(op: &'o Operation, host: &str) -> &'o str {
 }
 
 /// `2 ok, 1 timeout`: how the operation's hosts went, by recorded status.
-fn tally(op: &Operation) -> String {
+fn tally(op: &LoggedOperation) -> String {
     let mut counts: Vec<(&str, usize)> = Vec::new();
     for host in &op.start.hosts {
         let status = status_of(op, host);

@@ -10,7 +10,8 @@
 //! a collector that died or reset the connection earlier leaves the batch in the spool, to be
 //! sent again. UDP cannot know: a datagram handed to the network counts as delivered.
 
-use super::forward::{Entry, IO_TIMEOUT, Link, Transport};
+use super::link::{Envelope, IO_TIMEOUT, Link};
+use serde::{Deserialize, Serialize};
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs, UdpSocket};
 use std::path::Path;
@@ -61,7 +62,7 @@ fn header_field(value: &str, max: usize) -> &str {
 
 /// The RFC 5424 message for one record, its MSG cut to fit `max` bytes if needed (then the
 /// structured data says how long the record was: `truncated="BYTES"`).
-pub fn message(entry: &Entry, record: &str, max: usize) -> Vec<u8> {
+pub fn message(entry: &Envelope, record: &str, max: usize) -> Vec<u8> {
     let pri = FACILITY * 8 + entry.severity.min(7);
     let mut sd = format!("[{SD_ID}");
     for (name, value) in &entry.fields {
@@ -101,6 +102,15 @@ pub fn frame(message: &[u8]) -> Vec<u8> {
     let mut out = format!("{} ", message.len()).into_bytes();
     out.extend_from_slice(message);
     out
+}
+
+/// How the messages travel: `syslog+udp://`, `syslog+tcp://` or `syslog+tls://`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Transport {
+    Udp,
+    Tcp,
+    Tls,
 }
 
 pub struct SyslogLink {
@@ -159,7 +169,7 @@ impl SyslogLink {
     fn messages(lines: &[&[u8]], max: usize) -> Vec<Vec<u8>> {
         lines
             .iter()
-            .filter_map(|line| Entry::from_spool(line))
+            .filter_map(|line| Envelope::from_spool(line))
             .map(|(entry, record)| message(&entry, record, max))
             .collect()
     }
@@ -283,8 +293,8 @@ fn tls_config(ca_file: Option<&Path>) -> Result<rustls::ClientConfig, String> {
 mod tests {
     use super::*;
 
-    fn entry() -> Entry {
-        Entry {
+    fn entry() -> Envelope {
+        Envelope {
             hash: "ab12".into(),
             time: "2026-11-24T08:00:00.123Z".into(),
             kind: "host".into(),

@@ -10,9 +10,9 @@
 //! to match. With sealing on and the verification key given, every seal is checked too
 //! (`seal.rs`), which catches that for every record sealed before the rewriter took the key.
 
+use super::files::{HEAD, hash_line, log_files};
 use super::record::{GENESIS, Line, Record};
 use super::seal::{Checked, Checker, Key};
-use super::{HEAD, hash_line, log_files};
 use std::path::Path;
 
 #[derive(Debug, Default, serde::Serialize)]
@@ -168,7 +168,7 @@ pub fn verify(dir: &Path, key: Option<&Key>) -> std::io::Result<Report> {
             expected = Some(hash);
         }
     }
-    let exposed = super::exposure(dir);
+    let exposed = super::private::exposure(dir);
     if !exposed.is_empty() {
         report.notes.push(format!(
             "readable by other users: {}; the next hostctl operation makes what it owns private",

@@ -9,6 +9,8 @@ pub mod pattern;
 pub mod range;
 mod raw;
 
+use crate::duration::parse_duration;
+use crate::os::home_dir;
 use raw::{RawInventory, RawSettingsRef};
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
@@ -241,13 +243,6 @@ pub fn expand_home(value: &str) -> PathBuf {
     }
 }
 
-pub fn home_dir() -> PathBuf {
-    std::env::var_os("HOME")
-        .filter(|h| !h.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/"))
-}
-
 /// One setting value, checked, with where it was written.
 #[derive(Debug, Clone)]
 struct Sourced<T> {
@@ -372,22 +367,6 @@ impl Layer {
             });
         }
         Ok(layer)
-    }
-}
-
-/// `"10s"`, `"1m30s"`, `"500ms"`; a bare number is seconds.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let parsed = match text.parse::<f64>() {
-        Ok(secs) if secs.is_finite() && secs >= 0.0 => Ok(Duration::from_secs_f64(secs)),
-        Ok(_) => Err(()),
-        Err(_) => humantime::parse_duration(text).map_err(|_| ()),
-    };
-    match parsed {
-        Ok(d) if !d.is_zero() => Ok(d),
-        _ => Err(format!(
-            "invalid duration `{text}` (examples: `10s`, `1m30s`, `500ms`)"
-        )),
     }
 }
 
@@ -814,26 +793,6 @@ fn check_address(address: &str) -> Result<(), String> {
         ));
     }
     Ok(())
-}
-
-/// The local login name, as ssh would use by default.
-pub fn local_user() -> String {
-    std::env::var("USER")
-        .ok()
-        .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| {
-            // SAFETY: getpwuid returns a pointer into static storage or null; we copy out at once.
-            unsafe {
-                let pw = libc::getpwuid(libc::getuid());
-                if pw.is_null() {
-                    "root".to_string()
-                } else {
-                    std::ffi::CStr::from_ptr((*pw).pw_name)
-                        .to_string_lossy()
-                        .into_owned()
-                }
-            }
-        })
 }
 
 #[cfg(test)]

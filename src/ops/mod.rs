@@ -161,7 +161,7 @@ pub fn execute(
             exit_code: crate::status::Exit::Audit.code() as i32,
             duration_ms: started.elapsed().as_millis() as u64,
         });
-        let _ = audit::forward::conclude(log);
+        let _ = audit::forward::conclude(log.take_forwarder());
         closed?;
         return Err(Error::ForwardRequired {
             source,
@@ -185,7 +185,7 @@ pub fn execute(
     let mut reporter = Reporter::for_plan(&plan, &op, recorder, started, halt);
     let end = executor.execute(Arc::new(plan.targets.clone()), job, &mut reporter)?;
     let finished = reporter.finish(end);
-    let forwarded = audit::forward::conclude(log);
+    let forwarded = audit::forward::conclude(log.take_forwarder());
     finished.recorded?;
     if let Some(source) = finished.unforwarded {
         return Err(Error::ForwardRequired {

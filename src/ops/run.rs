@@ -319,7 +319,7 @@ impl Shared {
                 bastions: &self.bastions,
                 abort: &cx.abort,
             };
-            match Connection::open(target, &reach) {
+            match reach.connect(target) {
                 Ok(conn) => return Ok(conn),
                 Err(f) if f.kind == FailureKind::Connect && attempt <= self.retry => {
                     // Back off 1s, 2s, 3s...; Ctrl-C (abort) cuts the wait short.

@@ -3,8 +3,8 @@
 //! Both output streams share the channel's window, so reading one while the other fills would
 //! deadlock; the loop below reads whichever has data and only sleeps when neither does.
 
-use super::Failure;
 use super::session::{Connection, Stop, is_eagain};
+use super::target::Failure;
 use crate::event::{FailureKind, Stream};
 use std::cell::Cell;
 use std::io::{ErrorKind, Read, Write};

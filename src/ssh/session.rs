@@ -1,15 +1,15 @@
-//! One SSH connection: TCP connect with a deadline, handshake, host-key verification,
-//! authentication. The session runs non-blocking and every wait goes through `Connection::wait`,
-//! which polls the socket, so deadlines, Ctrl-C and keepalives work everywhere.
+//! One SSH connection over a socket it is given (`route.rs` picks it): handshake, host-key
+//! verification, authentication. The session runs non-blocking and every wait goes through
+//! `Connection::wait`, which polls the socket, so deadlines, Ctrl-C and keepalives work
+//! everywhere.
 
 use super::keys::LoadedKey;
 use super::known_hosts::KnownHostsCache;
-use super::tunnel::Bastions;
+use super::target::{Failure, Target};
 use super::user_cert::UserCert;
-use super::{Failure, Target};
 use crate::event::FailureKind;
 use ssh2::{ErrorCode, MethodType, Session};
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::TcpStream;
 use std::os::fd::{AsRawFd, RawFd};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -73,7 +73,7 @@ impl Credentials {
 }
 
 /// A direct TCP connection, or one end of a socketpair that a jump host's channel feeds.
-pub(crate) enum Transport {
+pub(super) enum Transport {
     Tcp(TcpStream),
     Unix(std::os::unix::net::UnixStream),
 }
@@ -104,15 +104,6 @@ pub(crate) enum Stop {
     Io(std::io::Error),
 }
 
-/// What opening a session needs besides the target: the run's credentials, known_hosts
-/// cache, shared bastion sessions, and the Ctrl-C flag.
-pub struct Reach<'a> {
-    pub credentials: &'a Credentials,
-    pub known_hosts: &'a KnownHostsCache,
-    pub bastions: &'a Bastions,
-    pub abort: &'a Arc<AtomicBool>,
-}
-
 pub struct Connection {
     // Field order matters: the session is freed before the socket closes.
     pub(crate) session: Session,
@@ -122,29 +113,17 @@ pub struct Connection {
 }
 
 impl Connection {
-    /// Connects, verifies the host key and authenticates, all within the connect timeout.
-    pub fn open(target: &Target, reach: &Reach) -> Result<Connection, Failure> {
-        let deadline = Instant::now() + target.connect_timeout;
-        let socket = match target.jump.split_last() {
-            None => Transport::Tcp(tcp_connect(target, deadline, reach.abort)?),
-            Some((last, earlier)) => {
-                // The last hop (reached through the ones before it) opens the tunnel.
-                let mut hop = last.clone();
-                hop.jump = earlier.to_vec();
-                Transport::Unix(reach.bastions.tunnel(
-                    &hop,
-                    &target.address,
-                    target.port,
-                    deadline,
-                    reach,
-                )?)
-            }
-        };
-        // Messages about a host behind jump hosts name the route: the cut may be on the way.
-        let mut peer = format!("{}:{}", target.address, target.port);
-        if let Some(last) = target.jump.last() {
-            peer.push_str(&format!(" via {}", last.name));
-        }
+    /// Over `socket` to `target` (`peer` names it in messages): the handshake, the host-key
+    /// check and authentication, all before `deadline`.
+    pub(super) fn establish(
+        socket: Transport,
+        peer: String,
+        target: &Target,
+        credentials: &Credentials,
+        known_hosts: &KnownHostsCache,
+        abort: &Arc<AtomicBool>,
+        deadline: Instant,
+    ) -> Result<Connection, Failure> {
         let mut session = Session::new()
             .map_err(|e| Failure::new(FailureKind::Session, format!("libssh2: {e}")))?;
         let clone = socket
@@ -155,7 +134,7 @@ impl Connection {
             Transport::Unix(s) => session.set_tcp_stream(s),
         }
         session.set_blocking(false);
-        let kh = reach.known_hosts.get(&target.known_hosts).map_err(|e| {
+        let kh = known_hosts.get(&target.known_hosts).map_err(|e| {
             Failure::new(
                 FailureKind::HostKey,
                 format!(
@@ -172,7 +151,7 @@ impl Connection {
         let mut conn = Connection {
             session,
             socket,
-            abort: reach.abort.clone(),
+            abort: abort.clone(),
             peer,
         };
         conn.handshake(deadline)?;
@@ -184,8 +163,8 @@ impl Connection {
             mac = conn.session.methods(MethodType::MacCs).unwrap_or("?"),
             "handshake done"
         );
-        conn.verify_host_key(target, reach.known_hosts)?;
-        conn.authenticate(target, reach.credentials, deadline)?;
+        conn.verify_host_key(target, known_hosts)?;
+        conn.authenticate(target, credentials, deadline)?;
         conn.session.set_keepalive(
             false,
             target.keepalive.as_secs().clamp(1, u32::MAX as u64) as u32,
@@ -683,74 +662,12 @@ fn identity_files(target: &Target) -> Vec<PathBuf> {
     if !target.identity_files.is_empty() {
         return target.identity_files.clone();
     }
-    let ssh = crate::inventory::home_dir().join(".ssh");
+    let ssh = crate::os::home_dir().join(".ssh");
     ["id_ed25519", "id_ecdsa", "id_rsa"]
         .iter()
         .map(|f| ssh.join(f))
         .filter(|p| p.exists())
         .collect()
-}
-
-fn tcp_connect(
-    target: &Target,
-    deadline: Instant,
-    abort: &AtomicBool,
-) -> Result<TcpStream, Failure> {
-    let addrs: Vec<SocketAddr> = (target.address.as_str(), target.port)
-        .to_socket_addrs()
-        .map_err(|e| {
-            Failure::new(
-                FailureKind::Connect,
-                format!("cannot resolve `{}`: {e}", target.address),
-            )
-        })?
-        .collect();
-    let mut last = None;
-    for addr in &addrs {
-        if abort.load(Ordering::Relaxed) {
-            return Err(Failure::new(
-                FailureKind::Interrupted,
-                "connect aborted by Ctrl-C",
-            ));
-        }
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            break;
-        }
-        match TcpStream::connect_timeout(addr, left) {
-            Ok(s) => {
-                let _ = s.set_nodelay(true);
-                return Ok(s);
-            }
-            Err(e) => last = Some((addr, e)),
-        }
-    }
-    let reason = match last {
-        Some((addr, e))
-            if e.kind() == std::io::ErrorKind::TimedOut
-                || e.kind() == std::io::ErrorKind::WouldBlock =>
-        {
-            format!(
-                "connect to {addr} timed out after {}",
-                humantime::format_duration(target.connect_timeout)
-            )
-        }
-        Some((addr, e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-            format!(
-                "connection refused by {addr} (is sshd running on port {}?)",
-                target.port
-            )
-        }
-        Some((addr, e)) => format!("connect to {addr}: {e}"),
-        None if addrs.is_empty() => format!("`{}` resolves to no address", target.address),
-        None => format!(
-            "connect to {}:{} timed out after {}",
-            target.address,
-            target.port,
-            humantime::format_duration(target.connect_timeout)
-        ),
-    };
-    Err(Failure::new(FailureKind::Connect, reason))
 }
 
 /// poll(2) over `fds`; the events that came back, in the same order.

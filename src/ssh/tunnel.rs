@@ -8,8 +8,8 @@
 //! no longer limits how many hosts can go through it. libssh2 sessions are not thread-safe:
 //! the bastion's session lives on its pump thread only, and the hosts talk to it by message.
 
-use super::session::{Connection, Reach, is_connection_lost, is_eagain};
-use super::{Failure, Target};
+use super::session::{Connection, is_connection_lost, is_eagain};
+use super::target::{Failure, Target};
 use crate::event::FailureKind;
 use std::collections::{HashMap, VecDeque};
 use std::io::{ErrorKind, Read, Write};
@@ -82,15 +82,16 @@ fn key(hop: &Target) -> String {
 }
 
 impl Bastions {
-    /// A socket to `host:port` as `hop` sees it, through the run's session to `hop`. A
-    /// session that was lost (the bastion restarted, the network cut) is replaced once.
-    pub(crate) fn tunnel(
+    /// A socket to `host:port` as `hop` sees it, through the run's session to `hop`, which
+    /// `open` connects when there is none. A session that was lost (the bastion restarted, the
+    /// network cut) is replaced once.
+    pub(super) fn tunnel(
         &self,
         hop: &Target,
         host: &str,
         port: u16,
         deadline: Instant,
-        reach: &Reach,
+        open: &dyn Fn(&Target) -> Result<Connection, Failure>,
     ) -> Result<UnixStream, Failure> {
         let slot = self
             .slots
@@ -110,7 +111,7 @@ impl Bastions {
             {
                 // Hosts behind a bastion that is being connected wait here for the outcome.
                 let mut slot = slot.lock().expect("bastion slot lock");
-                let handle = connected(&mut slot, hop, reach)?;
+                let handle = connected(&mut slot, hop, open)?;
                 let request = Request {
                     host: host.to_string(),
                     port,
@@ -140,14 +141,18 @@ impl Bastions {
 }
 
 /// The slot's live session, connecting it first when there is none (or it was lost).
-fn connected<'s>(slot: &'s mut Slot, hop: &Target, reach: &Reach) -> Result<&'s Handle, Failure> {
+fn connected<'s>(
+    slot: &'s mut Slot,
+    hop: &Target,
+    open: &dyn Fn(&Target) -> Result<Connection, Failure>,
+) -> Result<&'s Handle, Failure> {
     if let Slot::Failed { failure, at } = &*slot
         && at.elapsed() < REMEMBER_FAILURE
     {
         return Err(failure.clone());
     }
     if !matches!(&*slot, Slot::Up(h) if h.alive.load(Ordering::SeqCst)) {
-        *slot = match Connection::open(hop, reach) {
+        *slot = match open(hop) {
             Ok(conn) => Slot::Up(spawn(conn)?),
             Err(f) => Slot::Failed {
                 failure: Failure::new(f.kind, format!("jump host {}: {}", hop.name, f.reason)),

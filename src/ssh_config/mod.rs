@@ -1023,7 +1023,7 @@ fn parse_match(rest: &str) -> Result<Vec<(bool, Criterion)>, Problem> {
 
 /// A path as errors show it: `~/...` under $HOME.
 fn display(path: &Path) -> String {
-    let home = crate::inventory::home_dir();
+    let home = crate::os::home_dir();
     match path.strip_prefix(&home) {
         Ok(rest) if home != Path::new("/") => format!("~/{}", rest.display()),
         _ => path.display().to_string(),
