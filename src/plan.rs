@@ -3,10 +3,10 @@
 
 use crate::audit::select::{FromLog, Selected};
 use crate::cli::{Common, GatherMode, PullArgs, PushArgs, RunArgs};
-use crate::duration::parse_duration;
 use crate::error::{Error, UsageError};
 use crate::inventory::{self, Host, Inventory};
 use crate::manifest::Manifest;
+use crate::quantity::{parse_duration, parse_size};
 use crate::resolve::Resolver;
 use crate::ssh::Target;
 use std::path::{Path, PathBuf};
@@ -348,27 +348,8 @@ pub fn select(inv: &Inventory, pattern: &str, from_log: &FromLog) -> Result<Vec<
     Ok(picked.into_iter().map(|i| inv.hosts[i].clone()).collect())
 }
 
-/// `1048576`, `64K`, `1M`, `2G` (powers of 1024).
-pub fn parse_size(text: &str) -> Result<usize, String> {
-    let t = text.trim();
-    let (digits, mult) = match t.char_indices().last() {
-        Some((i, c)) if c.eq_ignore_ascii_case(&'k') => (&t[..i], 1 << 10),
-        Some((i, c)) if c.eq_ignore_ascii_case(&'m') => (&t[..i], 1 << 20),
-        Some((i, c)) if c.eq_ignore_ascii_case(&'g') => (&t[..i], 1 << 30),
-        _ => (t, 1),
-    };
-    digits
-        .trim()
-        .parse::<usize>()
-        .ok()
-        .and_then(|n| n.checked_mul(mult))
-        .ok_or_else(|| format!("invalid size `{text}` (examples: `65536`, `64K`, `1M`)"))
-}
-
 #[cfg(test)]
 mod tests {
-    use super::parse_size;
-
     #[test]
     fn amounts() {
         assert_eq!(super::parse_amount("5", 100), Ok(5));
@@ -376,13 +357,5 @@ mod tests {
         assert_eq!(super::parse_amount("1%", 10), Ok(1));
         assert!(super::parse_amount("0", 10).is_err());
         assert!(super::parse_amount("150%", 10).is_err());
-    }
-
-    #[test]
-    fn sizes() {
-        assert_eq!(parse_size("1M"), Ok(1 << 20));
-        assert_eq!(parse_size("64k"), Ok(64 << 10));
-        assert_eq!(parse_size("100"), Ok(100));
-        assert!(parse_size("lots").is_err());
     }
 }

@@ -9,8 +9,8 @@ pub mod pattern;
 pub mod range;
 mod raw;
 
-use crate::duration::parse_duration;
 use crate::os::home_dir;
+use crate::quantity::{parse_duration, parse_size};
 use raw::{RawInventory, RawSettingsRef};
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
@@ -693,7 +693,7 @@ fn audit_settings(
                 toml::Value::Integer(n) => n.to_string(),
                 other => other.to_string(),
             };
-            let bytes = crate::plan::parse_size(&text)
+            let bytes = parse_size(&text)
                 .ok()
                 .filter(|b| *b >= 1024)
                 .ok_or_else(|| {

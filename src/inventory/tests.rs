@@ -284,14 +284,6 @@ fn jump_hosts_are_one_or_a_chain() {
 }
 
 #[test]
-fn durations() {
-    assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
-    assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
-    assert_eq!(parse_duration("2.5"), Ok(Duration::from_millis(2500)));
-    assert!(parse_duration("0").is_err());
-}
-
-#[test]
 fn the_shipped_example_inventory_is_valid() {
     let inv = parse(include_str!("../../hosts.toml")).unwrap();
     assert_eq!(inv.groups["web"].len(), 4);
