@@ -36,8 +36,7 @@ pub fn log_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 
 /// A line's SHA-256 in hex: what the next line carries as its `prev`.
 pub fn hash_line(line: &str) -> String {
-    let digest = Sha256::digest(line.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    crate::digest::hex(&Sha256::digest(line.as_bytes()))
 }
 
 /// Every line of the log files of `dir`, oldest first; a directory not created yet has none.

@@ -13,7 +13,7 @@ use super::sudo::{SudoRunner, sudo_failure};
 use crate::event::{Captured, FailureKind, HostOutcome, Status, Stream};
 use crate::executor::{HostContext, Job};
 use crate::plan::RunSpec;
-use crate::ssh::{Connection, Reach, Target, shell_quote};
+use crate::ssh::{Connection, ExitStatus, Failure, Reach, Target, shell_quote};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -168,23 +168,33 @@ fn stop_on_host(conn: &mut Connection, sudo: &SudoRunner, pgid: Option<u32>) -> 
         };
     };
     conn.ignore_abort();
-    // The group, or (in the instant before `timeout` made its own group) the process itself.
-    // `-s`: dash's kill refuses `-TERM -- -PGID`, and the group would go untouched.
-    let kill = format!("kill -s TERM -- -{pgid} 2>/dev/null || kill -s TERM {pgid}");
-    let result = sudo.exec(
-        conn,
-        &kill,
-        None,
-        Some(Instant::now() + STOP_WAIT),
-        &mut std::io::empty(),
-        &mut |_, _| {},
-    );
+    let result = signal_group(conn, sudo, pgid, "TERM");
     let reason = match result {
         Ok(exit) if exit.code == Some(0) => "aborted: the command was stopped on the host".into(),
         Ok(_) => "aborted: the command had already ended on the host".into(),
         Err(f) => format!("aborted, but stopping the command on the host failed: {f}"),
     };
     Status::Aborted { reason }
+}
+
+/// Sends `signal` to the command's process group on the host, or (in the instant before
+/// `timeout` made its own group) to the process itself, through the same sudo as the command.
+/// `-s`: dash's kill reads `-TERM -- -PGID` as a bad number, and the group would go untouched.
+fn signal_group(
+    conn: &Connection,
+    sudo: &SudoRunner,
+    pgid: u32,
+    signal: &str,
+) -> Result<ExitStatus, Failure> {
+    let kill = format!("kill -s {signal} -- -{pgid} 2>/dev/null || kill -s {signal} {pgid}");
+    sudo.exec(
+        conn,
+        &kill,
+        None,
+        Some(Instant::now() + STOP_WAIT),
+        &mut std::io::empty(),
+        &mut |_, _| {},
+    )
 }
 
 /// After `--timeout` and its grace passed without the host's `timeout` ending the command:
@@ -203,16 +213,7 @@ fn kill_on_host(
             ),
         };
     };
-    // `-s`: dash's kill reads `-KILL -- -PGID` as a bad number, and would miss the group.
-    let kill = format!("kill -s KILL -- -{pgid} 2>/dev/null || kill -s KILL {pgid}");
-    let result = sudo.exec(
-        conn,
-        &kill,
-        None,
-        Some(Instant::now() + STOP_WAIT),
-        &mut std::io::empty(),
-        &mut |_, _| {},
-    );
+    let result = signal_group(conn, sudo, pgid, "KILL");
     let reason = match result {
         Ok(exit) if exit.code == Some(0) => format!(
             "command timed out after {after}; the host's `timeout` did not stop it, so hostctl killed its process group"
