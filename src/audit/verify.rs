@@ -87,7 +87,7 @@ pub fn verify(dir: &Path, key: Option<&Key>) -> std::io::Result<Report> {
                 message,
             };
             // One light parse: serde_json still checks the whole line is valid JSON.
-            let Ok(record) = serde_json::from_str::<Link>(line) else {
+            let Ok(record) = serde_json::from_str::<ChainFields>(line) else {
                 if let Some((f, l)) = &damaged {
                     report.problem = Some(fail(
                         format!(
@@ -270,7 +270,7 @@ fn incomplete_note(line: &str, op: Option<&str>) -> String {
 
 /// The fields the chain needs; the rest of the line is validated and skipped.
 #[derive(serde::Deserialize)]
-struct Link<'a> {
+struct ChainFields<'a> {
     prev: &'a str,
     kind: &'a str,
     #[serde(default)]

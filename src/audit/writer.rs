@@ -433,7 +433,7 @@ struct Sealing {
     tail: seal::Tail,
 }
 
-struct Tail {
+struct LastLine {
     /// Hash of the last complete line (GENESIS for an empty log).
     hash: String,
     /// That line's seal (epoch, seq), when it has one.
@@ -445,7 +445,7 @@ struct Tail {
 }
 
 /// Finds the last complete line across the log files, reading only the end of one file.
-fn last_line(dir: &Path) -> std::io::Result<Tail> {
+fn last_line(dir: &Path) -> std::io::Result<LastLine> {
     let mut truncated_in = None;
     for path in log_files(dir)?.iter().rev() {
         let mut file = File::open(path)?;
@@ -482,16 +482,16 @@ fn last_line(dir: &Path) -> std::io::Result<Tail> {
                 }
             };
             match text.iter().rposition(|&b| b == b'\n') {
-                Some(i) => return Ok(Tail::of(&text[i + 1..], truncated_in)),
+                Some(i) => return Ok(LastLine::of(&text[i + 1..], truncated_in)),
                 None if start == 0 && !text.is_empty() => {
-                    return Ok(Tail::of(text, truncated_in));
+                    return Ok(LastLine::of(text, truncated_in));
                 }
                 None if start == 0 => break, // only a partial line in this file: look further back
                 None => chunk *= 4,
             }
         }
     }
-    Ok(Tail {
+    Ok(LastLine {
         hash: GENESIS.to_string(),
         seal: None,
         prev: None,
@@ -499,14 +499,14 @@ fn last_line(dir: &Path) -> std::io::Result<Tail> {
     })
 }
 
-impl Tail {
-    fn of(line: &[u8], truncated_in: Option<PathBuf>) -> Tail {
+impl LastLine {
+    fn of(line: &[u8], truncated_in: Option<PathBuf>) -> LastLine {
         #[derive(serde::Deserialize)]
         struct Prev {
             prev: String,
         }
         let line = String::from_utf8_lossy(line);
-        Tail {
+        LastLine {
             hash: hash_line(&line),
             seal: seal::position(&line),
             prev: serde_json::from_str::<Prev>(&line).ok().map(|p| p.prev),
