@@ -199,3 +199,169 @@ impl Consumer for Reporter<'_> {
         self.write_event(event);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::AuditLog;
+    use crate::audit::record::Start;
+    use crate::event::{Captured, HostEvent, HostId, HostOutcome, Status};
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use std::time::Duration;
+
+    /// A writer the test can read after the reporter is done with it.
+    #[derive(Clone, Default)]
+    struct Buffer(Rc<RefCell<Vec<u8>>>);
+
+    impl Write for Buffer {
+        fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+            self.0.borrow_mut().extend_from_slice(data);
+            Ok(data.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Buffer {
+        fn text(&self) -> String {
+            String::from_utf8(self.0.borrow().clone()).unwrap()
+        }
+    }
+
+    fn event(host: &HostId, kind: HostEventKind) -> Event {
+        Event::Host(HostEvent {
+            host: host.clone(),
+            elapsed: Duration::ZERO,
+            kind,
+        })
+    }
+
+    fn finished(host: &HostId, status: Status, stdout: &str) -> Event {
+        let mut outcome = HostOutcome::new(status, Duration::from_millis(250));
+        outcome.stdout = Captured::with_limit(1024);
+        outcome.stdout.push(stdout.as_bytes());
+        event(host, HostEventKind::Finished(Box::new(outcome)))
+    }
+
+    /// Every consumer sees the same events: the renderer prints each host's block and the
+    /// summary, the counts make the exit status, and the audit log gets the start, one record
+    /// per host and the end record with the same counts.
+    #[test]
+    fn each_event_reaches_the_renderer_the_counts_and_the_audit_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut log = AuditLog::open(dir.path()).unwrap();
+        let hosts = [
+            HostId::new(0, "web1", "10.0.0.1"),
+            HostId::new(1, "web2", "10.0.0.2"),
+        ];
+        let start = Start {
+            op: "op1".into(),
+            operation: "run".into(),
+            pattern: "web".into(),
+            hosts: hosts.iter().map(|h| h.name.to_string()).collect(),
+            command: Some("uptime".into()),
+            ..Start::default()
+        };
+        let recorder = Recorder::start(&mut log, start, 2, false).unwrap();
+        let (stdout, stderr) = (Buffer::default(), Buffer::default());
+        let halt = Arc::new(OnceLock::new());
+        let mut reporter = Reporter::new(Parts {
+            op: "op1".into(),
+            renderer: Box::new(BlockRenderer::new(2, Work::Run, None, false, false, false)),
+            out_dir: None,
+            summary: Summary::new(2),
+            recorder,
+            halt: halt.clone(),
+            started: Instant::now(),
+            stdout: Box::new(stdout.clone()),
+            stderr: Box::new(stderr.clone()),
+        });
+        assert!(!reporter.wants_output(), "blocks alone need no live output");
+        for host in &hosts {
+            reporter.event(event(host, HostEventKind::Started));
+        }
+        reporter.event(finished(&hosts[1], Status::Ok, "up 2 days\n"));
+        let failed = Status::Failed {
+            exit_code: Some(3),
+            signal: None,
+            reason: None,
+        };
+        reporter.event(finished(&hosts[0], failed, "no such file\n"));
+        let end = reporter.finish(RunEnd {
+            interrupted: false,
+            stopped: false,
+            max_fail_reached: false,
+        });
+
+        assert_eq!(end.code, 1);
+        assert_eq!(end.skipped, 0);
+        assert!(end.recorded.is_ok());
+        assert!(halt.get().is_none());
+        // Blocks in the order hosts finished, then the summary (its time redacted).
+        let text = stdout.text();
+        let (blocks, summary) = text.split_at(text.rfind("2 hosts:").unwrap());
+        assert_eq!(
+            blocks,
+            "=== web2: ok, exit 0, 0.25s\nup 2 days\n=== web1: FAILED, exit 3, 0.25s\nno such file\n"
+        );
+        assert!(
+            summary.starts_with("2 hosts: 1 ok, 1 failed in ") && summary.ends_with("s\n"),
+            "{summary:?}"
+        );
+        assert_eq!(stderr.text(), "");
+        let records: Vec<serde_json::Value> = crate::audit::read_lines(dir.path())
+            .unwrap()
+            .iter()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        let kinds: Vec<&str> = records
+            .iter()
+            .map(|r| r["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds, ["start", "host", "host", "end"]);
+        assert_eq!(records[1]["host"], "web2");
+        assert_eq!(records[2]["host"], "web1");
+        assert_eq!(records[2]["status"], "failed");
+        assert_eq!(records[3]["ok"], 1);
+        assert_eq!(records[3]["failed"], 1);
+        assert_eq!(records[3]["exit_code"], 1);
+    }
+
+    /// `--stream`, `--out-dir` and `--no-log-output` each ask for live output; the reporter
+    /// asks the executor for it when any of them does, and only then.
+    #[test]
+    fn live_output_is_asked_for_by_the_consumers_that_need_it() {
+        fn wants(stream: bool, withhold_output: bool, out_dir: bool) -> bool {
+            let dir = tempfile::tempdir().unwrap();
+            let mut log = AuditLog::open(dir.path()).unwrap();
+            let start = Start {
+                op: "op2".into(),
+                hosts: vec!["web1".into()],
+                ..Start::default()
+            };
+            let recorder = Recorder::start(&mut log, start, 1, withhold_output).unwrap();
+            let renderer: Box<dyn Renderer> = match stream {
+                true => Box::new(StreamRenderer::new(["web1"], false)),
+                false => Box::new(BlockRenderer::new(1, Work::Run, None, false, false, false)),
+            };
+            let reporter = Reporter::new(Parts {
+                op: "op2".into(),
+                renderer,
+                out_dir: out_dir.then(|| OutDir::new(&dir.path().join("out"))),
+                summary: Summary::new(1),
+                recorder,
+                halt: Arc::new(OnceLock::new()),
+                started: Instant::now(),
+                stdout: Box::new(Buffer::default()),
+                stderr: Box::new(Buffer::default()),
+            });
+            reporter.wants_output()
+        }
+        assert!(!wants(false, false, false));
+        assert!(wants(true, false, false));
+        assert!(wants(false, true, false));
+        assert!(wants(false, false, true));
+    }
+}

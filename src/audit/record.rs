@@ -78,7 +78,7 @@ pub struct Prune {
     pub first_prev: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Start {
     pub op: String,
     /// `user@machine` that ran hostctl.
