@@ -98,6 +98,20 @@ struct Request<'s> {
     later_hop: bool,
 }
 
+impl<'s> Request<'s> {
+    /// An inventory host, as the target or as a jump host named by its inventory name.
+    fn inventory(host: &'s Host, later_hop: bool) -> Request<'s> {
+        Request {
+            name: &host.name,
+            address: host.explicit_address.then_some(host.address.as_str()),
+            settings: &host.settings,
+            user: None,
+            port: None,
+            later_hop,
+        }
+    }
+}
+
 impl<'a> Resolver<'a> {
     /// `config`: `-F FILE` (`none` for no config), else `~/.ssh/config` when it exists.
     pub fn new(
@@ -128,14 +142,7 @@ impl<'a> Resolver<'a> {
 
     /// The target, and its jump hosts as written (`[user@]host[:port]` or inventory names).
     pub fn route(&self, host: &Host) -> Result<Route, ResolveError> {
-        let request = Request {
-            name: &host.name,
-            address: host.explicit_address.then_some(host.address.as_str()),
-            settings: &host.settings,
-            user: None,
-            port: None,
-            later_hop: false,
-        };
+        let request = Request::inventory(host, false);
         self.build(&request, 0)
     }
 
@@ -289,14 +296,7 @@ impl<'a> Resolver<'a> {
                     host: for_host.to_string(),
                 });
             }
-            let request = Request {
-                name: &host.name,
-                address: host.explicit_address.then_some(host.address.as_str()),
-                settings: &host.settings,
-                user: None,
-                port: None,
-                later_hop: later,
-            };
+            let request = Request::inventory(host, later);
             return self.build(&request, depth + 1);
         }
         let (user, name, port) = ssh_config::parse_hop(spec)
