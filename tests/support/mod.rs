@@ -132,7 +132,7 @@ impl Fleet {
     }
 
     pub fn run(&self, args: &[&str]) -> Run {
-        Run::from(self.hostctl().args(args).output().expect("run hostctl"))
+        Run::from(self.hostctl().args(args).output().expect("run hostctl")).in_fleet(self)
     }
 
     /// The real binary with `stdin` on its standard input (as --ask-pass and -K read it when
@@ -148,7 +148,7 @@ impl Fleet {
             .expect("run hostctl");
         std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), stdin.as_bytes())
             .expect("write stdin");
-        Run::from(child.wait_with_output().expect("hostctl output"))
+        Run::from(child.wait_with_output().expect("hostctl output")).in_fleet(self)
     }
 
     /// Waits until the audit log holds `host`'s result (of a run still in flight).
@@ -470,6 +470,8 @@ pub struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
+    /// What varies between runs, for [`Run::stdout_eq`] and [`Run::stderr_eq`].
+    redactions: snapbox::Redactions,
 }
 
 impl From<Output> for Run {
@@ -478,11 +480,110 @@ impl From<Output> for Run {
             code: o.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+            redactions: redactions(),
         }
     }
 }
 
+/// The redactions every whole-output assertion shares: only what differs from one run of the
+/// same test to the next. Each placeholder stands for a shape, never for free text, so a
+/// changed word, count, status or host name still fails the assertion.
+/// - `[ELAPSED]`: a duration as hostctl measures it (`0.31s`); fixed durations such as
+///   `--timeout 1s` keep their text.
+/// - `[OP]`: an operation id (hex milliseconds and 4 hex digits).
+/// - `[TIME]`: a timestamp (`2026-11-25T03:52:28Z`, `2026-11-25 03:52:28`); `[DAY]` a date.
+/// - `[OPERATOR]`: `user@machine` of whoever runs the suite.
+///
+/// Paths and addresses that a test creates are added per run: [`Fleet::run`] redacts the
+/// fleet's directory as `[FLEET]` and its network as `[NET]` (so `web02` shows as `[NET].2`).
+pub fn redactions() -> snapbox::Redactions {
+    let mut r = snapbox::Redactions::new();
+    let regex = |re: &str| regex::Regex::new(re).expect("redaction regex");
+    r.insert("[ELAPSED]", regex(r"\b\d+\.\d\ds\b")).unwrap();
+    r.insert("[OP]", regex(r"\b[0-9a-f]{15}\b")).unwrap();
+    r.insert(
+        "[TIME]",
+        regex(r"\b\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)?"),
+    )
+    .unwrap();
+    r.insert("[DAY]", regex(r"\b\d{4}-\d\d-\d\d\b")).unwrap();
+    r.insert("[OPERATOR]", operator()).unwrap();
+    r
+}
+
+/// `user@machine` as hostctl records the operator.
+fn operator() -> String {
+    let mut buf = [0u8; 256];
+    assert_eq!(
+        unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) },
+        0
+    );
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    let user = std::env::var("USER").unwrap_or_else(|_| "root".into());
+    format!("{user}@{}", String::from_utf8_lossy(&buf[..end]))
+}
+
 impl Run {
+    /// Adds a redaction for this run's output, e.g. a temp dir the test made as `[DIR]`.
+    pub fn redact(mut self, placeholder: &'static str, value: impl std::fmt::Display) -> Run {
+        self.redactions
+            .insert(placeholder, value.to_string())
+            .expect("placeholder in brackets");
+        self
+    }
+
+    /// Redacts `fleet`'s directory as `[FLEET]` and its addresses' network as `[NET]`.
+    pub fn in_fleet(self, fleet: &Fleet) -> Run {
+        let dir = fleet.dir.path();
+        let canonical = dir.canonicalize().unwrap_or(dir.to_path_buf());
+        self.redact("[FLEET]", canonical.display())
+            .redact("[FLEET]", dir.display())
+            .redact_regex(
+                "[NET]",
+                &format!(r"(?<redacted>\b{})\.\d", fleet.net.replace('.', r"\.")),
+            )
+    }
+
+    /// Adds a redaction of what `regex` matches (its `redacted` group, if it has one).
+    pub fn redact_regex(mut self, placeholder: &'static str, regex: &str) -> Run {
+        self.redactions
+            .insert(
+                placeholder,
+                regex::Regex::new(regex).expect("redaction regex"),
+            )
+            .expect("placeholder in brackets");
+        self
+    }
+
+    #[track_caller]
+    fn assert_eq(&self, stream: &str, actual: &str, expected: snapbox::Data) {
+        let checked = snapbox::Assert::new()
+            .action_env(snapbox::assert::DEFAULT_ACTION_ENV)
+            .redact_with(self.redactions.clone())
+            .try_eq(Some(&stream), actual.into(), expected);
+        if let Err(e) = checked {
+            panic!(
+                "{e}\n(exit status {})\n--- stdout\n{}\n--- stderr\n{}",
+                self.code, self.stdout, self.stderr
+            );
+        }
+    }
+
+    /// The whole of stdout, redacted (see [`redactions`]). `str![[...]]` inline; rewrite them
+    /// all with `SNAPSHOTS=overwrite cargo test`.
+    #[track_caller]
+    pub fn stdout_eq(&self, expected: impl snapbox::IntoData) -> &Run {
+        self.assert_eq("stdout", &self.stdout, expected.into_data());
+        self
+    }
+
+    /// The whole of stderr, redacted (see [`redactions`]).
+    #[track_caller]
+    pub fn stderr_eq(&self, expected: impl snapbox::IntoData) -> &Run {
+        self.assert_eq("stderr", &self.stderr, expected.into_data());
+        self
+    }
+
     #[track_caller]
     pub fn code(&self, expected: i32) -> &Run {
         assert_eq!(
