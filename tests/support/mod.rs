@@ -491,8 +491,9 @@ impl From<Output> for Run {
 /// - `[ELAPSED]`: a duration as hostctl measures it (`0.31s`); fixed durations such as
 ///   `--timeout 1s` keep their text.
 /// - `[OP]`: an operation id (hex milliseconds and 4 hex digits).
-/// - `[TIME]`: a timestamp (`2026-11-25T03:52:28Z`, `2026-11-25 03:52:28`); `[DAY]` a date.
-/// - `[OPERATOR]`: `user@machine` of whoever runs the suite.
+/// - `[TIME]`: a timestamp (`2026-11-25T03:52:28Z`, `2026-11-25 03:52:28`); `[TODAY]` today's
+///   date (UTC), as in the daily file's name. Other dates (a test's own) stay as they are.
+/// - `[OPERATOR]`: `user@machine` of whoever runs the suite; `[BIN]` the hostctl binary.
 ///
 /// Paths and addresses that a test creates are added per run: [`Fleet::run`] redacts the
 /// fleet's directory as `[FLEET]` and its network as `[NET]` (so `web02` shows as `[NET].2`).
@@ -506,13 +507,38 @@ pub fn redactions() -> snapbox::Redactions {
         regex(r"\b\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)?"),
     )
     .unwrap();
-    r.insert("[DAY]", regex(r"\b\d{4}-\d\d-\d\d\b")).unwrap();
+    // Not the date of a timestamp: that is all `[TIME]`.
+    r.insert(
+        "[TODAY]",
+        regex(&format!(r"(?<redacted>\b{})(?:[^T 0-9]|$)", today())),
+    )
+    .unwrap();
     r.insert("[OPERATOR]", operator()).unwrap();
+    r.insert("[BIN]", BIN).unwrap();
     r
 }
 
+/// Today's date in UTC, `YYYY-MM-DD`, as the audit log names its daily file.
+fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    // Civil from days (Howard Hinnant's algorithm).
+    let z = secs.div_euclid(86400) + 719468;
+    let era = z.div_euclid(146097);
+    let doe = z - era * 146097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
 /// `user@machine` as hostctl records the operator.
-fn operator() -> String {
+pub fn operator() -> String {
     let mut buf = [0u8; 256];
     assert_eq!(
         unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) },
