@@ -1,7 +1,7 @@
 //! The audit log against real runs: private whatever the umask, output withheld on request,
 //! and never silently incomplete when the disk fills up mid-run.
 
-mod support;
+use hostctl_test_support as support;
 
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;

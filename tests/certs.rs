@@ -4,13 +4,13 @@
 //! (`@cert-authority` with patterns, negation and hashes; `@revoked` CAs and keys; plain keys
 //! to fall back on). The verdicts must agree, and hostctl's refusals say which check failed.
 
-mod support;
+use hostctl_test_support as support;
 
 use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use support::{BIN, Fleet};
+use support::{Fleet, bin};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
@@ -164,7 +164,7 @@ impl Lab {
         }
         self.fleet.write_inventory(&inventory);
         let out = self
-            .command(BIN)
+            .command(bin())
             .arg("-i")
             .arg(self.fleet.inventory())
             .args(["run", "-g", "cases", "-f", "8", "--json"])

@@ -1,14 +1,14 @@
 //! Bad input through the real binary: exit 2, a message naming the problem, nothing contacted.
 
-mod support;
+use hostctl_test_support as support;
 
 use snapbox::str;
 use std::process::Command;
-use support::{BIN, Run};
+use support::{Run, bin};
 
 fn hostctl(dir: &std::path::Path, args: &[&str]) -> Run {
     Run::from(
-        Command::new(BIN)
+        Command::new(bin())
             .current_dir(dir)
             .env_remove("HOSTCTL_INVENTORY")
             .env_remove("HOSTCTL_LOG_DIR")
@@ -144,7 +144,7 @@ For more information, try '--help'.
 #[test]
 fn hosts_lists_the_selection_without_connecting() {
     let dir = dir_with(INVENTORY);
-    let listed = Command::new(BIN)
+    let listed = Command::new(bin())
         .current_dir(dir.path())
         .env("USER", "ops")
         .args(["hosts", "-g", "all,!db"])
@@ -168,7 +168,7 @@ fn help_at_80(dir: &std::path::Path, command: &str) -> Run {
     let mut args: Vec<&str> = command.split_whitespace().collect();
     args.push("--help");
     Run::from(
-        Command::new(BIN)
+        Command::new(bin())
             .current_dir(dir)
             .env("COLUMNS", "80")
             .args(&args)

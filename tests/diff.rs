@@ -1,6 +1,6 @@
 //! How hosts' outputs differ: `hostctl log diff` between two real runs on real sshd hosts.
 
-mod support;
+use hostctl_test_support as support;
 
 use support::Fleet;
 

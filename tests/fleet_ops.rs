@@ -1,7 +1,7 @@
 //! Operating a fleet: gathered output, --out-dir, rolling batches, --max-fail, --dry-run,
 //! --retry and sudo, against real sshd hosts.
 
-mod support;
+use hostctl_test_support as support;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

@@ -3,7 +3,7 @@
 //! socket that speaks journald's native protocol (this machine may have no journald: the test
 //! owns the socket and parses what arrives).
 
-mod support;
+use hostctl_test_support as support;
 
 use std::collections::HashSet;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};

@@ -3,7 +3,7 @@
 //! swapped for a liar there and nowhere else). Whatever a host sends, hostctl writes only
 //! below `LOCAL_DIR/<host>/`.
 
-mod support;
+use hostctl_test_support as support;
 
 use std::path::Path;
 use support::Fleet;

@@ -1,6 +1,6 @@
 //! Jump hosts and ssh_config against real sshd: a host that only a bastion can reach.
 
-mod support;
+use hostctl_test_support as support;
 
 use support::Fleet;
 

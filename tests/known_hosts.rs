@@ -3,13 +3,13 @@
 //! reached by address and by name), and both must reach the same verdict. The few cases where
 //! hostctl refuses what OpenSSH accepts are listed with their reason (`stricter`).
 
-mod support;
+use hostctl_test_support as support;
 
 use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use support::{BIN, Fleet};
+use support::{Fleet, bin};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
@@ -181,7 +181,7 @@ impl Lab {
         }
         self.fleet.write_inventory(&inventory);
         let out = self
-            .command(BIN)
+            .command(bin())
             .arg("-i")
             .arg(self.fleet.inventory())
             .args(["run", "-g", "cases", "-f", "8", "--json"])

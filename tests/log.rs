@@ -2,7 +2,7 @@
 //! tests build their log directory with hostctl's own writer against hosts that listen nowhere:
 //! no sshd, no root. A real fleet only where a host must answer (ok, failed, output).
 
-mod support;
+use hostctl_test_support as support;
 
 use snapbox::str;
 use std::path::{Path, PathBuf};
@@ -34,7 +34,7 @@ impl Log {
     }
 
     fn hostctl(&self) -> Command {
-        let mut cmd = Command::new(support::BIN);
+        let mut cmd = Command::new(support::bin());
         cmd.current_dir(self.dir.path())
             .env("HOME", self.dir.path().join("home"))
             .env_remove("SSH_AUTH_SOCK")
@@ -482,7 +482,7 @@ NOT INTACT: ./logs/audit.[TODAY].jsonl:1 (operation [OP]): the log does not star
 /// hostctl on a log directory of its own, with no inventory and no fleet.
 fn in_dir(dir: &std::path::Path, args: &[&str]) -> Run {
     Run::from(
-        std::process::Command::new(support::BIN)
+        std::process::Command::new(support::bin())
             .arg("--log-dir")
             .arg(dir)
             .args(args)

@@ -1,6 +1,6 @@
 //! `hostctl run` against real sshd hosts.
 
-mod support;
+use hostctl_test_support as support;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

@@ -3,7 +3,7 @@
 //! with HMAC-SHA256 itself, from the design in src/audit/seal.rs, with whatever key `.seal`
 //! holds at the time), and `hostctl log verify --verify-key` naming the record.
 
-mod support;
+use hostctl_test_support as support;
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};

@@ -1,7 +1,7 @@
 //! `@last:failed` and friends: hosts picked by how an earlier operation went, read from the
 //! audit log at plan time, against real sshd hosts.
 
-mod support;
+use hostctl_test_support as support;
 
 use support::Fleet;
 

@@ -1,7 +1,7 @@
 //! What the operator sees on a terminal: colour by status only where it belongs, and `log`
 //! listings that say when there is more and that copy back into a shell.
 
-mod support;
+use hostctl_test_support as support;
 
 use support::Fleet;
 
@@ -83,7 +83,7 @@ fn log_says_when_there_is_more_and_quotes_argv_for_the_shell() {
     let show = fleet.run(&["log", "show", &id]);
     show.code(0).stdout_has(&format!(
         "argv:      {} -i {} run -g web01 --accept-new 'echo '\\''it'\\'''\\''s 2'\\'''\n",
-        support::BIN,
+        support::bin(),
         fleet.inventory().display()
     ));
 }

@@ -1,6 +1,6 @@
 //! `hostctl push` and `hostctl pull` against real sshd hosts.
 
-mod support;
+use hostctl_test_support as support;
 
 use std::os::unix::fs::PermissionsExt;
 use std::process::Stdio;

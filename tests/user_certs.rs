@@ -1,7 +1,7 @@
 //! User certificates against real sshd hosts that trust a user CA (`TrustedUserCAKeys`) and
 //! have no authorized_keys at all, and RSA/ECDSA identity files on the in-process signer.
 
-mod support;
+use hostctl_test_support as support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

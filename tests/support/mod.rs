@@ -1,20 +1,35 @@
 //! Test fixtures: a fleet of real sshd hosts (via `scripts/fleet`) and a runner for the real
 //! hostctl binary. A fleet that cannot start fails the test loudly; nothing is skipped.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_hostctl");
-const FLEET: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/fleet");
+/// The hostctl binary under test. Cargo sets `CARGO_BIN_EXE_hostctl` for integration tests when
+/// it builds them and when it runs them; this library is built as their dependency, so it reads
+/// the variable at run time.
+pub fn bin() -> &'static str {
+    static BIN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        std::env::var("CARGO_BIN_EXE_hostctl")
+            .expect("CARGO_BIN_EXE_hostctl: run the tests through cargo (cargo test)")
+    })
+}
+
+const FLEET: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/fleet");
 
 static NEXT_NET: AtomicU32 = AtomicU32::new(1);
 
 /// Where fleets live: never under /tmp, which every host replaces with its own.
 fn fleet_base() -> PathBuf {
-    let target = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    // Cargo's CARGO_TARGET_TMPDIR: `tmp` in the target directory, next to the profile's.
+    let target = Path::new(bin())
+        .parent()
+        .and_then(Path::parent)
+        .expect("hostctl in target/PROFILE/")
+        .join("tmp");
+    std::fs::create_dir_all(&target).expect("target tmp dir");
     let physical = target.canonicalize().unwrap_or(target.clone());
     if !physical.starts_with("/tmp") {
         return target;
@@ -121,7 +136,7 @@ impl Fleet {
     pub fn hostctl(&self) -> Command {
         let home = self.path("home");
         std::fs::create_dir_all(&home).expect("home");
-        let mut cmd = Command::new(BIN);
+        let mut cmd = Command::new(bin());
         cmd.arg("-i").arg(self.inventory());
         cmd.env("HOME", &home)
             .env_remove("SSH_AUTH_SOCK")
@@ -514,7 +529,7 @@ pub fn redactions() -> snapbox::Redactions {
     )
     .unwrap();
     r.insert("[OPERATOR]", operator()).unwrap();
-    r.insert("[BIN]", BIN).unwrap();
+    r.insert("[BIN]", bin()).unwrap();
     r
 }
 
