@@ -508,6 +508,7 @@ impl From<Output> for Run {
 /// - `[OP]`: an operation id (hex milliseconds and 4 hex digits).
 /// - `[TIME]`: a timestamp (`2026-11-25T03:52:28Z`, `2026-11-25 03:52:28`); `[TODAY]` today's
 ///   date (UTC), as in the daily file's name. Other dates (a test's own) stay as they are.
+/// - `[FINGERPRINT]`: a key's `SHA256:` fingerprint (every fleet makes keys of its own).
 /// - `[OPERATOR]`: `user@machine` of whoever runs the suite; `[BIN]` the hostctl binary.
 ///
 /// Paths and addresses that a test creates are added per run: [`Fleet::run`] redacts the
@@ -528,6 +529,9 @@ pub fn redactions() -> snapbox::Redactions {
         regex(&format!(r"(?<redacted>\b{})(?:[^T 0-9]|$)", today())),
     )
     .unwrap();
+    // Every fleet has keys of its own.
+    r.insert("[FINGERPRINT]", regex(r"\bSHA256:[A-Za-z0-9+/]{43}\b"))
+        .unwrap();
     r.insert("[OPERATOR]", operator()).unwrap();
     r.insert("[BIN]", bin()).unwrap();
     r
@@ -615,6 +619,14 @@ impl Run {
     #[track_caller]
     pub fn stdout_eq(&self, expected: impl snapbox::IntoData) -> &Run {
         self.assert_eq("stdout", &self.stdout, expected.into_data());
+        self
+    }
+
+    /// A whole value taken from this run (a JSON field, a file it wrote), with this run's
+    /// redactions.
+    #[track_caller]
+    pub fn text_eq(&self, actual: &str, expected: impl snapbox::IntoData) -> &Run {
+        self.assert_eq("value", actual, expected.into_data());
         self
     }
 
