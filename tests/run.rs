@@ -333,7 +333,7 @@ started
 operation [OP]  run  by [OPERATOR]  at [TIME]
 command:   echo started; trap '' TERM; sleep [..]
 pattern:   web -> 2 hosts: web01, web02
-argv:      [BIN] -i [FLEET]/hosts.toml run -g web --timeout 1s 'echo started; trap '/'''/'' TERM; sleep [..]'
+argv:      [BIN] -i [FLEET]/hosts.toml run -g web --timeout 1s 'echo started; trap '\'''\'' TERM; sleep [..]'
 result:    2 timeout, exit 1 in [ELAPSED]
 === web01: TIMEOUT, [ELAPSED], in 8 B out 0 B: command timed out after 1s (stopped on the host)
 started
