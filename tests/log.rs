@@ -6,47 +6,28 @@ use hostctl_test_support as support;
 
 use snapbox::str;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use support::{Fleet, Run};
+use std::process::Stdio;
+use support::{Fleet, Offline, Run};
 
 const GROUPS: &str =
     "[groups.web]\nhosts = [\"web01\", \"web02\"]\n\n[groups.db]\nhosts = [\"db01\"]\n";
 
-/// Hosts on 127.0.0.1 port 1, where nothing listens: every operation is recorded, every host is
-/// refused at once.
-const NOWHERE: &str = "[defaults]\nport = 1\nconnect_timeout = \"60s\"\n\n[hosts.web01]\naddress = \"127.0.0.1\"\n\n[hosts.web02]\naddress = \"127.0.0.1\"\n\n[hosts.db01]\naddress = \"127.0.0.1\"\n\n";
+/// A log directory (`logs/` next to the inventory) written by the real binary against hosts
+/// that refuse every connection at once: each operation is recorded, every host unreachable.
+struct Log(Offline);
 
-/// A directory with an inventory and its audit log (`logs/`), written by the real binary.
-struct Log {
-    dir: tempfile::TempDir,
+impl std::ops::Deref for Log {
+    type Target = Offline;
+    fn deref(&self) -> &Offline {
+        &self.0
+    }
 }
 
 impl Log {
     fn new() -> Log {
-        Log::with(NOWHERE)
-    }
-
-    fn with(hosts: &str) -> Log {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("hosts.toml"), format!("{hosts}{GROUPS}")).unwrap();
-        std::fs::create_dir(dir.path().join("home")).unwrap();
-        Log { dir }
-    }
-
-    fn hostctl(&self) -> Command {
-        let mut cmd = Command::new(support::bin());
-        cmd.current_dir(self.dir.path())
-            .env("HOME", self.dir.path().join("home"))
-            .env_remove("SSH_AUTH_SOCK")
-            .env_remove("HOSTCTL_INVENTORY")
-            .env_remove("HOSTCTL_LOG_DIR")
-            .stdin(Stdio::null());
-        cmd
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        Run::from(self.hostctl().args(args).output().unwrap())
-            .redact("[DIR]", self.dir.path().display())
+        let hosts = Offline::refusing(&["web01", "web02", "db01"]);
+        hosts.write_inventory(GROUPS);
+        Log(hosts)
     }
 
     fn logs(&self) -> PathBuf {
@@ -64,7 +45,7 @@ impl Log {
             .code(4);
         self.run(&["run", "-g", "web", "-f", "1", "test $(hostname) = web01"])
             .code(4);
-        std::fs::write(self.dir.path().join("motd"), "welcome\n").unwrap();
+        std::fs::write(self.path("motd"), "welcome\n").unwrap();
         self.run(&["push", "-g", "db", "motd", "/tmp/"]).code(4);
     }
 
@@ -268,7 +249,7 @@ fn reviewing_never_changes_the_log_and_needs_no_inventory() {
         std::fs::read(&file).unwrap(),
         std::fs::metadata(&file).unwrap().modified().unwrap(),
     );
-    std::fs::write(log.dir.path().join("hosts.toml"), "this is [not toml").unwrap();
+    std::fs::write(log.inventory(), "this is [not toml").unwrap();
     for args in [
         &["log"][..],
         &["log", "--failed"],
@@ -290,9 +271,9 @@ fn reviewing_never_changes_the_log_and_needs_no_inventory() {
 fn an_operation_killed_mid_run_shows_as_interrupted() {
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = silent.local_addr().unwrap().port();
-    let log = Log::with(&NOWHERE.replace(
-        "[hosts.web02]\naddress = \"127.0.0.1\"\n",
-        &format!("[hosts.web02]\naddress = \"127.0.0.1\"\nport = {port}\n"),
+    let log = Log(Offline::refusing(&["web01", "db01"]));
+    log.write_inventory(&format!(
+        "[hosts.web02]\naddress = \"127.0.0.1\"\nport = {port}\n\n{GROUPS}"
     ));
     let mut child = log
         .hostctl()

@@ -1,5 +1,9 @@
-//! Test fixtures: a fleet of real sshd hosts (via `scripts/fleet`) and a runner for the real
-//! hostctl binary. A fleet that cannot start fails the test loudly; nothing is skipped.
+//! Test fixtures: a fleet of real sshd hosts (via `scripts/fleet`), hosts that are never reached
+//! ([`Offline`]), and a runner for the real hostctl binary. A fleet that cannot start fails the
+//! test loudly; nothing is skipped.
+
+pub mod offline;
+pub use offline::Offline;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
