@@ -5,7 +5,7 @@ use hostctl_test_support as support;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{Fleet, Run};
+use support::{Fleet, Offline, Run};
 
 fn fleet(names: &[&str]) -> Fleet {
     let fleet = Fleet::start(names);
@@ -462,12 +462,13 @@ fn stdin_goes_to_every_host_and_the_password_line_does_not() {
 
 #[test]
 fn stdin_larger_than_the_limit_is_a_usage_error() {
-    let fleet = fleet(&["web01"]);
+    let hosts = Offline::new(&["web01"]);
     let big = "x".repeat((64 << 20) + 1);
-    let run = fleet.run_with_stdin(&["run", "-g", "web01", "-I", "cat"], &big);
-    run.code(2).stderr_is(
+    let run = hosts.run_with_stdin(&["run", "-g", "web01", "-I", "cat"], &big);
+    run.code(2).stdout_eq("").stderr_is(
         "error: -I/--stdin: more than 64 MiB on stdin; push the file and run it instead\n",
     );
+    assert!(!hosts.contacted(), "a host was contacted");
 }
 
 /// With every host started at once, `--max-fail` has nothing to stop: hostctl says so before

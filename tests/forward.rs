@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
-use support::{Fleet, Run};
+use support::{Fleet, Offline, Run};
 
 static NEXT_COLLECTOR: AtomicU32 = AtomicU32::new(1);
 
@@ -860,26 +860,26 @@ fn journald_gets_every_record_with_its_fields_even_one_too_big_for_a_datagram() 
 
 #[test]
 fn destinations_are_checked_before_anything_runs() {
-    let fleet = Fleet::start(&["web01"]);
-    fleet
+    let hosts = Offline::new(&["web01"]);
+    hosts
         .run(&["run", "-g", "all", "--audit-forward", "syslog://x", "true"])
         .code(2)
+        .stdout_eq("")
         .stderr_is("error: --audit-forward: unknown audit destination `syslog://x`: expected `syslog+udp://HOST:PORT`, `syslog+tcp://HOST:PORT`, `syslog+tls://HOST:PORT` or `journald`\n");
-    fleet.write_inventory("[audit]\nforward = [\"syslog+tcp://x:99999\"]\n");
-    let run = fleet.run(&["run", "-g", "all", "true"]);
-    run.code(2);
-    assert!(
-        run.stderr.contains("hosts.toml:")
-            && run.stderr.contains(
-                ": `audit.forward`: `syslog+tcp://x:99999`: invalid port `99999` (1-65535)\n"
-            ),
-        "{}",
-        run.stderr
-    );
-    fleet.write_inventory("");
-    fleet
+    hosts.write_inventory("[audit]\nforward = [\"syslog+tcp://x:99999\"]\n");
+    hosts
+        .run(&["run", "-g", "all", "true"])
+        .code(2)
+        .stdout_eq("")
+        .stderr_eq(snapbox::str![[r#"
+error: hosts.toml:10:12: `audit.forward`: `syslog+tcp://x:99999`: invalid port `99999` (1-65535)
+
+"#]]);
+    hosts.write_inventory("");
+    hosts
         .run(&["run", "-g", "all", "--audit-required", "true"])
         .code(2)
+        .stdout_eq("")
         .stderr_is("error: --audit-required: no destination to require (add --audit-forward URL or `[audit] forward` in the inventory)\n");
-    assert!(!contacted(&fleet, "web01"));
+    assert!(!hosts.contacted(), "a host was contacted");
 }
