@@ -3,6 +3,7 @@
 //! test loudly; nothing is skipped.
 
 pub mod offline;
+pub mod oracle;
 pub use offline::Offline;
 
 use std::path::{Path, PathBuf};
@@ -182,7 +183,7 @@ impl Fleet {
         }
     }
 
-    fn listener_pid(&self, host: &str) -> i32 {
+    pub(crate) fn listener_pid(&self, host: &str) -> i32 {
         let pid = std::fs::read_to_string(self.path(&format!("hosts/{host}/listener.pid")))
             .expect("listener pid");
         pid.trim().parse().expect("pid")
@@ -782,50 +783,4 @@ pub fn sha256(data: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-/// OpenSSH's own verdict on a host key, the oracle of the known_hosts and certificate tests:
-/// `ssh` (prepared by the caller with its environment) with `known_hosts` as its only file,
-/// StrictHostKeyChecking `strict`, and the fleet's client key, to `address:port`. True when it
-/// logged in, false on "Host key verification failed."; any other failure fails the test.
-pub fn ssh_trusts(
-    mut ssh: Command,
-    fleet: &Fleet,
-    address: &str,
-    port: u16,
-    known_hosts: &Path,
-    strict: &str,
-) -> (bool, String) {
-    std::fs::create_dir_all(fleet.path("home")).unwrap();
-    let out = ssh
-        .args(["-F", "/dev/null", "-o", "BatchMode=yes", "-o"])
-        .arg(format!("StrictHostKeyChecking={strict}"))
-        .arg("-o")
-        .arg(format!("UserKnownHostsFile={}", known_hosts.display()))
-        .args([
-            "-o",
-            "GlobalKnownHostsFile=/dev/null",
-            "-o",
-            "UpdateHostKeys=no",
-            "-o",
-            "CheckHostIP=no",
-            "-o",
-            "IdentitiesOnly=yes",
-            "-o",
-            "ConnectTimeout=60",
-            "-i",
-        ])
-        .arg(fleet.path("id_ed25519"))
-        .arg("-p")
-        .arg(port.to_string())
-        .arg(format!("hostctl@{address}"))
-        .arg("true")
-        .output()
-        .expect("run ssh");
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    match out.status.code() {
-        Some(0) => (true, stderr),
-        Some(255) if stderr.contains("Host key verification failed.") => (false, stderr),
-        _ => panic!("ssh failed for another reason than the host key:\n{stderr}"),
-    }
 }
