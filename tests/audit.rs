@@ -64,10 +64,7 @@ fn open_fleet_dir(fleet: &Fleet) {
 }
 
 fn log_files(fleet: &Fleet) -> Vec<PathBuf> {
-    files_in(&fleet.path("logs"))
-        .into_iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
-        .collect()
+    support::daily_files(&fleet.path("logs"))
 }
 
 #[test]
@@ -276,12 +273,6 @@ impl Drop for Tmpfs {
     }
 }
 
-fn contacted(fleet: &Fleet, host: &str) -> bool {
-    std::fs::read_to_string(fleet.path(&format!("hosts/{host}/sshd.log")))
-        .unwrap()
-        .contains("Connection from")
-}
-
 #[test]
 fn a_full_disk_stops_new_hosts_and_says_which_results_were_not_recorded() {
     let names = ["h1", "h2", "h3", "h4", "h5", "h6"];
@@ -333,11 +324,11 @@ fn a_full_disk_stops_new_hosts_and_says_which_results_were_not_recorded() {
     );
     for host in &names[recorded.len() + 1..] {
         assert!(
-            !contacted(&fleet, host),
+            !fleet.contacted(host),
             "{host} was contacted after the log filled up"
         );
     }
-    assert!(contacted(&fleet, lost));
+    assert!(fleet.contacted(lost));
     // The closing records used the space set aside at the start: the log says what happened.
     let records = fleet.audit();
     let incomplete = records
@@ -404,7 +395,7 @@ fn a_log_without_room_to_close_contacts_no_host() {
         "{}",
         run.stderr
     );
-    assert!(!contacted(&fleet, "h1"));
+    assert!(!fleet.contacted("h1"));
     assert!(
         fleet.audit().is_empty(),
         "nothing was started, so nothing is recorded"

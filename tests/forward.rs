@@ -248,25 +248,7 @@ impl Drop for Collector {
 
 /// The local log's lines, oldest first.
 fn local_lines(fleet: &Fleet) -> Vec<String> {
-    let Ok(dir) = std::fs::read_dir(fleet.path("logs")) else {
-        return Vec::new(); // not yet created
-    };
-    let mut files: Vec<PathBuf> = dir
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
-        .collect();
-    files.sort();
-    files
-        .iter()
-        .flat_map(|f| {
-            std::fs::read_to_string(f)
-                .unwrap()
-                .lines()
-                .map(String::from)
-                .collect::<Vec<_>>()
-        })
-        .collect()
+    support::audit_lines(&fleet.path("logs"))
 }
 
 /// `dir` and everything under it.
@@ -302,12 +284,6 @@ fn first_arrivals(got: &[Received]) -> Vec<String> {
 
 fn fleet() -> Fleet {
     Fleet::start(&["web01", "web02", "db01"])
-}
-
-fn contacted(fleet: &Fleet, host: &str) -> bool {
-    std::fs::read_to_string(fleet.path(&format!("hosts/{host}/sshd.log")))
-        .unwrap()
-        .contains("Connection from")
 }
 
 #[test]
@@ -627,7 +603,7 @@ fn audit_required_with_the_collector_down_contacts_no_host() {
         )
     );
     for host in ["web01", "web02", "db01"] {
-        assert!(!contacted(&fleet, host), "{host} was contacted");
+        assert!(!fleet.contacted(host), "{host} was contacted");
     }
     // The local log says so: a start, and an end with every host skipped.
     let records: Vec<serde_json::Value> = local_lines(&fleet)
@@ -687,9 +663,9 @@ fn audit_required_stops_new_hosts_once_a_record_cannot_be_delivered() {
         "{}",
         run.stderr
     );
-    assert!(contacted(&fleet, "db01") && contacted(&fleet, "web01"));
+    assert!(fleet.contacted("db01") && fleet.contacted("web01"));
     assert!(
-        !contacted(&fleet, "web02"),
+        !fleet.contacted("web02"),
         "a host started after a record was lost"
     );
     let records: Vec<serde_json::Value> = local_lines(&fleet)

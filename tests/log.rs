@@ -7,7 +7,7 @@ use hostctl_test_support as support;
 use snapbox::str;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use support::{Fleet, Offline, Run};
+use support::{Fleet, Offline, Run, daily_files};
 
 const GROUPS: &str =
     "[groups.web]\nhosts = [\"web01\", \"web02\"]\n\n[groups.db]\nhosts = [\"db01\"]\n";
@@ -477,16 +477,6 @@ fn in_dir(dir: &std::path::Path, args: &[&str]) -> Run {
 /// Appends one record through the real writer: a `log prune` that removes nothing.
 fn append(dir: &std::path::Path) {
     in_dir(dir, &["log", "prune", "--older-than", "10000d"]).code(0);
-}
-
-fn daily_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
-        .collect();
-    files.sort();
-    files
 }
 
 /// Two daily files: two records in an old one, two in today's.

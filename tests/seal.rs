@@ -44,14 +44,7 @@ fn verify(fleet: &Fleet, key: Option<&PathBuf>) -> Run {
 
 /// The log as (daily file, lines).
 fn files(fleet: &Fleet) -> Vec<(PathBuf, Vec<String>)> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(fleet.path("logs"))
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
-        .collect();
-    files.sort();
-    files
+    support::daily_files(&fleet.path("logs"))
         .into_iter()
         .map(|f| {
             let lines = std::fs::read_to_string(&f)

@@ -310,24 +310,19 @@ impl Fleet {
         );
     }
 
-    /// Lines of the audit log (default location: logs/ next to the inventory).
+    /// Records of the audit log (default location: logs/ next to the inventory), oldest first.
     pub fn audit(&self) -> Vec<serde_json::Value> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(self.path("logs"))
-            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
-            .unwrap_or_default();
-        files.retain(|f| f.extension().is_some_and(|e| e == "jsonl"));
-        files.sort();
-        files
+        audit_lines(&self.path("logs"))
             .iter()
-            .flat_map(|f| {
-                std::fs::read_to_string(f)
-                    .unwrap()
-                    .lines()
-                    .map(String::from)
-                    .collect::<Vec<_>>()
-            })
-            .map(|l| serde_json::from_str(&l).unwrap_or_else(|e| panic!("audit line `{l}`: {e}")))
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("audit line `{l}`: {e}")))
             .collect()
+    }
+
+    /// Whether `host`'s sshd saw a connection (from anyone: hostctl, a probe, a bastion).
+    pub fn contacted(&self, host: &str) -> bool {
+        std::fs::read_to_string(self.path(&format!("hosts/{host}/sshd.log")))
+            .expect("sshd.log")
+            .contains("Connection from")
     }
 }
 
@@ -686,6 +681,30 @@ impl Run {
             .find(|v| v["type"] == "host" && v["host"] == name)
             .unwrap_or_else(|| panic!("no result for {name} in\n{}", self.stdout))
     }
+}
+
+/// The audit log's daily files in `dir`, oldest first; none when `dir` does not exist yet.
+pub fn daily_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.retain(|f| f.extension().is_some_and(|e| e == "jsonl"));
+    files.sort();
+    files
+}
+
+/// Every line of the audit log in `dir`, oldest first.
+pub fn audit_lines(dir: &Path) -> Vec<String> {
+    daily_files(dir)
+        .iter()
+        .flat_map(|f| {
+            std::fs::read_to_string(f)
+                .expect("read daily file")
+                .lines()
+                .map(String::from)
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 pub fn write(path: &Path, text: &str) {
