@@ -11,7 +11,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use support::oracle::{self, Verdict};
-use support::{Fleet, bin};
+use support::{Fleet, bin, keygen};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
@@ -32,17 +32,6 @@ const HOSTS: &[(&str, &str, &[&str])] = &[
 struct Lab {
     fleet: Fleet,
     etc_hosts: PathBuf,
-}
-
-fn keygen(path: &Path, args: &[&str]) {
-    let ok = Command::new("ssh-keygen")
-        .args(["-q", "-N", "", "-C", ""])
-        .args(args)
-        .arg("-f")
-        .arg(path)
-        .status()
-        .expect("ssh-keygen");
-    assert!(ok.success(), "ssh-keygen {args:?}");
 }
 
 /// `TYPE BASE64` of a public key file.

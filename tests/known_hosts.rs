@@ -10,7 +10,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use support::oracle::{self, Verdict};
-use support::{Fleet, bin};
+use support::{Fleet, bin, keygen};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
@@ -66,17 +66,6 @@ struct Lab {
     fleet: Fleet,
     keys: Keys,
     etc_hosts: PathBuf,
-}
-
-fn keygen(path: &Path, args: &[&str]) {
-    let ok = Command::new("ssh-keygen")
-        .args(["-q", "-N", "", "-C", ""])
-        .args(args)
-        .arg("-f")
-        .arg(path)
-        .status()
-        .expect("ssh-keygen");
-    assert!(ok.success(), "ssh-keygen {args:?}");
 }
 
 fn public_blob(pub_file: &Path) -> Vec<u8> {

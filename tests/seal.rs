@@ -81,24 +81,11 @@ fn rewrite(fleet: &Fleet, from: usize, mut edit: impl FnMut(usize, String) -> Op
             out.push(line);
         }
     }
-    // One daily file is enough for these tests (a run across midnight would split it).
-    let (path, _) = files(fleet).pop().unwrap();
-    for (p, _) in files(fleet).into_iter().filter(|(p, _)| *p != path) {
-        std::fs::remove_file(p).unwrap();
-    }
-    std::fs::write(
-        &path,
-        out.iter().map(|l| format!("{l}\n")).collect::<String>(),
-    )
-    .unwrap();
-    std::fs::write(
-        fleet.path("logs/.head"),
-        format!("{}\n", sha256_hex(out.last().unwrap())),
-    )
-    .unwrap();
+    put(fleet, &out);
 }
 
-/// Puts `lines` back as the whole log, with `.head` on the last.
+/// Puts `lines` back as the whole log, with `.head` on the last. One daily file is enough for
+/// these tests (a run across midnight would split it).
 fn put(fleet: &Fleet, lines: &[String]) {
     let (path, _) = files(fleet).pop().unwrap();
     for (p, _) in files(fleet).into_iter().filter(|(p, _)| *p != path) {

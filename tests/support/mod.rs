@@ -158,17 +158,9 @@ impl Fleet {
     /// The real binary with `stdin` on its standard input (as --ask-pass and -K read it when
     /// stdin is not a terminal).
     pub fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
-        let mut child = self
-            .hostctl()
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run hostctl");
-        std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), stdin.as_bytes())
-            .expect("write stdin");
-        Run::from(child.wait_with_output().expect("hostctl output")).in_fleet(self)
+        let mut cmd = self.hostctl();
+        cmd.args(args);
+        Run::from(output_with_stdin(cmd, stdin)).in_fleet(self)
     }
 
     /// Waits until the audit log holds `host`'s result (of a run still in flight).
@@ -705,6 +697,32 @@ pub fn audit_lines(dir: &Path) -> Vec<String> {
                 .collect::<Vec<_>>()
         })
         .collect()
+}
+
+/// `cmd`'s output with `stdin` on its standard input. A program that stops reading early
+/// (refusing too much input) closes the pipe: that is its answer, not a test failure.
+pub fn output_with_stdin(mut cmd: Command, stdin: &str) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run hostctl");
+    let _ = std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), stdin.as_bytes());
+    child.wait_with_output().expect("hostctl output")
+}
+
+/// A new key pair at `path` (and `path.pub`), no passphrase, no comment: `ssh-keygen` with
+/// `args` (`-t ed25519`, ...).
+pub fn keygen(path: &Path, args: &[&str]) {
+    let ok = Command::new("ssh-keygen")
+        .args(["-q", "-N", "", "-C", ""])
+        .args(args)
+        .arg("-f")
+        .arg(path)
+        .status()
+        .expect("ssh-keygen");
+    assert!(ok.success(), "ssh-keygen {args:?}");
 }
 
 pub fn write(path: &Path, text: &str) {

@@ -88,18 +88,9 @@ impl Offline {
 
     /// Runs hostctl with `stdin` on its standard input.
     pub fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
-        let mut child = self
-            .hostctl()
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run hostctl");
-        // hostctl may refuse before it has read everything: a closed pipe is its answer.
-        let _ =
-            std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), stdin.as_bytes());
-        self.finish(child.wait_with_output().expect("hostctl output"))
+        let mut cmd = self.hostctl();
+        cmd.args(args);
+        self.finish(crate::output_with_stdin(cmd, stdin))
     }
 
     fn finish(&self, output: std::process::Output) -> Run {
