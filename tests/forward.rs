@@ -246,6 +246,26 @@ impl Drop for Collector {
     }
 }
 
+/// Waits until the local log holds `n` lines and the collector got the first `n` over each
+/// of `transports`.
+fn forwarded(fleet: &Fleet, collector: &Collector, n: usize, transports: &[&str]) {
+    let started = Instant::now();
+    loop {
+        let lines = local_lines(fleet);
+        if lines.len() >= n {
+            for transport in transports {
+                collector.wait_for(transport, &hashes(&lines[..n]));
+            }
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no host finished"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// The local log's lines, oldest first.
 fn local_lines(fleet: &Fleet) -> Vec<String> {
     support::audit_lines(&fleet.path("logs"))
@@ -413,20 +433,7 @@ fn a_collector_outage_loses_nothing_and_keeps_the_order() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let started = Instant::now();
-    loop {
-        let lines = local_lines(&fleet);
-        if lines.len() >= 7 {
-            collector.wait_for("tcp", &hashes(&lines[..7]));
-            collector.wait_for("tls", &hashes(&lines[..7]));
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "no host finished"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    forwarded(&fleet, &collector, 7, &["tcp", "tls"]);
     collector.kill();
     let during = Run::from(child.wait_with_output().unwrap());
     during.code(0);
@@ -639,19 +646,7 @@ fn audit_required_stops_new_hosts_once_a_record_cannot_be_delivered() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let started = Instant::now();
-    loop {
-        let lines = local_lines(&fleet);
-        if lines.len() >= 2 {
-            collector.wait_for("tcp", &hashes(&lines[..2]));
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "no host finished"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    forwarded(&fleet, &collector, 2, &["tcp"]);
     collector.kill();
     let run = Run::from(child.wait_with_output().unwrap());
     run.code(3);
