@@ -498,8 +498,9 @@ impl From<Output> for Run {
 /// - `[ELAPSED]`: a duration as hostctl measures it (`0.31s`); fixed durations such as
 ///   `--timeout 1s` keep their text.
 /// - `[OP]`: an operation id (hex milliseconds and 4 hex digits).
-/// - `[TIME]`: a timestamp (`2026-11-25T03:52:28Z`, `2026-11-25 03:52:28`); `[TODAY]` today's
-///   date (UTC), as in the daily file's name. Other dates (a test's own) stay as they are.
+/// - `[TIME]`: a timestamp of today (`2026-11-25T03:52:28Z`, `2026-11-25 03:52:28`); `[TODAY]`
+///   today's date (UTC), as in the daily file's name. Other dates and times (a test's own, such
+///   as a certificate's expiry) stay as they are.
 /// - `[FINGERPRINT]`: a key's `SHA256:` fingerprint (every fleet makes keys of its own).
 /// - `[OPERATOR]`: `user@machine` of whoever runs the suite; `[BIN]` the hostctl binary.
 ///
@@ -510,9 +511,13 @@ pub fn redactions() -> snapbox::Redactions {
     let regex = |re: &str| regex::Regex::new(re).expect("redaction regex");
     r.insert("[ELAPSED]", regex(r"\b\d+\.\d\ds\b")).unwrap();
     r.insert("[OP]", regex(r"\b[0-9a-f]{15}\b")).unwrap();
+    // Only today's: a fixed time a test chose (a certificate's expiry) stays as it is.
     r.insert(
         "[TIME]",
-        regex(r"\b\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)?"),
+        regex(&format!(
+            r"\b{}[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)?",
+            today()
+        )),
     )
     .unwrap();
     // Not the date of a timestamp: that is all `[TIME]`.
