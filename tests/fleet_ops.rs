@@ -73,7 +73,8 @@ fn out_dir_keeps_every_byte_per_host() {
         "10",
         "seq 1 20000; hostname >&2",
     ]);
-    run.code(0).stderr_eq(str![]).stdout_eq(str![[r#"
+    run.code(0).stderr_eq(str![]).stdout_eq(
+        str![[r#"
 === web01: ok, exit 0, [ELAPSED]
 1
 2
@@ -94,7 +95,9 @@ web01
 web02
 2 hosts: 2 ok in [ELAPSED]
 
-"#]].unordered());
+"#]]
+        .unordered(),
+    );
     for host in ["web01", "web02"] {
         let out = std::fs::read_to_string(dir.join(format!("{host}.out"))).unwrap();
         assert_eq!(out.lines().count(), 20000);
@@ -260,14 +263,17 @@ fn sudo_with_and_without_a_password() {
         .run(&["run", "-g", "all", "--sudo", "whoami"])
         .code(0)
         .stderr_eq(str![])
-        .stdout_eq(str![[r#"
+        .stdout_eq(
+            str![[r#"
 === web02: ok, exit 0, [ELAPSED]
 root
 === web01: ok, exit 0, [ELAPSED]
 root
 2 hosts: 2 ok in [ELAPSED]
 
-"#]].unordered());
+"#]]
+            .unordered(),
+        );
     let run = fleet.run(&[
         "run",
         "-g",

@@ -20,8 +20,10 @@ fn an_inventory_jump_host_reaches_what_the_client_cannot() {
     fleet.write_inventory("");
     // Directly, inner is out of reach.
     let run = fleet.run(&["run", "-g", "inner", "--json", "hostname"]);
-    run.code(4)
-        .text_eq(run.host("inner")["reason"].as_str().unwrap(), str!["connection refused by 127.0.0.1:2222 (is sshd running on port 2222?)"]);
+    run.code(4).text_eq(
+        run.host("inner")["reason"].as_str().unwrap(),
+        str!["connection refused by 127.0.0.1:2222 (is sshd running on port 2222?)"],
+    );
     // Through the bastion it answers, and file transfers go through the tunnel too.
     fleet.write_inventory(&format!("[hosts.gate]\naddress = \"{gate}\"\n\n[groups.deep]\nhosts = [\"inner\"]\njump = \"gate\"\n"));
     fleet
