@@ -1,8 +1,9 @@
 //! The audit log against real runs: private whatever the umask, output withheld on request,
 //! and never silently incomplete when the disk fills up mid-run.
 
-mod support;
+use hostctl_test_support as support;
 
+use snapbox::{IntoData, str};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -64,10 +65,7 @@ fn open_fleet_dir(fleet: &Fleet) {
 }
 
 fn log_files(fleet: &Fleet) -> Vec<PathBuf> {
-    files_in(&fleet.path("logs"))
-        .into_iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
-        .collect()
+    support::daily_files(&fleet.path("logs"))
 }
 
 #[test]
@@ -123,10 +121,36 @@ fn a_log_left_readable_is_made_private_and_said_so() {
     let daily = log_files(&fleet)[0].clone();
     assert!(nobody_reads(&daily), "the test starts from a readable log");
     // Reviewing changes nothing, and says so.
-    fleet.run(&["log", "verify"]).code(0).stdout_has(&format!(
-        "note: readable by other users: `{}` (mode 0755), ",
-        logs.display()
-    ));
+    fleet
+        .run(&["log", "verify"])
+        .code(0)
+        .stderr_eq(str![])
+        .stdout_eq(str![[r#"
+intact: 3 records in 1 file, chain unbroken
+note: readable by other users: `[FLEET]/logs` (mode 0755), [..]; the next hostctl operation makes what it owns private
+
+"#]]);
+    // The files come in the directory's order: compare them as a set.
+    let verify = fleet.run(&["log", "verify"]);
+    let mut listed: Vec<&str> = verify.stdout.lines().nth(1).unwrap()
+        ["note: readable by other users: ".len()..]
+        .split("; ")
+        .next()
+        .unwrap()
+        .split(", ")
+        .collect();
+    listed.sort();
+    let today = log_files(&fleet)[0].clone();
+    let expected = [
+        format!("`{}` (mode 0755)", logs.display()),
+        format!("`{}` (mode 0644)", logs.join(".head").display()),
+        format!("`{}` (mode 0644)", logs.join(".lock").display()),
+        format!("`{}` (mode 0644)", today.display()),
+        format!("`{}` (mode 0644)", foreign.display()),
+    ];
+    let mut expected: Vec<&str> = expected.iter().map(String::as_str).collect();
+    expected.sort();
+    assert_eq!(listed, expected);
     assert!(nobody_reads(&daily));
 
     let run = fleet.run(&["run", "-g", "all", "true"]);
@@ -141,22 +165,11 @@ fn a_log_left_readable_is_made_private_and_said_so() {
         0o644,
         "another user's file is left as it is"
     );
-    assert!(
-        run.stderr.contains(&format!(
-            "hostctl: warning: audit log `{}` was readable by other users: made it 0700 and ",
-            logs.display()
-        )),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains(&format!(
-            "hostctl: warning: `{}` in the audit log is readable by other users (mode 0644) and belongs to uid 65534, so hostctl leaves it: `chmod 600` it\n",
-            foreign.display()
-        )),
-        "{}",
-        run.stderr
-    );
+    run.stderr_eq(str![[r#"
+hostctl: warning: audit log `[FLEET]/logs` was readable by other users: made it 0700 and 3 files in it 0600
+hostctl: warning: `[FLEET]/logs/notes.txt` in the audit log is readable by other users (mode 0644) and belongs to uid 65534, so hostctl leaves it: `chmod 600` it
+
+"#]]);
     // Said once: the next run finds nothing of its own to tighten.
     let again = fleet.run(&["run", "-g", "all", "true"]);
     again.code(0);
@@ -178,7 +191,21 @@ fn no_log_output_keeps_sizes_and_digests_but_not_the_text() {
         "printf '%s-%s\\n' secret $(hostname); printf '%s-%s\\n' hush $(hostname) >&2",
     ]);
     // The screen still shows it: only the log is kept clean.
-    run.code(0).stdout_has("secret-web01\n");
+    run.code(0).stderr_eq(str![]).stdout_eq(
+        str![[r#"
+=== web01: ok, exit 0, [ELAPSED]
+secret-web01
+--- web01 stderr
+hush-web01
+=== web02: ok, exit 0, [ELAPSED]
+secret-web02
+--- web02 stderr
+hush-web02
+2 hosts: 2 ok in [ELAPSED]
+
+"#]]
+        .unordered(),
+    );
     for file in files_in(&fleet.path("logs")) {
         let text = std::fs::read_to_string(&file).unwrap_or_default();
         assert!(
@@ -207,13 +234,19 @@ fn no_log_output_keeps_sizes_and_digests_but_not_the_text() {
         .unwrap()
         .to_string();
     let show = fleet.run(&["log", "show", &id, "--host", "web01"]);
-    show.code(0)
-        .stdout_has(&format!(
-            "[stdout not recorded (--no-log-output): 13 B, sha256 {}]\n",
-            support::sha256(b"secret-web01\n")
-        ))
-        .stdout_has("[stderr not recorded (--no-log-output): 11 B, sha256 ");
-    assert!(!show.stdout.contains("secret-web"), "{}", show.stdout);
+    show.code(0).stderr_eq(str![]).stdout_eq(str![[r#"
+operation [OP]  run  by [OPERATOR]  at [TIME]
+command:   printf '%s-%s\n' secret $(hostname); printf '%s-%s\n' hush $(hostname) >&2
+pattern:   all -> 2 hosts: web01, web02
+argv:      [BIN] -i [FLEET]/hosts.toml run -g all --no-log-output --out-dir [FLEET]/out 'printf '\''%s-%s\n'\'' secret $(hostname); printf '\''%s-%s\n'\'' hush $(hostname) >&2'
+result:    2 ok, exit 0 in [ELAPSED]
+=== web01: ok, exit 0, [ELAPSED], in 24 B out 0 B
+[stdout not recorded (--no-log-output): 13 B, sha256 ec1cbeaa820ae3f8739566fa51f6b099e054ef05e490e3b4357d4a786a012af2]
+[stderr not recorded (--no-log-output): 11 B, sha256 d4dc69c251afecd23f30b7f05bc0b84f1f909c3f562b80f14407beb5aac59aec]
+
+"#]]);
+    assert!(show.stdout.contains(&support::sha256(b"secret-web01\n")));
+    assert!(show.stdout.contains(&support::sha256(b"hush-web01\n")));
 
     // Without the flag the text is kept, as before.
     fleet.run(&["run", "-g", "web01", "echo open"]).code(0);
@@ -276,12 +309,6 @@ impl Drop for Tmpfs {
     }
 }
 
-fn contacted(fleet: &Fleet, host: &str) -> bool {
-    std::fs::read_to_string(fleet.path(&format!("hosts/{host}/sshd.log")))
-        .unwrap()
-        .contains("Connection from")
-}
-
 #[test]
 fn a_full_disk_stops_new_hosts_and_says_which_results_were_not_recorded() {
     let names = ["h1", "h2", "h3", "h4", "h5", "h6"];
@@ -333,11 +360,11 @@ fn a_full_disk_stops_new_hosts_and_says_which_results_were_not_recorded() {
     );
     for host in &names[recorded.len() + 1..] {
         assert!(
-            !contacted(&fleet, host),
+            !fleet.contacted(host),
             "{host} was contacted after the log filled up"
         );
     }
-    assert!(contacted(&fleet, lost));
+    assert!(fleet.contacted(lost));
     // The closing records used the space set aside at the start: the log says what happened.
     let records = fleet.audit();
     let incomplete = records
@@ -395,16 +422,11 @@ fn a_log_without_room_to_close_contacts_no_host() {
     std::fs::write(&filler, vec![b'x'; 8 << 10]).unwrap();
     std::fs::set_permissions(&filler, std::fs::Permissions::from_mode(0o600)).unwrap();
     let run = fleet.run(&["run", "-g", "all", "true"]);
-    run.code(3);
-    assert!(
-        run.stderr.starts_with(&format!(
-            "error: audit log: cannot set aside room in `{}` for the operation's closing records: No space left on device (os error 28)",
-            logs.0.display()
-        )),
-        "{}",
-        run.stderr
-    );
-    assert!(!contacted(&fleet, "h1"));
+    run.code(3).stdout_eq(str![]).stderr_eq(str![[r#"
+error: audit log: cannot set aside room in `[FLEET]/logs` for the operation's closing records: No space left on device (os error 28) (no host was contacted; free some space)
+
+"#]]);
+    assert!(!fleet.contacted("h1"));
     assert!(
         fleet.audit().is_empty(),
         "nothing was started, so nothing is recorded"

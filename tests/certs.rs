@@ -4,21 +4,16 @@
 //! (`@cert-authority` with patterns, negation and hashes; `@revoked` CAs and keys; plain keys
 //! to fall back on). The verdicts must agree, and hostctl's refusals say which check failed.
 
-mod support;
+use hostctl_test_support as support;
 
 use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use support::{BIN, Fleet};
+use std::process::Command;
+use support::oracle::{self, Verdict};
+use support::{Fleet, bin, keygen};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Verdict {
-    Accepted,
-    Refused,
-}
 
 /// Each host and how its host key is certified (`ssh-keygen -s` arguments).
 const HOSTS: &[(&str, &str, &[&str])] = &[
@@ -37,17 +32,6 @@ const HOSTS: &[(&str, &str, &[&str])] = &[
 struct Lab {
     fleet: Fleet,
     etc_hosts: PathBuf,
-}
-
-fn keygen(path: &Path, args: &[&str]) {
-    let ok = Command::new("ssh-keygen")
-        .args(["-q", "-N", "", "-C", ""])
-        .args(args)
-        .arg("-f")
-        .arg(path)
-        .status()
-        .expect("ssh-keygen");
-    assert!(ok.success(), "ssh-keygen {args:?}");
 }
 
 /// `TYPE BASE64` of a public key file.
@@ -121,76 +105,38 @@ impl Lab {
 
     /// `program` with our /etc/hosts bound over the real one, in a private mount namespace.
     fn command(&self, program: &str) -> Command {
-        let mut cmd = Command::new("unshare");
-        cmd.args([
-            "--mount",
-            "--propagation",
-            "private",
-            "sh",
-            "-c",
-            r#"mount --bind "$0" /etc/hosts && exec "$@""#,
-        ])
-        .arg(&self.etc_hosts)
-        .arg(program)
-        .env("HOME", self.fleet.path("home"))
-        .env("LC_ALL", "C")
-        .env_remove("SSH_AUTH_SOCK")
-        .env_remove("HOSTCTL_INVENTORY")
-        .env_remove("HOSTCTL_LOG_DIR")
-        .stdin(Stdio::null());
-        cmd
+        oracle::isolated(&self.fleet, &self.etc_hosts, None, program)
     }
 
     fn ssh(&self, address: &str, file: &Path, strict: &str) -> (Verdict, String) {
-        let ssh = self.command("ssh");
-        match support::ssh_trusts(ssh, &self.fleet, address, 2222, file, strict) {
-            (true, stderr) => (Verdict::Accepted, stderr),
-            (false, stderr) => (Verdict::Refused, stderr),
-        }
+        oracle::ssh_verdict(
+            self.command("ssh"),
+            &self.fleet,
+            address,
+            2222,
+            file,
+            strict,
+        )
     }
 
     /// hostctl's verdict and reason on each case, in one run.
     fn hostctl(&self, cases: &[Case], dir: &str, extra: &[&str]) -> Vec<(Verdict, String)> {
-        let mut inventory = String::from("[groups.cases]\nhosts = [");
-        for case in cases {
-            inventory.push_str(&format!("\"c-{}\", ", case.name));
-        }
-        inventory.push_str("]\n\n");
-        for case in cases {
-            inventory.push_str(&format!(
-                "[hosts.c-{}]\naddress = \"{}\"\nknown_hosts = \"{dir}/{}\"\nconnect_timeout = \"60s\"\n\n",
-                case.name, case.address, case.name
-            ));
-        }
-        self.fleet.write_inventory(&inventory);
-        let out = self
-            .command(BIN)
-            .arg("-i")
-            .arg(self.fleet.inventory())
-            .args(["run", "-g", "cases", "-f", "8", "--json"])
-            .args(extra)
-            .arg("true")
-            .output()
-            .expect("run hostctl");
-        let run = support::Run::from(out);
-        assert!(!run.stdout.is_empty(), "hostctl: {}", run.stderr);
-        cases
+        let cases: Vec<oracle::Case> = cases
             .iter()
-            .map(|case| {
-                let host = run.host(&format!("c-{}", case.name));
-                if host["status"] == "ok" {
-                    return (Verdict::Accepted, String::new());
-                }
-                let reason = host["reason"].as_str().unwrap_or_default().to_string();
-                assert!(
-                    reason.to_lowercase().contains("host key")
-                        || reason.contains("host certificate"),
-                    "{}: hostctl failed for another reason than the host key: {reason}",
-                    case.name
-                );
-                (Verdict::Refused, reason)
+            .map(|case| oracle::Case {
+                name: format!("c-{}", case.name),
+                address: case.address.clone(),
+                port: 2222,
+                known_hosts: format!("{dir}/{}", case.name),
             })
-            .collect()
+            .collect();
+        oracle::hostctl_verdicts(
+            &self.fleet,
+            self.command(bin()),
+            &cases,
+            extra,
+            &["host key", "host certificate"],
+        )
     }
 }
 

@@ -1,7 +1,7 @@
 //! The test fleet itself: each host is a machine of its own, so every example in the README is
 //! safe to try on the demo and tests can write anywhere on a host.
 
-mod support;
+use hostctl_test_support as support;
 
 use support::Fleet;
 

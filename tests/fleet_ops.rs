@@ -1,11 +1,12 @@
 //! Operating a fleet: gathered output, --out-dir, rolling batches, --max-fail, --dry-run,
 //! --retry and sudo, against real sshd hosts.
 
-mod support;
+use hostctl_test_support as support;
 
+use snapbox::{IntoData, str};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{Fleet, Run};
+use support::{Fleet, Offline, Run};
 
 fn fleet(names: &[&str]) -> Fleet {
     let fleet = Fleet::start(names);
@@ -19,9 +20,16 @@ fn gather_folds_identical_results_largest_group_first() {
     // Same output on web01-03 and web05, another on db01, a failure on web04.
     let cmd = "case $(hostname) in db*) echo db;; web04) echo broken; exit 2;; *) echo web;; esac";
     let run = fleet.run(&["run", "-g", "all", "--gather", cmd]);
-    run.code(1);
-    let expected = "=== web[01-03,05] (4): ok, exit 0\nweb\n=== db01: ok, exit 0\ndb\n=== web04: FAILED, exit 2\nbroken\n";
-    assert!(run.stdout.starts_with(expected), "{}", run.stdout);
+    run.code(1).stderr_eq(str![]).stdout_eq(str![[r#"
+=== web[01-03,05] (4): ok, exit 0
+web
+=== db01: ok, exit 0
+db
+=== web04: FAILED, exit 2
+broken
+6 hosts: 5 ok, 1 failed in [ELAPSED]
+
+"#]]);
     // Deterministic: the same results print the same.
     assert_eq!(
         fleet
@@ -43,7 +51,12 @@ fn gather_folds_identical_results_largest_group_first() {
         file.to_str().unwrap(),
         "/tmp/",
     ]);
-    push.code(0).stdout_has("=== web[01-03] (3): changed\n");
+    push.code(0).stderr_eq(str![]).stdout_eq(str![[r#"
+=== web[01-03] (3): changed
+  changed   [FLEET]/conf -> web[01-03] (3):/tmp/conf (2 B, sha256 73cb3858…)
+3 hosts: 3 changed in [ELAPSED]
+
+"#]]);
 }
 
 #[test]
@@ -60,8 +73,31 @@ fn out_dir_keeps_every_byte_per_host() {
         "10",
         "seq 1 20000; hostname >&2",
     ]);
-    run.code(0)
-        .stdout_has("[hostctl: stdout truncated: kept 10 B of");
+    run.code(0).stderr_eq(str![]).stdout_eq(
+        str![[r#"
+=== web01: ok, exit 0, [ELAPSED]
+1
+2
+3
+4
+5
+[hostctl: stdout truncated: kept 10 B of 106.3 KiB; --stream shows all of it]
+--- web01 stderr
+web01
+=== web02: ok, exit 0, [ELAPSED]
+1
+2
+3
+4
+5
+[hostctl: stdout truncated: kept 10 B of 106.3 KiB; --stream shows all of it]
+--- web02 stderr
+web02
+2 hosts: 2 ok in [ELAPSED]
+
+"#]]
+        .unordered(),
+    );
     for host in ["web01", "web02"] {
         let out = std::fs::read_to_string(dir.join(format!("{host}.out"))).unwrap();
         assert_eq!(out.lines().count(), 20000);
@@ -143,45 +179,46 @@ fn max_fail_stops_starting_hosts_and_says_so() {
         "40%",
         "case $(hostname) in h1|h2) exit 1;; esac",
     ]);
-    text.code(6)
-        .stdout_has("5 hosts: 2 failed, 3 skipped in ")
-        .stdout_has("(stopped by --max-fail)");
+    text.code(6).stderr_eq(str![]).stdout_eq(str![[r#"
+=== h1: FAILED, exit 1, [ELAPSED]
+=== h2: FAILED, exit 1, [ELAPSED]
+=== h3: SKIPPED, [ELAPSED]: not started: --max-fail 2 reached
+=== h4: SKIPPED, [ELAPSED]: not started: --max-fail 2 reached
+=== h5: SKIPPED, [ELAPSED]: not started: --max-fail 2 reached
+5 hosts: 2 failed, 3 skipped in [ELAPSED] (stopped by --max-fail)
+
+"#]]);
 }
 
 #[test]
 fn dry_run_contacts_nothing() {
-    let fleet = fleet(&["web01", "web02"]);
-    let run = fleet.run(&[
-        "run",
-        "-g",
-        "all",
-        "--dry-run",
-        "--sudo",
-        "--timeout",
-        "5s",
-        "systemctl restart app",
-    ]);
-    run.code(0)
-        .stdout_has("dry run: run on 2 hosts (pattern `all`)\n")
-        .stdout_has("run on the hosts: systemctl restart app\n")
-        .stdout_has(
-            "exact remote command: sudo -n -- sh -c 'hostctl_cmd='\\''systemctl restart app'\\''; ",
-        )
-        .stdout_has("exec timeout -k 2 5.000 sh -c \"$hostctl_cmd\"'\n")
-        .stdout_has(&format!(
-            "  web01  hostctl@{}:2222  keys ",
-            fleet.address("web01")
-        ))
-        .stdout_has("nothing was contacted\n");
-    for host in ["web01", "web02"] {
-        let log = std::fs::read_to_string(fleet.path(&format!("hosts/{host}/sshd.log"))).unwrap();
-        assert!(
-            !log.contains("Connection from"),
-            "{host} was contacted:\n{log}"
-        );
-    }
+    let hosts = Offline::new(&["web01", "web02"]);
+    hosts
+        .run(&[
+            "run",
+            "-g",
+            "all",
+            "--dry-run",
+            "--sudo",
+            "--timeout",
+            "5s",
+            "systemctl restart app",
+        ])
+        .code(0)
+        .stderr_eq(str![])
+        .stdout_eq(str![[r#"
+dry run: run on 2 hosts (pattern `all`)
+run on the hosts: systemctl restart app
+exact remote command: sudo -n -- sh -c 'hostctl_cmd='\''systemctl restart app'\''; printf '\''%s %s\n'\'' hostctl-pgid-RUN "$$"; exec timeout -k 2 5.000 sh -c "$hostctl_cmd"'
+forks 64, batch all, max-fail none, retry 0
+  web01  hostctl@127.0.0.1:[PORT]  keys agent, ~/.ssh/id_*  known_hosts [DIR]/home/.ssh/known_hosts  connect_timeout 1m
+  web02  hostctl@127.0.0.1:[PORT]  keys agent, ~/.ssh/id_*  known_hosts [DIR]/home/.ssh/known_hosts  connect_timeout 1m
+nothing was contacted
+
+"#]]);
+    assert!(!hosts.contacted(), "a host was contacted");
     assert!(
-        !fleet.path("logs").exists(),
+        !hosts.path("logs").exists(),
         "a dry run is not an operation to audit"
     );
 }
@@ -225,8 +262,18 @@ fn sudo_with_and_without_a_password() {
     fleet
         .run(&["run", "-g", "all", "--sudo", "whoami"])
         .code(0)
-        .stdout_has("=== web01: ok, exit 0")
-        .stdout_has("root\n");
+        .stderr_eq(str![])
+        .stdout_eq(
+            str![[r#"
+=== web02: ok, exit 0, [ELAPSED]
+root
+=== web01: ok, exit 0, [ELAPSED]
+root
+2 hosts: 2 ok in [ELAPSED]
+
+"#]]
+            .unordered(),
+        );
     let run = fleet.run(&[
         "run",
         "-g",
@@ -346,11 +393,22 @@ fn push_and_pull_through_sudo() {
     fleet
         .run(&["push", "-g", "all", src, "/tmp/etc/"])
         .code(1)
-        .stdout_has("permission denied writing `/tmp/etc/app.conf` (try --sudo)\n");
+        .stderr_eq(str![])
+        .stdout_eq(str![[r#"
+=== web01: FAILED, [ELAPSED]: permission denied writing `/tmp/etc/app.conf` (try --sudo)
+1 host: 1 failed in [ELAPSED]
+
+"#]]);
     fleet
         .run(&["push", "-g", "all", "--sudo", src, "/tmp/etc/"])
         .code(0)
-        .stdout_has("=== web01: changed");
+        .stderr_eq(str![])
+        .stdout_eq(str![[r#"
+=== web01: changed, [ELAPSED]
+  changed   [FLEET]/app.conf -> web01:/tmp/etc/app.conf (12 B, sha256 3bd7a6f9…)
+1 host: 1 changed in [ELAPSED]
+
+"#]]);
     assert_eq!(
         fleet.on_host(
             "web01",
@@ -462,12 +520,13 @@ fn stdin_goes_to_every_host_and_the_password_line_does_not() {
 
 #[test]
 fn stdin_larger_than_the_limit_is_a_usage_error() {
-    let fleet = fleet(&["web01"]);
+    let hosts = Offline::new(&["web01"]);
     let big = "x".repeat((64 << 20) + 1);
-    let run = fleet.run_with_stdin(&["run", "-g", "web01", "-I", "cat"], &big);
-    run.code(2).stderr_is(
+    let run = hosts.run_with_stdin(&["run", "-g", "web01", "-I", "cat"], &big);
+    run.code(2).stdout_eq("").stderr_is(
         "error: -I/--stdin: more than 64 MiB on stdin; push the file and run it instead\n",
     );
+    assert!(!hosts.contacted(), "a host was contacted");
 }
 
 /// With every host started at once, `--max-fail` has nothing to stop: hostctl says so before
@@ -477,9 +536,13 @@ fn max_fail_says_when_it_cannot_act() {
     let fleet = fleet(&["h1", "h2", "h3"]);
     let cmd = "case $(hostname) in h1|h2) exit 1;; esac";
     let run = fleet.run(&["run", "-g", "all", "--max-fail", "1", cmd]);
-    run.code(1)
-        .stdout_has("3 hosts: 1 ok, 2 failed in ")
-        .stdout_has(" (--max-fail 1 reached when every host had started: nothing was stopped)\n");
+    run.code(1).stdout_eq(str![[r#"
+=== h3: ok, exit 0, [ELAPSED]
+=== h1: FAILED, exit 1, [ELAPSED]
+=== h2: FAILED, exit 1, [ELAPSED]
+3 hosts: 1 ok, 2 failed in [ELAPSED] (--max-fail 1 reached when every host had started: nothing was stopped)
+
+"#]].unordered());
     assert_eq!(
         run.stderr,
         "hostctl: note: --max-fail 1 cannot stop anything here: all 3 hosts start at once (-f 64), \
@@ -497,9 +560,26 @@ fn max_fail_says_when_it_cannot_act() {
     fleet
         .run(&["run", "-g", "all", "--max-fail", "1", "--dry-run", "true"])
         .code(0)
-        .stdout_has("note: --max-fail 1 cannot stop anything here: all 3 hosts start at once");
+        .stdout_eq(str![[r#"
+dry run: run on 3 hosts (pattern `all`)
+run on the hosts: true
+exact remote command: hostctl_cmd='true'; printf '%s %s\n' hostctl-pgid-RUN "$$"; command -v timeout >/dev/null 2>&1 && exec timeout -k 2 0 "${SHELL:-/bin/sh}" -c "$hostctl_cmd"; exec "${SHELL:-/bin/sh}" -c "$hostctl_cmd"
+forks 64, batch all, max-fail 1, retry 0
+note: --max-fail 1 cannot stop anything here: all 3 hosts start at once (-f 64), and hosts already running are never stopped; use --batch or a smaller -f to stage the rollout
+  h1  hostctl@[NET].1:2222  keys [FLEET]/id_ed25519  known_hosts [FLEET]/known_hosts  connect_timeout 5s
+  h2  hostctl@[NET].2:2222  keys [FLEET]/id_ed25519  known_hosts [FLEET]/known_hosts  connect_timeout 5s
+  h3  hostctl@[NET].3:2222  keys [FLEET]/id_ed25519  known_hosts [FLEET]/known_hosts  connect_timeout 5s
+nothing was contacted
+
+"#]]);
     // Staged, it acts and says nothing of the kind.
     let run = fleet.run(&["run", "-g", "all", "--max-fail", "1", "--batch", "1", cmd]);
-    run.code(6).stdout_has("(stopped by --max-fail)");
+    run.code(6).stdout_eq(str![[r#"
+=== h1: FAILED, exit 1, [ELAPSED]
+=== h2: SKIPPED, [ELAPSED]: not started: --max-fail 1 reached
+=== h3: SKIPPED, [ELAPSED]: not started: --max-fail 1 reached
+3 hosts: 1 failed, 2 skipped in [ELAPSED] (stopped by --max-fail)
+
+"#]]);
     assert_eq!(run.stderr, "");
 }

@@ -3,7 +3,7 @@
 //! socket that speaks journald's native protocol (this machine may have no journald: the test
 //! owns the socket and parses what arrives).
 
-mod support;
+use hostctl_test_support as support;
 
 use std::collections::HashSet;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
-use support::{Fleet, Run};
+use support::{Fleet, Offline, Run};
 
 static NEXT_COLLECTOR: AtomicU32 = AtomicU32::new(1);
 
@@ -246,27 +246,29 @@ impl Drop for Collector {
     }
 }
 
+/// Waits until the local log holds `n` lines and the collector got the first `n` over each
+/// of `transports`.
+fn forwarded(fleet: &Fleet, collector: &Collector, n: usize, transports: &[&str]) {
+    let started = Instant::now();
+    loop {
+        let lines = local_lines(fleet);
+        if lines.len() >= n {
+            for transport in transports {
+                collector.wait_for(transport, &hashes(&lines[..n]));
+            }
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no host finished"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// The local log's lines, oldest first.
 fn local_lines(fleet: &Fleet) -> Vec<String> {
-    let Ok(dir) = std::fs::read_dir(fleet.path("logs")) else {
-        return Vec::new(); // not yet created
-    };
-    let mut files: Vec<PathBuf> = dir
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
-        .collect();
-    files.sort();
-    files
-        .iter()
-        .flat_map(|f| {
-            std::fs::read_to_string(f)
-                .unwrap()
-                .lines()
-                .map(String::from)
-                .collect::<Vec<_>>()
-        })
-        .collect()
+    support::audit_lines(&fleet.path("logs"))
 }
 
 /// `dir` and everything under it.
@@ -302,12 +304,6 @@ fn first_arrivals(got: &[Received]) -> Vec<String> {
 
 fn fleet() -> Fleet {
     Fleet::start(&["web01", "web02", "db01"])
-}
-
-fn contacted(fleet: &Fleet, host: &str) -> bool {
-    std::fs::read_to_string(fleet.path(&format!("hosts/{host}/sshd.log")))
-        .unwrap()
-        .contains("Connection from")
 }
 
 #[test]
@@ -437,20 +433,7 @@ fn a_collector_outage_loses_nothing_and_keeps_the_order() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let started = Instant::now();
-    loop {
-        let lines = local_lines(&fleet);
-        if lines.len() >= 7 {
-            collector.wait_for("tcp", &hashes(&lines[..7]));
-            collector.wait_for("tls", &hashes(&lines[..7]));
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "no host finished"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    forwarded(&fleet, &collector, 7, &["tcp", "tls"]);
     collector.kill();
     let during = Run::from(child.wait_with_output().unwrap());
     during.code(0);
@@ -627,7 +610,7 @@ fn audit_required_with_the_collector_down_contacts_no_host() {
         )
     );
     for host in ["web01", "web02", "db01"] {
-        assert!(!contacted(&fleet, host), "{host} was contacted");
+        assert!(!fleet.contacted(host), "{host} was contacted");
     }
     // The local log says so: a start, and an end with every host skipped.
     let records: Vec<serde_json::Value> = local_lines(&fleet)
@@ -663,19 +646,7 @@ fn audit_required_stops_new_hosts_once_a_record_cannot_be_delivered() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let started = Instant::now();
-    loop {
-        let lines = local_lines(&fleet);
-        if lines.len() >= 2 {
-            collector.wait_for("tcp", &hashes(&lines[..2]));
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "no host finished"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    forwarded(&fleet, &collector, 2, &["tcp"]);
     collector.kill();
     let run = Run::from(child.wait_with_output().unwrap());
     run.code(3);
@@ -687,9 +658,9 @@ fn audit_required_stops_new_hosts_once_a_record_cannot_be_delivered() {
         "{}",
         run.stderr
     );
-    assert!(contacted(&fleet, "db01") && contacted(&fleet, "web01"));
+    assert!(fleet.contacted("db01") && fleet.contacted("web01"));
     assert!(
-        !contacted(&fleet, "web02"),
+        !fleet.contacted("web02"),
         "a host started after a record was lost"
     );
     let records: Vec<serde_json::Value> = local_lines(&fleet)
@@ -860,26 +831,26 @@ fn journald_gets_every_record_with_its_fields_even_one_too_big_for_a_datagram() 
 
 #[test]
 fn destinations_are_checked_before_anything_runs() {
-    let fleet = Fleet::start(&["web01"]);
-    fleet
+    let hosts = Offline::new(&["web01"]);
+    hosts
         .run(&["run", "-g", "all", "--audit-forward", "syslog://x", "true"])
         .code(2)
+        .stdout_eq("")
         .stderr_is("error: --audit-forward: unknown audit destination `syslog://x`: expected `syslog+udp://HOST:PORT`, `syslog+tcp://HOST:PORT`, `syslog+tls://HOST:PORT` or `journald`\n");
-    fleet.write_inventory("[audit]\nforward = [\"syslog+tcp://x:99999\"]\n");
-    let run = fleet.run(&["run", "-g", "all", "true"]);
-    run.code(2);
-    assert!(
-        run.stderr.contains("hosts.toml:")
-            && run.stderr.contains(
-                ": `audit.forward`: `syslog+tcp://x:99999`: invalid port `99999` (1-65535)\n"
-            ),
-        "{}",
-        run.stderr
-    );
-    fleet.write_inventory("");
-    fleet
+    hosts.write_inventory("[audit]\nforward = [\"syslog+tcp://x:99999\"]\n");
+    hosts
+        .run(&["run", "-g", "all", "true"])
+        .code(2)
+        .stdout_eq("")
+        .stderr_eq(snapbox::str![[r#"
+error: hosts.toml:10:12: `audit.forward`: `syslog+tcp://x:99999`: invalid port `99999` (1-65535)
+
+"#]]);
+    hosts.write_inventory("");
+    hosts
         .run(&["run", "-g", "all", "--audit-required", "true"])
         .code(2)
+        .stdout_eq("")
         .stderr_is("error: --audit-required: no destination to require (add --audit-forward URL or `[audit] forward` in the inventory)\n");
-    assert!(!contacted(&fleet, "web01"));
+    assert!(!hosts.contacted(), "a host was contacted");
 }

@@ -3,8 +3,9 @@
 //! swapped for a liar there and nowhere else). Whatever a host sends, hostctl writes only
 //! below `LOCAL_DIR/<host>/`.
 
-mod support;
+use hostctl_test_support as support;
 
+use snapbox::str;
 use std::path::Path;
 use support::Fleet;
 
@@ -86,15 +87,14 @@ fn host_names_that_are_not_one_path_component_are_refused_at_load() {
         ])
         .code(2);
     fleet.write_inventory("[hosts.\"nl\\nx\"]\naddress = \"127.0.0.1\"\n");
-    let run = fleet.run(&["hosts"]);
-    run.code(2);
-    assert!(
-        run.stderr.contains(
-            ": `hosts.\"nl\\nx\"`: `nl\\nx` cannot be a host name: it holds a control character"
-        ),
-        "{}",
-        run.stderr
-    );
+    fleet
+        .run(&["hosts"])
+        .code(2)
+        .stdout_eq(str![])
+        .stderr_eq(str![[r#"
+error: [FLEET]/hosts.toml:11:1: `hosts."nl\nx"`: `nl\nx` cannot be a host name: it holds a control character; host names become file and directory names (pull, --out-dir)
+
+"#]]);
     assert!(!fleet.path("f").exists(), "a pull wrote next to LOCAL_DIR");
     assert!(!out.exists(), "nothing was to be written at all");
     assert!(!fleet.path("logs").exists(), "nothing was to be contacted");
@@ -321,7 +321,12 @@ fn terminal_escapes_from_a_host_are_shown_not_obeyed() {
     let run = fleet.run(&["pull", "-g", "web01", "-r", "/tmp/e", out.to_str().unwrap()]);
     run.code(0);
     assert!(!run.stdout.contains('\u{1b}'), "{:?}", run.stdout);
-    run.stdout_has("web01:/tmp/e/a\\u{1b}]0;PWNED\\u{7}b -> ");
+    run.stderr_eq(str![]).stdout_eq(str![[r#"
+=== web01: changed, [ELAPSED]
+  changed   web01:/tmp/e/a\u{1b}]0;PWNED\u{7}b -> [FLEET]/out/web01/e/a\u{1b}]0;PWNED\u{7}b (1 B, sha256 6b86b273…)
+1 host: 1 changed in [ELAPSED]
+
+"#]]);
 
     lying(
         &fleet,
@@ -333,8 +338,11 @@ fn terminal_escapes_from_a_host_are_shown_not_obeyed() {
     let run = fleet.run(&["pull", "-g", "web01", "/tmp/f", out.to_str().unwrap()]);
     run.code(1);
     assert!(!run.stdout.contains('\u{1b}'), "{:?}", run.stdout);
-    run.stdout_has("=== web01: FAILED, ");
-    run.stdout_has(": `/tmp/f`: \\u{1b}[2J\\u{1b}]0;PWNED\\u{7}all is well\n");
+    run.stderr_eq(str![]).stdout_eq(str![[r#"
+=== web01: FAILED, [ELAPSED]: `/tmp/f`: \u{1b}[2J\u{1b}]0;PWNED\u{7}all is well
+1 host: 1 failed in [ELAPSED]
+
+"#]]);
 
     let ops: Vec<String> = fleet
         .audit()

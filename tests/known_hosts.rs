@@ -3,21 +3,16 @@
 //! reached by address and by name), and both must reach the same verdict. The few cases where
 //! hostctl refuses what OpenSSH accepts are listed with their reason (`stricter`).
 
-mod support;
+use hostctl_test_support as support;
 
 use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use support::{BIN, Fleet};
+use support::oracle::{self, Verdict};
+use support::{Fleet, bin, keygen};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Verdict {
-    Accepted,
-    Refused,
-}
 
 /// How a case reaches the host.
 #[derive(Debug, Clone, Copy)]
@@ -73,17 +68,6 @@ struct Lab {
     etc_hosts: PathBuf,
 }
 
-fn keygen(path: &Path, args: &[&str]) {
-    let ok = Command::new("ssh-keygen")
-        .args(["-q", "-N", "", "-C", ""])
-        .args(args)
-        .arg("-f")
-        .arg(path)
-        .status()
-        .expect("ssh-keygen");
-    assert!(ok.success(), "ssh-keygen {args:?}");
-}
-
 fn public_blob(pub_file: &Path) -> Vec<u8> {
     let text = std::fs::read_to_string(pub_file).expect("public key");
     B64.decode(text.split_whitespace().nth(1).expect("key field"))
@@ -129,86 +113,33 @@ impl Lab {
     /// `program` inside the host's network namespace, with our /etc/hosts bound over the
     /// real one in a private mount namespace.
     fn command(&self, program: &str) -> Command {
-        let pid = std::fs::read_to_string(self.fleet.path("hosts/kh/listener.pid"))
-            .expect("listener pid");
-        let mut cmd = Command::new("nsenter");
-        cmd.arg(format!("--net=/proc/{}/ns/net", pid.trim()))
-            .args([
-                "unshare",
-                "--mount",
-                "--propagation",
-                "private",
-                "sh",
-                "-c",
-                r#"mount --bind "$0" /etc/hosts && exec "$@""#,
-            ])
-            .arg(&self.etc_hosts)
-            .arg(program)
-            .env("HOME", self.fleet.path("home"))
-            .env("LC_ALL", "C")
-            .env_remove("SSH_AUTH_SOCK")
-            .env_remove("HOSTCTL_INVENTORY")
-            .env_remove("HOSTCTL_LOG_DIR")
-            .stdin(Stdio::null());
-        cmd
+        oracle::isolated(&self.fleet, &self.etc_hosts, Some("kh"), program)
     }
 
     /// OpenSSH's verdict on `file` for a connection `via`.
     fn ssh(&self, via: Via, file: &Path, strict: &str) -> (Verdict, String) {
         let ssh = self.command("ssh");
-        let (address, port) = (via.address(), via.port());
-        match support::ssh_trusts(ssh, &self.fleet, address, port, file, strict) {
-            (true, stderr) => (Verdict::Accepted, stderr),
-            (false, stderr) => (Verdict::Refused, stderr),
-        }
+        oracle::ssh_verdict(ssh, &self.fleet, via.address(), via.port(), file, strict)
     }
 
     /// hostctl's verdict on each case, in one run over all of them (`-f` bounded).
     fn hostctl(&self, cases: &[Case], dir: &str, extra: &[&str]) -> Vec<(Verdict, String)> {
-        let mut inventory = String::from("[groups.cases]\nhosts = [");
-        for case in cases {
-            inventory.push_str(&format!("\"{}\", ", case.name));
-        }
-        inventory.push_str("]\n\n");
-        for case in cases {
-            inventory.push_str(&format!(
-                "[hosts.{}]\naddress = \"{}\"\nport = {}\nknown_hosts = \"{dir}/{}\"\nconnect_timeout = \"60s\"\n\n",
-                case.name,
-                case.via.address(),
-                case.via.port(),
-                case.name
-            ));
-        }
-        self.fleet.write_inventory(&inventory);
-        let out = self
-            .command(BIN)
-            .arg("-i")
-            .arg(self.fleet.inventory())
-            .args(["run", "-g", "cases", "-f", "8", "--json"])
-            .args(extra)
-            .arg("true")
-            .output()
-            .expect("run hostctl");
-        let run = support::Run::from(out);
-        cases
+        let cases: Vec<oracle::Case> = cases
             .iter()
-            .map(|case| {
-                let host = run.host(&case.name);
-                if host["status"] == "ok" {
-                    return (Verdict::Accepted, String::new());
-                }
-                let reason = host["reason"].as_str().unwrap_or_default().to_string();
-                let lower = reason.to_lowercase();
-                assert!(
-                    ["host key", "known_hosts", "refusing to trust"]
-                        .iter()
-                        .any(|w| lower.contains(w)),
-                    "{}: hostctl failed for another reason than the host key: {reason}",
-                    case.name
-                );
-                (Verdict::Refused, reason)
+            .map(|case| oracle::Case {
+                name: case.name.clone(),
+                address: case.via.address().to_string(),
+                port: case.via.port(),
+                known_hosts: format!("{dir}/{}", case.name),
             })
-            .collect()
+            .collect();
+        oracle::hostctl_verdicts(
+            &self.fleet,
+            self.command(bin()),
+            &cases,
+            extra,
+            &["host key", "known_hosts", "refusing to trust"],
+        )
     }
 }
 

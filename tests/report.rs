@@ -1,7 +1,7 @@
 //! `hostctl log report` after real runs against real sshd hosts, rendered in a real browser
 //! (headless Chromium): the page holds what the log holds, and nothing from a host runs in it.
 
-mod support;
+use hostctl_test_support as support;
 
 use std::path::Path;
 use std::process::Command;
@@ -142,7 +142,7 @@ fn a_report_of_an_empty_selection_is_still_a_page() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("logs")).unwrap();
     let page = dir.path().join("r.html");
-    let out = Command::new(support::BIN)
+    let out = Command::new(support::bin())
         .args(["--log-dir"])
         .arg(dir.path().join("logs"))
         .args(["log", "report", "-o"])

@@ -3,10 +3,11 @@
 //! with HMAC-SHA256 itself, from the design in src/audit/seal.rs, with whatever key `.seal`
 //! holds at the time), and `hostctl log verify --verify-key` naming the record.
 
-mod support;
+use hostctl_test_support as support;
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
+use snapbox::str;
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -44,14 +45,7 @@ fn verify(fleet: &Fleet, key: Option<&PathBuf>) -> Run {
 
 /// The log as (daily file, lines).
 fn files(fleet: &Fleet) -> Vec<(PathBuf, Vec<String>)> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(fleet.path("logs"))
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
-        .collect();
-    files.sort();
-    files
+    support::daily_files(&fleet.path("logs"))
         .into_iter()
         .map(|f| {
             let lines = std::fs::read_to_string(&f)
@@ -88,24 +82,11 @@ fn rewrite(fleet: &Fleet, from: usize, mut edit: impl FnMut(usize, String) -> Op
             out.push(line);
         }
     }
-    // One daily file is enough for these tests (a run across midnight would split it).
-    let (path, _) = files(fleet).pop().unwrap();
-    for (p, _) in files(fleet).into_iter().filter(|(p, _)| *p != path) {
-        std::fs::remove_file(p).unwrap();
-    }
-    std::fs::write(
-        &path,
-        out.iter().map(|l| format!("{l}\n")).collect::<String>(),
-    )
-    .unwrap();
-    std::fs::write(
-        fleet.path("logs/.head"),
-        format!("{}\n", sha256_hex(out.last().unwrap())),
-    )
-    .unwrap();
+    put(fleet, &out);
 }
 
-/// Puts `lines` back as the whole log, with `.head` on the last.
+/// Puts `lines` back as the whole log, with `.head` on the last. One daily file is enough for
+/// these tests (a run across midnight would split it).
 fn put(fleet: &Fleet, lines: &[String]) {
     let (path, _) = files(fleet).pop().unwrap();
     for (p, _) in files(fleet).into_iter().filter(|(p, _)| *p != path) {
@@ -241,10 +222,19 @@ fn an_intact_sealed_log_verifies_and_the_key_never_stays_on_the_box() {
     assert_eq!(epochs, [0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3]);
     verify(&fleet, Some(&key))
         .code(0)
-        .stdout_has("intact: 13 records in 1 file, chain unbroken, 13 sealed records checked (the newest: record 12, epoch 3)\n");
-    verify(&fleet, None).code(0).stdout_has(
-        "note: 13 records are sealed; seals were not checked (give --verify-key FILE)\n",
-    );
+        .stderr_eq(str![])
+        .stdout_eq(str![[r#"
+intact: 13 records in 1 file, chain unbroken, 13 sealed records checked (the newest: record 12, epoch 3)
+
+"#]]);
+    verify(&fleet, None)
+        .code(0)
+        .stderr_eq(str![])
+        .stdout_eq(str![[r#"
+intact: 13 records in 1 file, chain unbroken
+note: 13 records are sealed; seals were not checked (give --verify-key FILE)
+
+"#]]);
     // Nothing in the log directory holds the verification key or a key before the current one.
     let k0 = std::fs::read_to_string(&key).unwrap();
     let k0 = k0.trim().strip_prefix("hostctl-seal-v1:").unwrap();
@@ -394,13 +384,10 @@ fn deleting_the_sealing_state_does_not_make_tampering_pass() {
     let original = lines(&fleet);
     // hostctl refuses to go on unsealed.
     let run = fleet.run(&["run", "-g", "all", "true"]);
-    run.code(3);
-    assert!(
-        run.stderr.contains("the newest record is sealed but the sealing state `")
-            && run.stderr.contains("logs/.seal` is missing: restore it, or start again with `hostctl log seal init --force`"),
-        "{}",
-        run.stderr
-    );
+    run.code(3).stdout_eq(str![]).stderr_eq(str![[r#"
+error: audit log: the newest record is sealed but the sealing state `[FLEET]/logs/.seal` is missing: restore it, or start again with `hostctl log seal init --force` (a new verification key)
+
+"#]]);
     // Verify fails on the missing state alone...
     let verdict = not_intact(&verify(&fleet, Some(&key))).to_string();
     assert!(
@@ -471,12 +458,11 @@ fn starting_again_with_another_key_shows_to_the_old_one() {
         "--verify-key",
         fleet.path("new.key").to_str().unwrap(),
     ]);
-    again.code(3);
-    assert!(
-        again.stderr.contains("sealing is already on in `"),
-        "{}",
-        again.stderr
-    );
+    // The key id is the new random key's.
+    again.code(3).stdout_eq(str![]).stderr_eq(str![[r#"
+error: audit log: sealing is already on in `[FLEET]/logs` (key [..]); `--force` starts again with a new key
+
+"#]]);
     fleet
         .run(&[
             "log",
@@ -495,7 +481,12 @@ fn starting_again_with_another_key_shows_to_the_old_one() {
     );
     verify(&fleet, Some(&fleet.path("new.key")))
         .code(0)
-        .stdout_has("note: 5 records before sealing started are covered by the chain only\n");
+        .stderr_eq(str![])
+        .stdout_eq(str![[r#"
+intact: 10 records in 1 file, chain unbroken, 5 sealed records checked (the newest: record 4, epoch 1)
+note: 5 records before sealing started are covered by the chain only
+
+"#]]);
 }
 
 #[test]
@@ -517,5 +508,9 @@ fn concurrent_runs_keep_their_seals_in_order() {
     }
     verify(&fleet, Some(&key))
         .code(0)
-        .stdout_has("17 sealed records checked");
+        .stderr_eq(str![])
+        .stdout_eq(str![[r#"
+intact: 17 records in 1 file, chain unbroken, 17 sealed records checked (the newest: record 16, epoch 4)
+
+"#]]);
 }

@@ -1,8 +1,9 @@
 //! `@last:failed` and friends: hosts picked by how an earlier operation went, read from the
 //! audit log at plan time, against real sshd hosts.
 
-mod support;
+use hostctl_test_support as support;
 
+use snapbox::str;
 use support::Fleet;
 
 /// web01 ok, web02 fails, web03 down: one operation with three outcomes. Returns its id.
@@ -29,17 +30,18 @@ fn at_last_failed_reruns_exactly_where_it_went_wrong() {
 
     // --dry-run shows what the term picked and where from; it contacts nothing.
     let dry = fleet.run(&["run", "-g", "@last:failed", "--dry-run", "true"]);
-    dry.code(0);
-    assert!(
-        dry.stdout
-            .contains(&format!("`@last:failed` = operation {op}: web02 web03\n")),
-        "{}",
-        dry.stdout
-    );
-    assert!(
-        dry.stdout
-            .contains("dry run: run on 2 hosts (pattern `@last:failed`)")
-    );
+    dry.code(0).stderr_eq(str![]).stdout_eq(str![[r#"
+dry run: run on 2 hosts (pattern `@last:failed`)
+run on the hosts: true
+exact remote command: hostctl_cmd='true'; printf '%s %s\n' hostctl-pgid-RUN "$$"; command -v timeout >/dev/null 2>&1 && exec timeout -k 2 0 "${SHELL:-/bin/sh}" -c "$hostctl_cmd"; exec "${SHELL:-/bin/sh}" -c "$hostctl_cmd"
+`@last:failed` = operation [OP]: web02 web03
+forks 64, batch all, max-fail none, retry 0
+  web02  hostctl@[NET].2:2222  keys [FLEET]/id_ed25519  known_hosts [FLEET]/known_hosts  connect_timeout 5s
+  web03  hostctl@[NET].3:2222  keys [FLEET]/id_ed25519  known_hosts [FLEET]/known_hosts  connect_timeout 5s
+nothing was contacted
+
+"#]]);
+    assert!(dry.stdout.contains(&format!("operation {op}: ")));
 
     // Combined with other terms: web hosts that failed last time, minus the one still down.
     let rerun = fleet.run(&[
@@ -67,9 +69,18 @@ fn at_last_failed_reruns_exactly_where_it_went_wrong() {
     );
 
     let show = fleet.run(&["log", "show", start["op"].as_str().unwrap()]);
-    show.code(0).stdout_has(&format!(
-        "selected:  `@last:failed` = operation {op}: web02 web03\n"
-    ));
+    show.code(0).stderr_eq(str![]).stdout_eq(str![[r#"
+operation [OP]  run  by [OPERATOR]  at [TIME]
+command:   hostname; false
+pattern:   @last:failed,!web03 -> 1 hosts: web02
+selected:  `@last:failed` = operation [OP]: web02 web03
+argv:      [BIN] -i [FLEET]/hosts.toml run -g '@last:failed,!web03' --json 'hostname; false'
+result:    1 failed, exit 1 in [ELAPSED]
+=== web02: FAILED, exit 1, [ELAPSED], in 6 B out 0 B
+web02
+
+"#]]);
+    assert!(show.stdout.contains(&format!("operation {op}: ")));
 
     // An id prefix reaches back past the newest operation; statuses select exactly.
     let by_id = |term: &str| {
@@ -192,5 +203,10 @@ fn a_status_term_on_an_operation_still_running_is_refused() {
             "error: `{term}`: operation {op} (sleep 60) is still running, so it has no results to select by yet; wait for it to end, or name an earlier operation by its id (see `hostctl log`)\n"
         ));
     }
-    plain.code(0).stdout_has("web01");
+    plain.code(0).stderr_eq(str![]).stdout_eq(str![[r#"
+HOST   ADDRESS      PORT  USER          GROUPS
+web01  [NET].1[..]2222  hostctl       
+1 host
+
+"#]]);
 }

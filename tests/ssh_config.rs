@@ -8,12 +8,12 @@
 //! value hostctl decides differently) or as a `refused` entry of a corpus case (a keyword
 //! hostctl will not honour); README "ssh_config" lists the same.
 
-mod support;
+use hostctl_test_support as support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use support::BIN;
+use support::bin;
 
 /// One config of the corpus. In every text, `{dir}` stands for the directory holding the files
 /// and `{home}` for the HOME both programs run with.
@@ -799,7 +799,7 @@ fn actual(entry: &serde_json::Value, with_route: bool) -> Expected {
 }
 
 fn hostctl(env: &Env, host: &str) -> support::Run {
-    let mut cmd = Command::new(BIN);
+    let mut cmd = Command::new(bin());
     env.apply(&mut cmd);
     cmd.arg("-i")
         .arg(env.dir.join("hosts.toml"))
@@ -937,7 +937,7 @@ fn hostctl_resolves_every_corpus_config_as_ssh_g_does() {
 /// hostctl with HOME at `home` and no `-F`: it reads `home/.ssh/config` by default.
 fn hostctl_at_home(home: &Path, inventory: &Path, args: &[&str]) -> support::Run {
     let (_, pw_name) = passwd();
-    let out = Command::new(BIN)
+    let out = Command::new(bin())
         .env("HOME", home)
         .env("USER", pw_name)
         .env_remove("HOSTCTL_SSH_CONFIG")

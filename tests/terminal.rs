@@ -1,9 +1,10 @@
 //! What the operator sees on a terminal: colour by status only where it belongs, and `log`
 //! listings that say when there is more and that copy back into a shell.
 
-mod support;
+use hostctl_test_support as support;
 
-use support::Fleet;
+use snapbox::str;
+use support::{Fleet, Offline};
 
 #[test]
 fn status_words_are_coloured_only_for_a_terminal_or_when_forced() {
@@ -47,73 +48,88 @@ fn status_words_are_coloured_only_for_a_terminal_or_when_forced() {
     assert!(!none.stdout.contains('\x1b'), "{:?}", none.stdout);
 }
 
+/// `hostctl log` only reads the log: hosts that refuse at once record the operations.
 #[test]
 fn log_says_when_there_is_more_and_quotes_argv_for_the_shell() {
-    let fleet = Fleet::start(&["web01"]);
+    let hosts = Offline::refusing(&["web01"]);
     for i in 0..3 {
-        fleet
-            .run(&[
-                "run",
-                "-g",
-                "web01",
-                "--accept-new",
-                &format!("echo 'it''s {i}'"),
-            ])
-            .code(0);
+        hosts
+            .run(&["run", "-g", "web01", &format!("echo 'it''s {i}'")])
+            .code(4);
     }
-    let list = fleet.run(&["log", "-n", "2"]);
-    list.code(0);
-    assert!(
-        list.stdout
-            .ends_with("the newest 2 operations (more in the log: -n 20 shows more)\n"),
-        "{}",
-        list.stdout
-    );
-    assert!(fleet.run(&["log"]).stdout.ends_with("\n3 operations\n"));
+    let list = hosts.run(&["log", "-n", "2"]);
+    // The operator column is as wide as this machine's `user@host`: [..].
+    list.code(0).stderr_eq(str![]).stdout_eq(str![[r#"
+ID               TIME (UTC)           OPERATOR[..]OP   PATTERN  RESULT         WHAT
+[OP]  [TIME]  [OPERATOR][..]run  web01    1 unreachable  echo 'it''s 2'
+[OP]  [TIME]  [OPERATOR][..]run  web01    1 unreachable  echo 'it''s 1'
+the newest 2 operations (more in the log: -n 20 shows more)
+
+"#]]);
+    hosts
+        .run(&["log"])
+        .code(0)
+        .stderr_eq(str![])
+        .stdout_eq(str![[r#"
+ID               TIME (UTC)           OPERATOR[..]OP   PATTERN  RESULT         WHAT
+[OP]  [TIME]  [OPERATOR][..]run  web01    1 unreachable  echo 'it''s 2'
+[OP]  [TIME]  [OPERATOR][..]run  web01    1 unreachable  echo 'it''s 1'
+[OP]  [TIME]  [OPERATOR][..]run  web01    1 unreachable  echo 'it''s 0'
+3 operations
+
+"#]]);
     // Every row's columns line up under the header, however long the result.
     let lines: Vec<&str> = list.stdout.lines().collect();
     let what = lines[0].find("WHAT").unwrap();
     for row in &lines[1..3] {
         assert!(row[what..].starts_with("echo "), "{row}");
     }
-    let id = fleet.run(&["log", "--json"]).json()[0]["op"]
+    let id = hosts.run(&["log", "--json"]).json()[0]["op"]
         .as_str()
         .unwrap()
         .to_string();
-    let show = fleet.run(&["log", "show", &id]);
-    show.code(0).stdout_has(&format!(
-        "argv:      {} -i {} run -g web01 --accept-new 'echo '\\''it'\\'''\\''s 2'\\'''\n",
-        support::BIN,
-        fleet.inventory().display()
-    ));
+    hosts
+        .run(&["log", "show", &id])
+        .code(0)
+        .stderr_eq(str![])
+        .stdout_eq(str![[r#"
+operation [OP]  run  by [OPERATOR]  at [TIME]
+command:   echo 'it''s 2'
+pattern:   web01 -> 1 hosts: web01
+argv:      [BIN] run -g web01 'echo '\''it'\'''\''s 2'\'''
+result:    1 unreachable, exit 4 in [ELAPSED]
+=== web01: UNREACHABLE, [ELAPSED], in 0 B out 0 B: connection refused by 127.0.0.1:1 (is sshd running on port 1?)
+
+"#]]);
 }
 
 #[test]
 fn a_command_cannot_hide_itself_in_the_log_with_control_characters() {
-    let fleet = Fleet::start(&["web01"]);
+    let hosts = Offline::refusing(&["web01"]);
     // \r and "erase line" would repaint the row as a harmless `uptime`.
     let sneaky = "rm -rf /tmp/x\r\x1b[2Kuptime";
-    fleet
-        .run(&["run", "-g", "web01", "--accept-new", sneaky])
-        .code(0);
-    let list = fleet.run(&["log"]);
-    list.code(0);
+    hosts.run(&["run", "-g", "web01", sneaky]).code(4);
+    let list = hosts.run(&["log"]);
+    list.code(0).stderr_eq(str![]).stdout_eq(str![[r#"
+ID               TIME (UTC)           OPERATOR[..]OP   PATTERN  RESULT         WHAT
+[OP]  [TIME]  [OPERATOR][..]run  web01    1 unreachable  rm -rf /tmp/x\r\u{1b}[2Kuptime
+1 operation
+
+"#]]);
     assert!(!list.stdout.contains(['\r', '\x1b']), "{:?}", list.stdout);
-    assert!(
-        list.stdout.contains("rm -rf /tmp/x\\r\\u{1b}[2Kuptime"),
-        "{}",
-        list.stdout
-    );
-    let id = fleet.run(&["log", "--json"]).json()[0]["op"]
+    let id = hosts.run(&["log", "--json"]).json()[0]["op"]
         .as_str()
         .unwrap()
         .to_string();
-    let show = fleet.run(&["log", "show", &id]);
-    show.code(0);
-    let header: String = show.stdout.split("=== ").next().unwrap().to_string();
-    assert!(!header.contains(['\r', '\x1b']), "{header:?}");
-    assert!(
-        header.contains("command:   rm -rf /tmp/x\\r\\u{1b}[2Kuptime\n"),
-        "{header}"
-    );
+    let show = hosts.run(&["log", "show", &id]);
+    show.code(0).stderr_eq(str![]).stdout_eq(str![[r#"
+operation [OP]  run  by [OPERATOR]  at [TIME]
+command:   rm -rf /tmp/x\r\u{1b}[2Kuptime
+pattern:   web01 -> 1 hosts: web01
+argv:      [BIN] run -g web01 'rm -rf /tmp/x\r\u{1b}[2Kuptime'
+result:    1 unreachable, exit 4 in [ELAPSED]
+=== web01: UNREACHABLE, [ELAPSED], in 0 B out 0 B: connection refused by 127.0.0.1:1 (is sshd running on port 1?)
+
+"#]]);
+    assert!(!show.stdout.contains(['\r', '\x1b']), "{:?}", show.stdout);
 }

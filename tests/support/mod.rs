@@ -1,20 +1,40 @@
-//! Test fixtures: a fleet of real sshd hosts (via `scripts/fleet`) and a runner for the real
-//! hostctl binary. A fleet that cannot start fails the test loudly; nothing is skipped.
-#![allow(dead_code)]
+//! Test fixtures: a fleet of real sshd hosts (via `scripts/fleet`), hosts that are never reached
+//! ([`Offline`]), and a runner for the real hostctl binary. A fleet that cannot start fails the
+//! test loudly; nothing is skipped.
+
+pub mod offline;
+pub mod oracle;
+pub use offline::Offline;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_hostctl");
-const FLEET: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/fleet");
+/// The hostctl binary under test. Cargo sets `CARGO_BIN_EXE_hostctl` for integration tests when
+/// it builds them and when it runs them; this library is built as their dependency, so it reads
+/// the variable at run time.
+pub fn bin() -> &'static str {
+    static BIN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        std::env::var("CARGO_BIN_EXE_hostctl")
+            .expect("CARGO_BIN_EXE_hostctl: run the tests through cargo (cargo test)")
+    })
+}
+
+const FLEET: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/fleet");
 
 static NEXT_NET: AtomicU32 = AtomicU32::new(1);
 
 /// Where fleets live: never under /tmp, which every host replaces with its own.
 fn fleet_base() -> PathBuf {
-    let target = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    // Cargo's CARGO_TARGET_TMPDIR: `tmp` in the target directory, next to the profile's.
+    let target = Path::new(bin())
+        .parent()
+        .and_then(Path::parent)
+        .expect("hostctl in target/PROFILE/")
+        .join("tmp");
+    std::fs::create_dir_all(&target).expect("target tmp dir");
     let physical = target.canonicalize().unwrap_or(target.clone());
     if !physical.starts_with("/tmp") {
         return target;
@@ -121,7 +141,7 @@ impl Fleet {
     pub fn hostctl(&self) -> Command {
         let home = self.path("home");
         std::fs::create_dir_all(&home).expect("home");
-        let mut cmd = Command::new(BIN);
+        let mut cmd = Command::new(bin());
         cmd.arg("-i").arg(self.inventory());
         cmd.env("HOME", &home)
             .env_remove("SSH_AUTH_SOCK")
@@ -132,23 +152,15 @@ impl Fleet {
     }
 
     pub fn run(&self, args: &[&str]) -> Run {
-        Run::from(self.hostctl().args(args).output().expect("run hostctl"))
+        Run::from(self.hostctl().args(args).output().expect("run hostctl")).in_fleet(self)
     }
 
     /// The real binary with `stdin` on its standard input (as --ask-pass and -K read it when
     /// stdin is not a terminal).
     pub fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
-        let mut child = self
-            .hostctl()
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run hostctl");
-        std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), stdin.as_bytes())
-            .expect("write stdin");
-        Run::from(child.wait_with_output().expect("hostctl output"))
+        let mut cmd = self.hostctl();
+        cmd.args(args);
+        Run::from(output_with_stdin(cmd, stdin)).in_fleet(self)
     }
 
     /// Waits until the audit log holds `host`'s result (of a run still in flight).
@@ -163,7 +175,7 @@ impl Fleet {
         }
     }
 
-    fn listener_pid(&self, host: &str) -> i32 {
+    pub(crate) fn listener_pid(&self, host: &str) -> i32 {
         let pid = std::fs::read_to_string(self.path(&format!("hosts/{host}/listener.pid")))
             .expect("listener pid");
         pid.trim().parse().expect("pid")
@@ -290,24 +302,19 @@ impl Fleet {
         );
     }
 
-    /// Lines of the audit log (default location: logs/ next to the inventory).
+    /// Records of the audit log (default location: logs/ next to the inventory), oldest first.
     pub fn audit(&self) -> Vec<serde_json::Value> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(self.path("logs"))
-            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
-            .unwrap_or_default();
-        files.retain(|f| f.extension().is_some_and(|e| e == "jsonl"));
-        files.sort();
-        files
+        audit_lines(&self.path("logs"))
             .iter()
-            .flat_map(|f| {
-                std::fs::read_to_string(f)
-                    .unwrap()
-                    .lines()
-                    .map(String::from)
-                    .collect::<Vec<_>>()
-            })
-            .map(|l| serde_json::from_str(&l).unwrap_or_else(|e| panic!("audit line `{l}`: {e}")))
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("audit line `{l}`: {e}")))
             .collect()
+    }
+
+    /// Whether `host`'s sshd saw a connection (from anyone: hostctl, a probe, a bastion).
+    pub fn contacted(&self, host: &str) -> bool {
+        std::fs::read_to_string(self.path(&format!("hosts/{host}/sshd.log")))
+            .expect("sshd.log")
+            .contains("Connection from")
     }
 }
 
@@ -470,6 +477,8 @@ pub struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
+    /// What varies between runs, for [`Run::stdout_eq`] and [`Run::stderr_eq`].
+    redactions: snapbox::Redactions,
 }
 
 impl From<Output> for Run {
@@ -478,11 +487,155 @@ impl From<Output> for Run {
             code: o.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+            redactions: redactions(),
         }
     }
 }
 
+/// The redactions every whole-output assertion shares: only what differs from one run of the
+/// same test to the next. Each placeholder stands for a shape, never for free text, so a
+/// changed word, count, status or host name still fails the assertion.
+/// - `[ELAPSED]`: a duration as hostctl measures it (`0.31s`); fixed durations such as
+///   `--timeout 1s` keep their text.
+/// - `[OP]`: an operation id (hex milliseconds and 4 hex digits).
+/// - `[TIME]`: a timestamp of today (`2026-11-25T03:52:28Z`, `2026-11-25 03:52:28`); `[TODAY]`
+///   today's date (UTC), as in the daily file's name. Other dates and times (a test's own, such
+///   as a certificate's expiry) stay as they are.
+/// - `[FINGERPRINT]`: a key's `SHA256:` fingerprint (every fleet makes keys of its own).
+/// - `[OPERATOR]`: `user@machine` of whoever runs the suite; `[BIN]` the hostctl binary.
+///
+/// Paths and addresses that a test creates are added per run: [`Fleet::run`] redacts the
+/// fleet's directory as `[FLEET]` and its network as `[NET]` (so `web02` shows as `[NET].2`).
+pub fn redactions() -> snapbox::Redactions {
+    let mut r = snapbox::Redactions::new();
+    let regex = |re: &str| regex::Regex::new(re).expect("redaction regex");
+    r.insert("[ELAPSED]", regex(r"\b\d+\.\d\ds\b")).unwrap();
+    r.insert("[OP]", regex(r"\b[0-9a-f]{15}\b")).unwrap();
+    // Only today's: a fixed time a test chose (a certificate's expiry) stays as it is.
+    r.insert(
+        "[TIME]",
+        regex(&format!(
+            r"\b{}[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)?",
+            today()
+        )),
+    )
+    .unwrap();
+    // Not the date of a timestamp: that is all `[TIME]`.
+    r.insert(
+        "[TODAY]",
+        regex(&format!(r"(?<redacted>\b{})(?:[^T 0-9]|$)", today())),
+    )
+    .unwrap();
+    // Every fleet has keys of its own.
+    r.insert("[FINGERPRINT]", regex(r"\bSHA256:[A-Za-z0-9+/]{43}\b"))
+        .unwrap();
+    r.insert("[OPERATOR]", operator()).unwrap();
+    r.insert("[BIN]", bin()).unwrap();
+    r
+}
+
+/// Today's date in UTC, `YYYY-MM-DD`, as the audit log names its daily file.
+fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    // Civil from days (Howard Hinnant's algorithm).
+    let z = secs.div_euclid(86400) + 719468;
+    let era = z.div_euclid(146097);
+    let doe = z - era * 146097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// `user@machine` as hostctl records the operator.
+pub fn operator() -> String {
+    let mut buf = [0u8; 256];
+    assert_eq!(
+        unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) },
+        0
+    );
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    let user = std::env::var("USER").unwrap_or_else(|_| "root".into());
+    format!("{user}@{}", String::from_utf8_lossy(&buf[..end]))
+}
+
 impl Run {
+    /// Adds a redaction for this run's output, e.g. a temp dir the test made as `[DIR]`.
+    pub fn redact(mut self, placeholder: &'static str, value: impl std::fmt::Display) -> Run {
+        self.redactions
+            .insert(placeholder, value.to_string())
+            .expect("placeholder in brackets");
+        self
+    }
+
+    /// Redacts `fleet`'s directory as `[FLEET]` and its addresses' network as `[NET]`.
+    pub fn in_fleet(self, fleet: &Fleet) -> Run {
+        let dir = fleet.dir.path();
+        let canonical = dir.canonicalize().unwrap_or(dir.to_path_buf());
+        self.redact("[FLEET]", canonical.display())
+            .redact("[FLEET]", dir.display())
+            .redact_regex(
+                "[NET]",
+                &format!(r"(?<redacted>\b{})\.\d", fleet.net.replace('.', r"\.")),
+            )
+    }
+
+    /// Adds a redaction of what `regex` matches (its `redacted` group, if it has one).
+    pub fn redact_regex(mut self, placeholder: &'static str, regex: &str) -> Run {
+        self.redactions
+            .insert(
+                placeholder,
+                regex::Regex::new(regex).expect("redaction regex"),
+            )
+            .expect("placeholder in brackets");
+        self
+    }
+
+    #[track_caller]
+    fn assert_eq(&self, stream: &str, actual: &str, expected: snapbox::Data) {
+        let checked = snapbox::Assert::new()
+            .action_env(snapbox::assert::DEFAULT_ACTION_ENV)
+            // hostctl's output is not a path to make portable: `\n` in a quoted script is text.
+            .normalize_paths(false)
+            .redact_with(self.redactions.clone())
+            .try_eq(Some(&stream), actual.into(), expected);
+        if let Err(e) = checked {
+            panic!(
+                "{e}\n(exit status {})\n--- stdout\n{}\n--- stderr\n{}",
+                self.code, self.stdout, self.stderr
+            );
+        }
+    }
+
+    /// The whole of stdout, redacted (see [`redactions`]). `str![[...]]` inline; rewrite them
+    /// all with `SNAPSHOTS=overwrite cargo test`.
+    #[track_caller]
+    pub fn stdout_eq(&self, expected: impl snapbox::IntoData) -> &Run {
+        self.assert_eq("stdout", &self.stdout, expected.into_data());
+        self
+    }
+
+    /// A whole value taken from this run (a JSON field, a file it wrote), with this run's
+    /// redactions.
+    #[track_caller]
+    pub fn text_eq(&self, actual: &str, expected: impl snapbox::IntoData) -> &Run {
+        self.assert_eq("value", actual, expected.into_data());
+        self
+    }
+
+    /// The whole of stderr, redacted (see [`redactions`]).
+    #[track_caller]
+    pub fn stderr_eq(&self, expected: impl snapbox::IntoData) -> &Run {
+        self.assert_eq("stderr", &self.stderr, expected.into_data());
+        self
+    }
+
     #[track_caller]
     pub fn code(&self, expected: i32) -> &Run {
         assert_eq!(
@@ -525,6 +678,56 @@ impl Run {
             .find(|v| v["type"] == "host" && v["host"] == name)
             .unwrap_or_else(|| panic!("no result for {name} in\n{}", self.stdout))
     }
+}
+
+/// The audit log's daily files in `dir`, oldest first; none when `dir` does not exist yet.
+pub fn daily_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.retain(|f| f.extension().is_some_and(|e| e == "jsonl"));
+    files.sort();
+    files
+}
+
+/// Every line of the audit log in `dir`, oldest first.
+pub fn audit_lines(dir: &Path) -> Vec<String> {
+    daily_files(dir)
+        .iter()
+        .flat_map(|f| {
+            std::fs::read_to_string(f)
+                .expect("read daily file")
+                .lines()
+                .map(String::from)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// `cmd`'s output with `stdin` on its standard input. A program that stops reading early
+/// (refusing too much input) closes the pipe: that is its answer, not a test failure.
+pub fn output_with_stdin(mut cmd: Command, stdin: &str) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run hostctl");
+    let _ = std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), stdin.as_bytes());
+    child.wait_with_output().expect("hostctl output")
+}
+
+/// A new key pair at `path` (and `path.pub`), no passphrase, no comment: `ssh-keygen` with
+/// `args` (`-t ed25519`, ...).
+pub fn keygen(path: &Path, args: &[&str]) {
+    let ok = Command::new("ssh-keygen")
+        .args(["-q", "-N", "", "-C", ""])
+        .args(args)
+        .arg("-f")
+        .arg(path)
+        .status()
+        .expect("ssh-keygen");
+    assert!(ok.success(), "ssh-keygen {args:?}");
 }
 
 pub fn write(path: &Path, text: &str) {
@@ -622,50 +825,4 @@ pub fn sha256(data: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-/// OpenSSH's own verdict on a host key, the oracle of the known_hosts and certificate tests:
-/// `ssh` (prepared by the caller with its environment) with `known_hosts` as its only file,
-/// StrictHostKeyChecking `strict`, and the fleet's client key, to `address:port`. True when it
-/// logged in, false on "Host key verification failed."; any other failure fails the test.
-pub fn ssh_trusts(
-    mut ssh: Command,
-    fleet: &Fleet,
-    address: &str,
-    port: u16,
-    known_hosts: &Path,
-    strict: &str,
-) -> (bool, String) {
-    std::fs::create_dir_all(fleet.path("home")).unwrap();
-    let out = ssh
-        .args(["-F", "/dev/null", "-o", "BatchMode=yes", "-o"])
-        .arg(format!("StrictHostKeyChecking={strict}"))
-        .arg("-o")
-        .arg(format!("UserKnownHostsFile={}", known_hosts.display()))
-        .args([
-            "-o",
-            "GlobalKnownHostsFile=/dev/null",
-            "-o",
-            "UpdateHostKeys=no",
-            "-o",
-            "CheckHostIP=no",
-            "-o",
-            "IdentitiesOnly=yes",
-            "-o",
-            "ConnectTimeout=60",
-            "-i",
-        ])
-        .arg(fleet.path("id_ed25519"))
-        .arg("-p")
-        .arg(port.to_string())
-        .arg(format!("hostctl@{address}"))
-        .arg("true")
-        .output()
-        .expect("run ssh");
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    match out.status.code() {
-        Some(0) => (true, stderr),
-        Some(255) if stderr.contains("Host key verification failed.") => (false, stderr),
-        _ => panic!("ssh failed for another reason than the host key:\n{stderr}"),
-    }
 }
