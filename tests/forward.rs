@@ -268,7 +268,7 @@ fn forwarded(fleet: &Fleet, collector: &Collector, n: usize, transports: &[&str]
 
 /// The local log's lines, oldest first.
 fn local_lines(fleet: &Fleet) -> Vec<String> {
-    support::audit_lines(&fleet.path("logs"))
+    hostctl::audit::read_lines(&fleet.path("logs")).unwrap()
 }
 
 /// `dir` and everything under it.

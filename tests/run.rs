@@ -232,7 +232,7 @@ hostctl
 1 host: 1 ok in [ELAPSED]
 
 "#]]);
-    let log = support::audit_lines(&fleet.path("logs"));
+    let log = hostctl::audit::read_lines(&fleet.path("logs")).unwrap();
     assert!(!log.is_empty());
     assert!(
         !log.iter().any(|l| l.contains("hostctl-fleet")),

@@ -304,7 +304,8 @@ impl Fleet {
 
     /// Records of the audit log (default location: logs/ next to the inventory), oldest first.
     pub fn audit(&self) -> Vec<serde_json::Value> {
-        audit_lines(&self.path("logs"))
+        hostctl::audit::read_lines(&self.path("logs"))
+            .expect("read the audit log")
             .iter()
             .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("audit line `{l}`: {e}")))
             .collect()
@@ -688,20 +689,6 @@ pub fn daily_files(dir: &Path) -> Vec<PathBuf> {
     files.retain(|f| f.extension().is_some_and(|e| e == "jsonl"));
     files.sort();
     files
-}
-
-/// Every line of the audit log in `dir`, oldest first.
-pub fn audit_lines(dir: &Path) -> Vec<String> {
-    daily_files(dir)
-        .iter()
-        .flat_map(|f| {
-            std::fs::read_to_string(f)
-                .expect("read daily file")
-                .lines()
-                .map(String::from)
-                .collect::<Vec<_>>()
-        })
-        .collect()
 }
 
 /// `cmd`'s output with `stdin` on its standard input. A program that stops reading early
