@@ -137,4 +137,18 @@ mod tests {
                 .starts_with("invalid time `yesterday`")
         );
     }
+
+    /// The whole message `--since` and `--until` show after their flag.
+    #[test]
+    fn bad_times_say_exactly_this() {
+        let now = SystemTime::UNIX_EPOCH;
+        for (bad, shown) in [(" yesterday ", "yesterday"), ("2026-13-01", "2026-13-01")] {
+            assert_eq!(
+                parse_when(bad, now).unwrap_err().to_string(),
+                format!(
+                    "invalid time `{shown}` (examples: `2h`, `3d`, `2026-11-24`, `2026-11-24T08:00:00Z`)"
+                )
+            );
+        }
+    }
 }

@@ -358,4 +358,15 @@ mod tests {
         assert!(super::parse_amount("0", 10).is_err());
         assert!(super::parse_amount("150%", 10).is_err());
     }
+
+    /// The whole message `--batch` and `--max-fail` show after their flag.
+    #[test]
+    fn bad_amounts_say_exactly_this() {
+        for bad in ["0", "150%", "x%", " -1 "] {
+            assert_eq!(
+                super::parse_amount(bad, 10).unwrap_err().to_string(),
+                format!("invalid amount `{bad}` (examples: `5`, `25%`)")
+            );
+        }
+    }
 }

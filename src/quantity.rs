@@ -54,4 +54,21 @@ mod tests {
         assert_eq!(parse_size("100"), Ok(100));
         assert!(parse_size("lots").is_err());
     }
+
+    /// The whole messages, as `--connect-timeout`, `--output-limit` and `hosts.toml` show them.
+    #[test]
+    fn refusals_say_exactly_this() {
+        assert_eq!(
+            parse_duration(" 0 ").unwrap_err().to_string(),
+            "invalid duration `0` (examples: `10s`, `1m30s`, `500ms`)"
+        );
+        assert_eq!(
+            parse_duration("soon").unwrap_err().to_string(),
+            "invalid duration `soon` (examples: `10s`, `1m30s`, `500ms`)"
+        );
+        assert_eq!(
+            parse_size(" lots").unwrap_err().to_string(),
+            "invalid size ` lots` (examples: `65536`, `64K`, `1M`)"
+        );
+    }
 }

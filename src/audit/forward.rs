@@ -752,6 +752,36 @@ mod tests {
         }
     }
 
+    /// Every refusal of a destination, whole: `--audit-forward` and `[audit] forward` show them.
+    #[test]
+    fn bad_destinations_say_exactly_this() {
+        let expected = "expected `syslog+udp://HOST:PORT`, `syslog+tcp://HOST:PORT`, `syslog+tls://HOST:PORT` or `journald`";
+        for (bad, message) in [
+            (
+                " syslog://x ",
+                format!("unknown audit destination `syslog://x`: {expected}"),
+            ),
+            (
+                "journald://run/j",
+                "`journald://run/j`: a journald socket is an absolute path (`journald:///run/systemd/journal/socket`)".to_string(),
+            ),
+            (
+                "syslog+tls://[::1",
+                "`syslog+tls://[::1`: unclosed `[` in the address".to_string(),
+            ),
+            (
+                "syslog+udp://a@b:514",
+                format!("`syslog+udp://a@b:514`: invalid host `a@b` ({expected})"),
+            ),
+            (
+                "syslog+tcp://x:99999",
+                "`syslog+tcp://x:99999`: invalid port `99999` (1-65535)".to_string(),
+            ),
+        ] {
+            assert_eq!(Destination::parse(bad).unwrap_err().to_string(), message);
+        }
+    }
+
     #[test]
     fn spool_names_are_readable_and_distinct() {
         let a = Destination::parse("syslog+tcp://127.0.0.1:514").unwrap();

@@ -1065,6 +1065,15 @@ mod tests {
         assert_eq!(Epochs::parse("15m").unwrap().name(), "15m");
     }
 
+    /// The whole message `--epoch` shows after its flag.
+    #[test]
+    fn bad_epochs_say_exactly_this() {
+        assert_eq!(
+            Epochs::parse(" 0s ").unwrap_err().to_string(),
+            "invalid epoch `0s` (a duration of at least 1s like `15m`, or `operation`)"
+        );
+    }
+
     #[test]
     fn split_takes_the_seal_off_the_end() {
         let k = Key([7; 32]);
