@@ -476,6 +476,11 @@ fn the_other_inventory_errors_say_exactly_this() {
         error("[audit]\nforward = [\"syslog+tcp://logs:0\"]\n"),
         "hosts.toml:2:12: `audit.forward`: `syslog+tcp://logs:0`: invalid port `0` (1-65535)"
     );
+    // The text ends without trailing whitespace, even where a name ends in a tab.
+    assert_eq!(
+        error("[groups.\"a\\t\"]\nchildren = [\"a\\t\"]\n"),
+        "hosts.toml:2:13: `groups.a\t.children`: group cycle: a\t -> a"
+    );
     // Messages of the TOML parser itself, with the hints added to two of them.
     assert_eq!(
         error("[hosts.a]\nuser = \"x\"\nport = 22\nuser = \"y\"\n"),
