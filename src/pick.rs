@@ -24,7 +24,7 @@ pub fn read(
 
 /// `2h`/`3d` ago, a date (UTC midnight), or an RFC 3339 time, in the log's own time format
 /// (which compares correctly as text).
-pub fn parse_when(text: &str, now: SystemTime) -> Result<String, String> {
+pub fn parse_when(text: &str, now: SystemTime) -> Result<String, BadTime> {
     let t = text.trim();
     let when = if let Ok(ago) = humantime::parse_duration(t) {
         now.checked_sub(ago).unwrap_or(SystemTime::UNIX_EPOCH)
@@ -36,8 +36,16 @@ pub fn parse_when(text: &str, now: SystemTime) -> Result<String, String> {
     Ok(humantime::format_rfc3339_millis(when).to_string())
 }
 
-fn bad_when(t: &str) -> String {
-    format!("invalid time `{t}` (examples: `2h`, `3d`, `2026-11-24`, `2026-11-24T08:00:00Z`)")
+/// A `--since`/`--until` time that is neither an age, a date nor an RFC 3339 time; `text` is
+/// as written, trimmed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid time `{text}` (examples: `2h`, `3d`, `2026-11-24`, `2026-11-24T08:00:00Z`)")]
+pub struct BadTime {
+    pub text: String,
+}
+
+fn bad_when(t: &str) -> BadTime {
+    BadTime { text: t.into() }
 }
 
 /// The `log list` options that pick operations (`--host`, `--since`, `--failed`, ...), with
@@ -94,7 +102,7 @@ pub fn pick(dir: &Path, args: &LogListArgs, full: bool) -> Result<Vec<LoggedOper
             .map(|t| {
                 parse_when(t, now).map_err(|reason| UsageError::BadValue {
                     flag: flag.to_string(),
-                    reason,
+                    reason: reason.into(),
                 })
             })
             .transpose()
@@ -134,6 +142,7 @@ mod tests {
         assert!(
             parse_when("yesterday", now)
                 .unwrap_err()
+                .to_string()
                 .starts_with("invalid time `yesterday`")
         );
     }

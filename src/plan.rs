@@ -216,7 +216,7 @@ impl Plan {
                 .map(|t| {
                     parse_amount(t, hosts.len()).map_err(|reason| UsageError::BadValue {
                         flag: flag.to_string(),
-                        reason,
+                        reason: reason.into(),
                     })
                 })
                 .transpose()
@@ -229,7 +229,7 @@ impl Plan {
             .map(|t| {
                 parse_duration(t).map_err(|reason| UsageError::BadValue {
                     flag: "--connect-timeout".into(),
-                    reason,
+                    reason: reason.into(),
                 })
             })
             .transpose()?;
@@ -257,7 +257,7 @@ impl Plan {
             output_limit: parse_size(&output.output_limit).map_err(|reason| {
                 UsageError::BadValue {
                     flag: "--output-limit".into(),
-                    reason,
+                    reason: reason.into(),
                 }
             })?,
             gather: output.gather.or(output.diff.then_some(GatherMode::Exact)),
@@ -291,7 +291,7 @@ fn audit_settings(
         let dest = crate::audit::forward::Destination::parse(url).map_err(|reason| {
             UsageError::BadValue {
                 flag: "--audit-forward".into(),
-                reason,
+                reason: reason.into(),
             }
         })?;
         if !settings.destinations.contains(&dest) {
@@ -308,10 +308,18 @@ fn audit_settings(
     Ok(settings)
 }
 
+/// A `--batch` or `--max-fail` amount that is not a count above 0 or a percentage in (0, 100];
+/// `text` is as written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid amount `{text}` (examples: `5`, `25%`)")]
+pub struct BadAmount {
+    pub text: String,
+}
+
 /// `N` hosts, or `N%` of `total` (rounded up, at least 1).
-pub fn parse_amount(text: &str, total: usize) -> Result<usize, String> {
+pub fn parse_amount(text: &str, total: usize) -> Result<usize, BadAmount> {
     let t = text.trim();
-    let bad = || format!("invalid amount `{text}` (examples: `5`, `25%`)");
+    let bad = || BadAmount { text: text.into() };
     match t.strip_suffix('%') {
         Some(pct) => {
             let pct: f64 = pct.trim().parse().map_err(|_| bad())?;
@@ -329,7 +337,7 @@ fn parse_timeout(text: Option<&str>) -> Result<Option<Duration>, Error> {
         parse_duration(t).map_err(|reason| {
             Error::Usage(UsageError::BadValue {
                 flag: "--timeout".into(),
-                reason,
+                reason: reason.into(),
             })
         })
     })

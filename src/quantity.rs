@@ -2,8 +2,22 @@
 
 use std::time::Duration;
 
+/// A duration that does not parse, or is zero; `text` is as written, trimmed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid duration `{text}` (examples: `10s`, `1m30s`, `500ms`)")]
+pub struct BadDuration {
+    pub text: String,
+}
+
+/// A size that does not parse or overflows; `text` is as written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid size `{text}` (examples: `65536`, `64K`, `1M`)")]
+pub struct BadSize {
+    pub text: String,
+}
+
 /// `"10s"`, `"1m30s"`, `"500ms"`; a bare number is seconds.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
+pub fn parse_duration(text: &str) -> Result<Duration, BadDuration> {
     let text = text.trim();
     let parsed = match text.parse::<f64>() {
         Ok(secs) if secs.is_finite() && secs >= 0.0 => Ok(Duration::from_secs_f64(secs)),
@@ -12,14 +26,12 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     };
     match parsed {
         Ok(d) if !d.is_zero() => Ok(d),
-        _ => Err(format!(
-            "invalid duration `{text}` (examples: `10s`, `1m30s`, `500ms`)"
-        )),
+        _ => Err(BadDuration { text: text.into() }),
     }
 }
 
 /// `1048576`, `64K`, `1M`, `2G` (powers of 1024).
-pub fn parse_size(text: &str) -> Result<usize, String> {
+pub fn parse_size(text: &str) -> Result<usize, BadSize> {
     let t = text.trim();
     let (digits, mult) = match t.char_indices().last() {
         Some((i, c)) if c.eq_ignore_ascii_case(&'k') => (&t[..i], 1 << 10),
@@ -32,7 +44,7 @@ pub fn parse_size(text: &str) -> Result<usize, String> {
         .parse::<usize>()
         .ok()
         .and_then(|n| n.checked_mul(mult))
-        .ok_or_else(|| format!("invalid size `{text}` (examples: `65536`, `64K`, `1M`)"))
+        .ok_or_else(|| BadSize { text: text.into() })
 }
 
 #[cfg(test)]

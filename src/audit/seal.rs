@@ -212,6 +212,14 @@ fn from_hex(text: &str) -> Option<Vec<u8>> {
 }
 
 /// When the key steps forward.
+/// An `--epoch` that is neither `operation` nor a duration of at least 1s; `text` is as
+/// written, trimmed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid epoch `{text}` (a duration of at least 1s like `15m`, or `operation`)")]
+pub struct BadEpoch {
+    pub text: String,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Epochs {
     /// At the first record written in a later period of this length since `seal init`.
@@ -222,16 +230,14 @@ pub enum Epochs {
 
 impl Epochs {
     /// `15m`, `1h`, ... or `operation`.
-    pub fn parse(text: &str) -> Result<Epochs, String> {
+    pub fn parse(text: &str) -> Result<Epochs, BadEpoch> {
         let t = text.trim();
         if t == "operation" {
             return Ok(Epochs::PerOperation);
         }
         match humantime::parse_duration(t) {
             Ok(d) if d >= Duration::from_secs(1) => Ok(Epochs::Every(d)),
-            _ => Err(format!(
-                "invalid epoch `{t}` (a duration of at least 1s like `15m`, or `operation`)"
-            )),
+            _ => Err(BadEpoch { text: t.into() }),
         }
     }
 
@@ -400,7 +406,7 @@ impl Sealer {
         };
         let key =
             Key::from_hex(&state.key).ok_or_else(|| bad("the key is not 64 hex digits".into()))?;
-        let epochs = Epochs::parse(&state.epochs).map_err(bad)?;
+        let epochs = Epochs::parse(&state.epochs).map_err(|e| bad(e.to_string()))?;
         Ok(Some(Sealer {
             dir: dir.to_path_buf(),
             state,
