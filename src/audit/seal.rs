@@ -1071,6 +1071,89 @@ mod tests {
         assert_eq!(Epochs::parse("15m").unwrap().name(), "15m");
     }
 
+    /// Every way the writer's side refuses to seal, whole: what `hostctl run` says after
+    /// `error: audit log: ` when the sealing state is unusable or the log's end moved.
+    #[test]
+    fn sealer_refusals_say_exactly_this() {
+        let mut log = Log::new(Epochs::PerOperation);
+        log.write("start", minutes(0));
+        log.write("end", minutes(0)); // the key steps to epoch 2 after this record
+        let dir = log.dir.path().to_path_buf();
+        let path = dir.join(STATE);
+        let refusal = || match Sealer::load(&dir) {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("the state at {} loads", path.display()),
+        };
+        let state = |reason: &str| format!("sealing state `{}`: {reason}", path.display());
+        let good: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let with = |field: &str, value: &str| {
+            let mut v = good.clone();
+            v[field] = value.into();
+            std::fs::write(&path, v.to_string()).unwrap();
+        };
+        with("key", "zz");
+        assert_eq!(refusal(), state("the key is not 64 hex digits"));
+        with("epochs", "0s");
+        assert_eq!(
+            refusal(),
+            state("invalid epoch `0s` (a duration of at least 1s like `15m`, or `operation`)")
+        );
+        std::fs::write(&path, "{\"version\":").unwrap();
+        assert_eq!(
+            refusal(),
+            state("EOF while parsing a value at line 1 column 11")
+        );
+        std::fs::write(&path, [0u8; 16]).unwrap();
+        assert_eq!(refusal(), state("erased by a key step that never finished"));
+        std::fs::remove_file(&path).unwrap();
+        std::fs::create_dir(&path).unwrap();
+        assert_eq!(refusal(), state("Is a directory (os error 21)"));
+        std::fs::remove_dir(&path).unwrap();
+        std::fs::write(&path, good.to_string()).unwrap();
+
+        let tail_changed = |reason: &str| {
+            format!(
+                "the log does not end where the sealing state says it did ({reason}): the newest records were removed or rewritten; check with `hostctl log verify --verify-key`, or start again with `hostctl log seal init --force`"
+            )
+        };
+        let mut sealer = Sealer::load(&dir).unwrap().unwrap();
+        let refuse = |sealer: &mut Sealer, tail: Tail| {
+            sealer
+                .seal("{}", &tail, minutes(0))
+                .unwrap_err()
+                .to_string()
+        };
+        let unsealed = Tail {
+            hash: "x".into(),
+            seal: None,
+        };
+        assert_eq!(
+            refuse(&mut sealer, unsealed),
+            tail_changed("its newest record is not sealed")
+        );
+        let ahead = Tail {
+            hash: "x".into(),
+            seal: Some((9, 3)),
+        };
+        assert_eq!(
+            refuse(&mut sealer, ahead),
+            tail_changed("its newest record is sealed in epoch 9, after the state's epoch 2")
+        );
+        let other = Tail {
+            hash: "x".into(),
+            seal: Some((1, 2)),
+        };
+        let stepped = tail_changed(
+            "its newest record is sealed in epoch 1, and the key stepped to epoch 2 after another record",
+        );
+        assert_eq!(refuse(&mut sealer, other.clone()), stepped);
+        assert_eq!(
+            sealer.end_of_operation(&other).unwrap_err().to_string(),
+            stepped
+        );
+    }
+
     /// The whole message `--epoch` shows after its flag.
     #[test]
     fn bad_epochs_say_exactly_this() {
