@@ -86,15 +86,47 @@ pub enum SealError {
     #[error("`{}`: not a hostctl verification key (it starts with `{KEY_PREFIX}`)", path.display())]
     NotAKey { path: PathBuf },
     #[error("sealing state `{}`: {reason}", path.display())]
-    State { path: PathBuf, reason: String },
+    State { path: PathBuf, reason: StateProblem },
     #[error("the newest record is sealed but the sealing state `{}` is missing: restore it, or start again with `hostctl log seal init --force` (a new verification key)", path.display())]
     StateMissing { path: PathBuf },
     #[error(
         "the log does not end where the sealing state says it did ({reason}): the newest records were removed or rewritten; check with `hostctl log verify --verify-key`, or start again with `hostctl log seal init --force`"
     )]
-    TailChanged { reason: String },
+    TailChanged { reason: TailProblem },
     #[error("{0}")]
     Io(#[from] std::io::Error),
+}
+
+/// Why the sealing state file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum StateProblem {
+    /// The OS's words.
+    #[error("{0}")]
+    Unreadable(std::io::Error),
+    /// serde_json's words.
+    #[error("{0}")]
+    NotJson(serde_json::Error),
+    #[error("erased by a key step that never finished")]
+    Erased,
+    #[error("the key is not 64 hex digits")]
+    BadKey,
+    #[error(transparent)]
+    Epochs(#[from] BadEpoch),
+}
+
+/// How the log's newest record disagrees with the sealing state.
+#[derive(Debug, thiserror::Error)]
+pub enum TailProblem {
+    #[error("its newest record is not sealed")]
+    NotSealed,
+    #[error("its newest record is sealed in epoch {epoch}, after the state's epoch {state_epoch}")]
+    Ahead { epoch: u64, state_epoch: u64 },
+    /// The key stepped to `stepped_to` after a record that is not the newest one (sealed in
+    /// `epoch`).
+    #[error(
+        "its newest record is sealed in epoch {epoch}, and the key stepped to epoch {stepped_to} after another record"
+    )]
+    SteppedAfterAnother { epoch: u64, stepped_to: u64 },
 }
 
 /// One key of the chain.
@@ -383,7 +415,7 @@ impl Sealer {
     /// The sealing state of `dir`, if sealing is on. Finishes a key step a crash cut short.
     pub fn load(dir: &Path) -> Result<Option<Sealer>, SealError> {
         let path = dir.join(STATE);
-        let bad = |reason: String| SealError::State {
+        let bad = |reason: StateProblem| SealError::State {
             path: path.clone(),
             reason,
         };
@@ -400,13 +432,12 @@ impl Sealer {
                 new
             }
             (Stored::Erased, _) => {
-                return Err(bad("erased by a key step that never finished".into()));
+                return Err(bad(StateProblem::Erased));
             }
             (Stored::Missing, _) => return Ok(None),
         };
-        let key =
-            Key::from_hex(&state.key).ok_or_else(|| bad("the key is not 64 hex digits".into()))?;
-        let epochs = Epochs::parse(&state.epochs).map_err(|e| bad(e.to_string()))?;
+        let key = Key::from_hex(&state.key).ok_or_else(|| bad(StateProblem::BadKey))?;
+        let epochs = Epochs::parse(&state.epochs).map_err(|e| bad(e.into()))?;
         Ok(Some(Sealer {
             dir: dir.to_path_buf(),
             state,
@@ -491,10 +522,10 @@ impl Sealer {
                 Some(p) if p.seq == last_seq && p.hash == tail.hash => p.links.clone(),
                 _ => {
                     return Err(SealError::TailChanged {
-                        reason: format!(
-                            "its newest record is sealed in epoch {last_epoch}, and the key stepped to epoch {} after another record",
-                            self.state.epoch
-                        ),
+                        reason: TailProblem::SteppedAfterAnother {
+                            epoch: last_epoch,
+                            stepped_to: self.state.epoch,
+                        },
                     });
                 }
             }
@@ -524,15 +555,15 @@ impl Sealer {
     fn check_tail(&self, tail: &Tail) -> Result<(u64, u64), SealError> {
         let Some((epoch, seq)) = tail.seal else {
             return Err(SealError::TailChanged {
-                reason: "its newest record is not sealed".into(),
+                reason: TailProblem::NotSealed,
             });
         };
         if epoch > self.state.epoch {
             return Err(SealError::TailChanged {
-                reason: format!(
-                    "its newest record is sealed in epoch {epoch}, after the state's epoch {}",
-                    self.state.epoch
-                ),
+                reason: TailProblem::Ahead {
+                    epoch,
+                    state_epoch: self.state.epoch,
+                },
             });
         }
         Ok((epoch, seq))
@@ -560,9 +591,10 @@ impl Sealer {
                 Some(p) if p.seq == last_seq && p.hash == last_hash => p.links.clone(),
                 _ => {
                     return Err(SealError::TailChanged {
-                        reason: format!(
-                            "its newest record is sealed in epoch {last_epoch}, and the key stepped to epoch {from} after another record"
-                        ),
+                        reason: TailProblem::SteppedAfterAnother {
+                            epoch: last_epoch,
+                            stepped_to: from,
+                        },
                     });
                 }
             }
@@ -592,17 +624,17 @@ enum Stored {
     Missing,
     /// All zeros: the old state of a key step.
     Erased,
-    Bad(String),
+    Bad(StateProblem),
 }
 
 fn read_state(path: &Path) -> Stored {
     match std::fs::read(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Stored::Missing,
-        Err(e) => Stored::Bad(e.to_string()),
+        Err(e) => Stored::Bad(StateProblem::Unreadable(e)),
         Ok(bytes) if bytes.iter().all(|&b| b == 0) => Stored::Erased,
         Ok(bytes) => match serde_json::from_slice(&bytes) {
             Ok(state) => Stored::Ok(state),
-            Err(e) => Stored::Bad(e.to_string()),
+            Err(e) => Stored::Bad(StateProblem::NotJson(e)),
         },
     }
 }
