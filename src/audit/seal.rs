@@ -1103,6 +1103,187 @@ mod tests {
         assert_eq!(Epochs::parse("15m").unwrap().name(), "15m");
     }
 
+    /// Every finding of `log verify --verify-key` about the seals, whole: (where, what).
+    #[test]
+    fn verifier_findings_say_exactly_this() {
+        let mut log = Log::new(Epochs::PerOperation);
+        log.write("start", minutes(0)); // epoch 1, record 1
+        log.write("end", minutes(0)); // epoch 1, record 2; the key steps to 2
+        log.write("start", minutes(0)); // epoch 2, record 3
+        log.write("end", minutes(0)); // epoch 2, record 4; the key steps to 3
+        let l = &log.lines;
+        let at = |lines: &[String]| log.verify(lines).unwrap_err();
+        let line = |n: usize, why: &str| (format!("line {n}"), why.to_string());
+        // The first three records, then record 3's body sealed as `seal` says.
+        let then = |seal: Seal| {
+            let mut lines = l[..3].to_vec();
+            lines.push(attach(&split(&l[3]).unwrap().0, &seal));
+            lines
+        };
+        let seal = |epoch: u64, closes: Vec<Close>| Seal {
+            epoch,
+            seq: 3,
+            closes,
+            tag: "00".into(),
+        };
+        let close = |from: u64, to: u64, tag: String| Close { from, to, tag };
+        let k1 = log.k0.ahead(1);
+        let valid = |to: u64| close(1, to, close_tag(&k1, 1, to, 2, &hash(&l[2])));
+        let replaced = |why: &str| {
+            format!(
+                "sealed in epoch 2 after a record of epoch 1, but {why}: the records after it were cut off and replaced, or this record was sealed again with a later key"
+            )
+        };
+
+        let mut lines = l[..3].to_vec();
+        lines.push(split(&l[3]).unwrap().0);
+        assert_eq!(
+            at(&lines),
+            line(
+                4,
+                "this record is not sealed, but sealing is on since 3 records before it: it was added or rewritten without the key"
+            )
+        );
+        let mut lines = l[..2].to_vec();
+        lines.push(Log::new(Epochs::PerOperation).lines[0].clone());
+        assert_eq!(
+            at(&lines),
+            line(
+                3,
+                "sealing was started again here with another key (`hostctl log seal init --force`): check the records from here with that key"
+            )
+        );
+        assert_eq!(
+            at(&[l[0].clone(), l[1].clone(), l[3].clone()]),
+            line(
+                3,
+                "sealed as record 3 where 2 was due: sealed records were removed, inserted or reordered"
+            )
+        );
+        assert_eq!(
+            at(&then(seal(0, vec![]))),
+            line(
+                4,
+                "sealed in epoch 0, before the record preceding it (epoch 1): records were reordered"
+            )
+        );
+        assert_eq!(
+            at(&then(seal(1, vec![valid(2)]))),
+            line(4, "carries a key step within one epoch: forged")
+        );
+        assert_eq!(
+            at(&then(seal(2, vec![]))),
+            line(4, &replaced("nothing links it to the earlier epoch"))
+        );
+        assert_eq!(
+            at(&then(seal(2, vec![close(0, 2, "00".into())]))),
+            line(4, &replaced("its key steps do not lead from epoch 1 to 2"))
+        );
+        assert_eq!(
+            at(&then(seal(2, vec![close(1, 2, "00".into())]))),
+            line(
+                4,
+                &replaced("the step from epoch 1 to 2 was not made with epoch 1's key")
+            )
+        );
+        assert_eq!(
+            at(&then(seal(3, vec![valid(2)]))),
+            line(
+                4,
+                &replaced("its key steps end in epoch 2, not 3")
+                    .replace("sealed in epoch 2", "sealed in epoch 3")
+            )
+        );
+        let far = MAX_EPOCH + 1;
+        assert_eq!(
+            at(&then(seal(far, vec![valid(far)]))),
+            line(
+                4,
+                "sealed in epoch 50000001, more than any log reaches: a forged seal"
+            )
+        );
+        assert_eq!(
+            at(&then(seal(2, vec![valid(2)]))),
+            line(
+                4,
+                "its seal does not match (epoch 2, record 3): the record was changed after it was sealed"
+            )
+        );
+        let first = |seal: Seal| vec![attach(&split(&l[0]).unwrap().0, &seal)];
+        assert_eq!(
+            at(&first(Seal {
+                epoch: 1,
+                seq: 0,
+                closes: vec![],
+                tag: "00".into()
+            })),
+            line(
+                1,
+                "the record that started sealing is not sealed as the first record of epoch 0"
+            )
+        );
+        assert_eq!(
+            at(&first(Seal {
+                epoch: 0,
+                seq: 0,
+                closes: vec![],
+                tag: "00".into()
+            })),
+            line(
+                1,
+                "the record that started sealing with this key does not carry its seal: changed after it was sealed"
+            )
+        );
+
+        // At the end: what `.seal` says about where the log ends.
+        assert_eq!(
+            at(&[]),
+            (
+                String::new(),
+                "no record in the log is sealed under this key: sealing was never started here with it, or the sealed records were removed".to_string()
+            )
+        );
+        let state_path = log.dir.path().join(STATE);
+        let good = std::fs::read_to_string(&state_path).unwrap();
+        let state = |why: &str| (STATE.to_string(), why.to_string());
+        assert_eq!(
+            at(&l[..3]),
+            state(
+                "the key stepped to epoch 3 after a record that is not the log's newest (sealed record 2, epoch 1): sealed records were removed from the end"
+            )
+        );
+        let with = |epoch: u64, key: &Key| {
+            let mut v: serde_json::Value = serde_json::from_str(&good).unwrap();
+            v["epoch"] = epoch.into();
+            v["key"] = key.hex().into();
+            std::fs::write(&state_path, v.to_string()).unwrap();
+        };
+        with(3, &log.k0.ahead(9));
+        assert_eq!(
+            at(l),
+            state("its key is not this verification key's epoch 3: the state was replaced")
+        );
+        with(1, &k1);
+        assert_eq!(
+            at(l),
+            state("it is at epoch 1, before the newest record's epoch 2: an old copy was put back")
+        );
+        std::fs::write(&state_path, "{").unwrap();
+        assert_eq!(
+            at(l),
+            state(
+                "the sealing state cannot be read: EOF while parsing an object at line 1 column 1"
+            )
+        );
+        std::fs::remove_file(&state_path).unwrap();
+        assert_eq!(
+            at(l),
+            state(
+                "the sealing state is missing: nothing vouches for the end of the log, so sealed records may have been removed from it"
+            )
+        );
+    }
+
     /// Every way the writer's side refuses to seal, whole: what `hostctl run` says after
     /// `error: audit log: ` when the sealing state is unusable or the log's end moved.
     #[test]
