@@ -669,6 +669,96 @@ fn finish_step(dir: &Path) -> Result<(), SealError> {
     Ok(())
 }
 
+/// A seal names an epoch no log reaches: forged (deriving its key would take hours).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("sealed in epoch {epoch}, more than any log reaches: a forged seal")]
+pub struct TooFar {
+    pub epoch: u64,
+}
+
+/// What `verify --verify-key` finds wrong with a record's seal, or with where `.seal` says the
+/// log ends.
+#[derive(Debug, thiserror::Error)]
+pub enum Broken {
+    #[error(transparent)]
+    TooFar(#[from] TooFar),
+    /// `sealed` records before this one were sealed.
+    #[error(
+        "this record is not sealed, but sealing is on since {sealed} records before it: it was added or rewritten without the key"
+    )]
+    NotSealed { sealed: usize },
+    #[error(
+        "sealing was started again here with another key (`hostctl log seal init --force`): check the records from here with that key"
+    )]
+    StartedAgain,
+    #[error(
+        "sealed as record {seq} where {due} was due: sealed records were removed, inserted or reordered"
+    )]
+    OutOfSequence { seq: u64, due: u64 },
+    #[error(
+        "sealed in epoch {epoch}, before the record preceding it (epoch {before}): records were reordered"
+    )]
+    EpochBackwards { epoch: u64, before: u64 },
+    #[error("carries a key step within one epoch: forged")]
+    StepWithinEpoch,
+    /// Sealed in a later `epoch` than the record `before` it, without valid links.
+    #[error(
+        "sealed in epoch {epoch} after a record of epoch {before}, but {why}: the records after it were cut off and replaced, or this record was sealed again with a later key"
+    )]
+    Unlinked {
+        epoch: u64,
+        before: u64,
+        why: LinkProblem,
+    },
+    #[error(
+        "its seal does not match (epoch {epoch}, record {seq}): the record was changed after it was sealed"
+    )]
+    Mismatch { epoch: u64, seq: u64 },
+    #[error("the record that started sealing is not sealed as the first record of epoch 0")]
+    StartMisplaced,
+    #[error(
+        "the record that started sealing with this key does not carry its seal: changed after it was sealed"
+    )]
+    StartChanged,
+    #[error(
+        "no record in the log is sealed under this key: sealing was never started here with it, or the sealed records were removed"
+    )]
+    NeverSealed,
+    #[error("the sealing state cannot be read: {0}")]
+    StateUnreadable(StateProblem),
+    #[error(
+        "the sealing state is missing: nothing vouches for the end of the log, so sealed records may have been removed from it"
+    )]
+    StateMissing,
+    #[error("its key is not this verification key's epoch {epoch}: the state was replaced")]
+    StateReplaced { epoch: u64 },
+    #[error(
+        "it is at epoch {epoch}, before the newest record's epoch {newest}: an old copy was put back"
+    )]
+    StateOld { epoch: u64, newest: u64 },
+    /// The state's key stepped to `epoch` after a record other than the newest one (`seq`,
+    /// sealed in `newest`).
+    #[error(
+        "the key stepped to epoch {epoch} after a record that is not the log's newest (sealed record {seq}, epoch {newest}): sealed records were removed from the end"
+    )]
+    EndCut { epoch: u64, seq: u64, newest: u64 },
+}
+
+/// Why a record's key steps do not lead from the epoch of the record before it to its own.
+#[derive(Debug, thiserror::Error)]
+pub enum LinkProblem {
+    #[error("nothing links it to the earlier epoch")]
+    None,
+    #[error("its key steps do not lead from epoch {from} to {to}")]
+    Astray { from: u64, to: u64 },
+    #[error("the step from epoch {from} to {to} was not made with epoch {from}'s key")]
+    WrongKey { from: u64, to: u64 },
+    #[error("its key steps end in epoch {at}, not {to}")]
+    ShortOf { at: u64, to: u64 },
+    #[error(transparent)]
+    TooFar(#[from] TooFar),
+}
+
 /// What `verify --verify-key` found about the seals.
 #[derive(Debug, Default, Serialize)]
 pub struct Checked {
@@ -704,11 +794,9 @@ impl Checker {
         }
     }
 
-    fn key(&mut self, epoch: u64) -> Result<Key, String> {
+    fn key(&mut self, epoch: u64) -> Result<Key, TooFar> {
         if epoch > MAX_EPOCH {
-            return Err(format!(
-                "sealed in epoch {epoch}, more than any log reaches: a forged seal"
-            ));
+            return Err(TooFar { epoch });
         }
         if epoch < self.cache.0 {
             return Ok(self.k0.ahead(epoch));
@@ -720,47 +808,49 @@ impl Checker {
 
     /// One record of the chain (`line` as stored, `hash` its chain hash, `kind` its kind);
     /// the error says what is wrong with it.
-    pub fn record(&mut self, line: &str, hash: &str, kind: &str) -> Result<(), String> {
+    pub fn record(&mut self, line: &str, hash: &str, kind: &str) -> Result<(), Broken> {
         self.records += 1;
         let sealed = split(line);
         let Some((last_epoch, last_seq, last_hash)) = self.last.clone() else {
             return self.first(line, hash, kind, sealed);
         };
         let Some((body, seal)) = sealed else {
-            return Err(format!(
-                "this record is not sealed, but sealing is on since {} records before it: it was added or rewritten without the key",
-                self.checked.sealed
-            ));
+            return Err(Broken::NotSealed {
+                sealed: self.checked.sealed,
+            });
         };
         if seal.seq == 0 && kind == "seal_init" {
-            return Err("sealing was started again here with another key (`hostctl log seal init --force`): check the records from here with that key".into());
+            return Err(Broken::StartedAgain);
         }
         if seal.seq != last_seq + 1 {
-            return Err(format!(
-                "sealed as record {} where {} was due: sealed records were removed, inserted or reordered",
-                seal.seq,
-                last_seq + 1
-            ));
+            return Err(Broken::OutOfSequence {
+                seq: seal.seq,
+                due: last_seq + 1,
+            });
         }
         if seal.epoch < last_epoch {
-            return Err(format!(
-                "sealed in epoch {}, before the record preceding it (epoch {last_epoch}): records were reordered",
-                seal.epoch
-            ));
+            return Err(Broken::EpochBackwards {
+                epoch: seal.epoch,
+                before: last_epoch,
+            });
         }
         if seal.epoch == last_epoch && !seal.closes.is_empty() {
-            return Err("carries a key step within one epoch: forged".into());
+            return Err(Broken::StepWithinEpoch);
         }
         if seal.epoch > last_epoch {
             self.check_links(&seal.closes, last_epoch, seal.epoch, last_seq, &last_hash)
-                .map_err(|why| format!("sealed in epoch {} after a record of epoch {last_epoch}, but {why}: the records after it were cut off and replaced, or this record was sealed again with a later key", seal.epoch))?;
+                .map_err(|why| Broken::Unlinked {
+                    epoch: seal.epoch,
+                    before: last_epoch,
+                    why,
+                })?;
         }
         let key = self.key(seal.epoch)?;
         if !seal_ok(&key, &seal, &body) {
-            return Err(format!(
-                "its seal does not match (epoch {}, record {}): the record was changed after it was sealed",
-                seal.epoch, seal.seq
-            ));
+            return Err(Broken::Mismatch {
+                epoch: seal.epoch,
+                seq: seal.seq,
+            });
         }
         self.checked.sealed += 1;
         self.last = Some((seal.epoch, seal.seq, hash.to_string()));
@@ -775,7 +865,7 @@ impl Checker {
         hash: &str,
         kind: &str,
         sealed: Option<(String, Seal)>,
-    ) -> Result<(), String> {
+    ) -> Result<(), Broken> {
         let Some((body, seal)) = sealed else {
             self.checked.before += 1;
             return Ok(());
@@ -786,13 +876,10 @@ impl Checker {
                 .is_some_and(|v| v["key_id"] == self.id.as_str());
         if is_ours {
             if seal.epoch != 0 || seal.seq != 0 || !seal.closes.is_empty() {
-                return Err(
-                    "the record that started sealing is not sealed as the first record of epoch 0"
-                        .into(),
-                );
+                return Err(Broken::StartMisplaced);
             }
             if !seal_ok(&self.k0, &seal, &body) {
-                return Err("the record that started sealing with this key does not carry its seal: changed after it was sealed".into());
+                return Err(Broken::StartChanged);
             }
         } else {
             // The log starts after a prune, or before this key's `seal_init`.
@@ -824,66 +911,60 @@ impl Checker {
         to: u64,
         seq: u64,
         hash: &str,
-    ) -> Result<(), String> {
+    ) -> Result<(), LinkProblem> {
         if links.is_empty() {
-            return Err("nothing links it to the earlier epoch".into());
+            return Err(LinkProblem::None);
         }
         let mut at = from;
         for link in links {
             if link.from != at || link.to <= link.from {
-                return Err(format!(
-                    "its key steps do not lead from epoch {from} to {to}"
-                ));
+                return Err(LinkProblem::Astray { from, to });
             }
             let key = self.key(link.from)?;
             if !close_ok(&key, link, seq, hash) {
-                return Err(format!(
-                    "the step from epoch {} to {} was not made with epoch {}'s key",
-                    link.from, link.to, link.from
-                ));
+                return Err(LinkProblem::WrongKey {
+                    from: link.from,
+                    to: link.to,
+                });
             }
             at = link.to;
         }
         if at != to {
-            return Err(format!("its key steps end in epoch {at}, not {to}"));
+            return Err(LinkProblem::ShortOf { at, to });
         }
         Ok(())
     }
 
     /// After the last record: sealing must have started, and `.seal` must agree with where the
     /// log ends. Returns what was checked, or (where, what is wrong).
-    pub fn finish(mut self, dir: &Path) -> Result<Checked, (String, String)> {
+    pub fn finish(mut self, dir: &Path) -> Result<Checked, (String, Broken)> {
         let Some((last_epoch, last_seq, last_hash)) = self.last.clone() else {
-            return Err((
-                String::new(),
-                "no record in the log is sealed under this key: sealing was never started here with it, or the sealed records were removed".into(),
-            ));
+            return Err((String::new(), Broken::NeverSealed));
         };
         self.checked.last = Some((last_epoch, last_seq));
-        let at_state = |m: String| (STATE.to_string(), m);
+        let at_state = |m: Broken| (STATE.to_string(), m);
         let path = dir.join(STATE);
         let state = match (read_state(&path), read_state(&dir.join(STATE_NEW))) {
             (Stored::Ok(cur), Stored::Ok(new)) if new.epoch > cur.epoch => new,
             (Stored::Ok(s), _) | (_, Stored::Ok(s)) => s,
             (Stored::Bad(e), _) => {
-                return Err(at_state(format!("the sealing state cannot be read: {e}")));
+                return Err(at_state(Broken::StateUnreadable(e)));
             }
             _ => {
-                return Err(at_state("the sealing state is missing: nothing vouches for the end of the log, so sealed records may have been removed from it".into()));
+                return Err(at_state(Broken::StateMissing));
             }
         };
-        let key = self.key(state.epoch).map_err(at_state)?;
+        let key = self
+            .key(state.epoch)
+            .map_err(|e| at_state(Broken::TooFar(e)))?;
         if Key::from_hex(&state.key).as_ref() != Some(&key) {
-            return Err(at_state(format!(
-                "its key is not this verification key's epoch {}: the state was replaced",
-                state.epoch
-            )));
+            return Err(at_state(Broken::StateReplaced { epoch: state.epoch }));
         }
         if state.epoch < last_epoch {
-            return Err(at_state(format!(
-                "it is at epoch {}, before the newest record's epoch {last_epoch}: an old copy was put back",
-                state.epoch
-            )));
+            return Err(at_state(Broken::StateOld {
+                epoch: state.epoch,
+                newest: last_epoch,
+            }));
         }
         if state.epoch > last_epoch {
             let ok = match &state.pending {
@@ -893,10 +974,11 @@ impl Checker {
                 _ => false,
             };
             if !ok {
-                return Err(at_state(format!(
-                    "the key stepped to epoch {} after a record that is not the log's newest (sealed record {last_seq}, epoch {last_epoch}): sealed records were removed from the end",
-                    state.epoch
-                )));
+                return Err(at_state(Broken::EndCut {
+                    epoch: state.epoch,
+                    seq: last_seq,
+                    newest: last_epoch,
+                }));
             }
         }
         Ok(self.checked)
@@ -967,9 +1049,11 @@ mod tests {
                     .to_string();
                 checker
                     .record(line, &hash(line), &kind)
-                    .map_err(|m| (format!("line {}", i + 1), m))?;
+                    .map_err(|m| (format!("line {}", i + 1), m.to_string()))?;
             }
-            checker.finish(self.dir.path())
+            checker
+                .finish(self.dir.path())
+                .map_err(|(at, why)| (at, why.to_string()))
         }
     }
 
