@@ -602,3 +602,44 @@ fn replace_err(path: &std::path::Path, e: std::io::Error) -> EntryError {
         _ => EntryError::Stop(local_err(path, e)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The reason a host's outcome gives for a stopped pull.
+    fn reason(e: StepError) -> String {
+        match e.into_outcome(Instant::now()).status {
+            Status::Failed {
+                reason: Some(r), ..
+            } => r,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// What a pull says when the controller cannot write a file (the host stops) or finds a
+    /// directory where the host has something else (that entry only), whole.
+    #[test]
+    fn local_failures_say_exactly_this() {
+        let path = std::path::Path::new("got/web1/etc/hosts");
+        let os = std::io::Error::from_raw_os_error;
+        assert_eq!(
+            reason(local_err(path, os(libc::ENOSPC))),
+            "cannot write `got/web1/etc/hosts`: No space left on device (os error 28)"
+        );
+        match replace_err(path, os(libc::EISDIR)) {
+            EntryError::Skip(why) => assert_eq!(
+                why.to_string(),
+                "`got/web1/etc/hosts` is a directory here, and the host has something else there; not replaced"
+            ),
+            EntryError::Stop(e) => panic!("stops: {}", reason(e)),
+        }
+        match replace_err(path, os(libc::EACCES)) {
+            EntryError::Stop(e) => assert_eq!(
+                reason(e),
+                "cannot write `got/web1/etc/hosts`: Permission denied (os error 13)"
+            ),
+            EntryError::Skip(why) => panic!("skips: {why}"),
+        }
+    }
+}
