@@ -22,7 +22,7 @@ mod host_dir;
 use super::protocol::pull::{self as protocol, FindCause, Kind, Listed, remote_of};
 use super::protocol::reason_from;
 use super::shared::Shared;
-use super::transfer::{Meter, StepError};
+use super::transfer::{Meter, StepError, StepFailure};
 use crate::digest::{hex, sha256_of};
 use crate::event::{Captured, FileReport, HostOutcome, Status, Stream, TransferReport};
 use crate::executor::{HostContext, Job};
@@ -267,7 +267,7 @@ impl Pull<'_> {
         let said = self.exec(&text, MAX_LISTING)?;
         self.said("listing", &said.err);
         if let Some(sudo) = self.sudo_failure(&said.err) {
-            return Err(StepError::Failed(sudo));
+            return Err(StepError::Failed(StepFailure::Sudo(sudo)));
         }
         if said.cut {
             self.problem(format!(
@@ -560,7 +560,7 @@ impl Pull<'_> {
         if exit.code != Some(0) || !messages.is_empty() {
             self.said(&format!("reading {from}"), &err);
             if let Some(sudo) = self.sudo_failure(&err) {
-                return Err(StepError::Failed(sudo).into());
+                return Err(StepError::Failed(StepFailure::Sudo(sudo)).into());
             }
             let raw = reason_from(messages.join("\n").as_bytes(), &exit);
             return Err(EntryError::Skip(if protocol::says_denied(&raw) {
@@ -588,7 +588,10 @@ impl Pull<'_> {
 }
 
 fn local_err(path: &std::path::Path, e: std::io::Error) -> StepError {
-    StepError::Failed(format!("cannot write `{}`: {e}", path.display()))
+    StepError::Failed(StepFailure::LocalWrite {
+        path: path.to_path_buf(),
+        source: e,
+    })
 }
 
 /// A rename or symlink that could not take `path`'s place: a directory standing there (the host
