@@ -6,7 +6,7 @@ use crate::cli::{Common, GatherMode, PullArgs, PushArgs, RunArgs};
 use crate::error::{Error, UsageError};
 use crate::inventory::{self, Host, Inventory};
 use crate::manifest::Manifest;
-use crate::quantity::{parse_duration, parse_size};
+use crate::quantity::{parse_amount, parse_duration, parse_size};
 use crate::resolve::Resolver;
 use crate::ssh::Target;
 use std::path::{Path, PathBuf};
@@ -308,30 +308,6 @@ fn audit_settings(
     Ok(settings)
 }
 
-/// A `--batch` or `--max-fail` amount that is not a count above 0 or a percentage in (0, 100];
-/// `text` is as written.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid amount `{text}` (examples: `5`, `25%`)")]
-pub struct BadAmount {
-    pub text: String,
-}
-
-/// `N` hosts, or `N%` of `total` (rounded up, at least 1).
-pub fn parse_amount(text: &str, total: usize) -> Result<usize, BadAmount> {
-    let t = text.trim();
-    let bad = || BadAmount { text: text.into() };
-    match t.strip_suffix('%') {
-        Some(pct) => {
-            let pct: f64 = pct.trim().parse().map_err(|_| bad())?;
-            if !(pct > 0.0 && pct <= 100.0) {
-                return Err(bad());
-            }
-            Ok(((total as f64 * pct / 100.0).ceil() as usize).max(1))
-        }
-        None => t.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(bad),
-    }
-}
-
 fn parse_timeout(text: Option<&str>) -> Result<Option<Duration>, Error> {
     text.map(|t| {
         parse_duration(t).map_err(|reason| {
@@ -354,27 +330,4 @@ pub fn select(inv: &Inventory, pattern: &str, from_log: &FromLog) -> Result<Vec<
         }));
     }
     Ok(picked.into_iter().map(|i| inv.hosts[i].clone()).collect())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn amounts() {
-        assert_eq!(super::parse_amount("5", 100), Ok(5));
-        assert_eq!(super::parse_amount("25%", 10), Ok(3));
-        assert_eq!(super::parse_amount("1%", 10), Ok(1));
-        assert!(super::parse_amount("0", 10).is_err());
-        assert!(super::parse_amount("150%", 10).is_err());
-    }
-
-    /// The whole message `--batch` and `--max-fail` show after their flag.
-    #[test]
-    fn bad_amounts_say_exactly_this() {
-        for bad in ["0", "150%", "x%", " -1 "] {
-            assert_eq!(
-                super::parse_amount(bad, 10).unwrap_err().to_string(),
-                format!("invalid amount `{bad}` (examples: `5`, `25%`)")
-            );
-        }
-    }
 }
