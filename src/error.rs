@@ -3,12 +3,13 @@
 //! type and maps it to an exit status; the layers below return their own types, never this one.
 
 use crate::audit::AuditError;
-use crate::audit::forward::ForwardError;
-use crate::audit::seal::SealError;
+use crate::audit::forward::{DestinationError, ForwardError};
+use crate::audit::seal::{BadEpoch, SealError};
 use crate::cli::Misplaced;
 use crate::inventory::InventoryError;
 use crate::inventory::pattern::PatternError;
 use crate::manifest::ManifestError;
+use crate::quantity::{BadAmount, BadDuration, BadSize, BadTime};
 use crate::resolve::ResolveError;
 use crate::status::Exit;
 use std::path::PathBuf;
@@ -56,9 +57,9 @@ pub enum UsageError {
     EmptyCommand,
     #[error("pattern `{pattern}` selects no hosts")]
     NoHostsSelected { pattern: String },
-    /// A flag's value its parser refused; `reason` is the parser's words, which name the value.
+    /// A flag's value its parser refused; the reason names the value.
     #[error("{flag}: {reason}")]
-    BadValue { flag: String, reason: String },
+    BadValue { flag: String, reason: ValueError },
     #[error("--mode: `{mode}` is not an octal file mode like 0644")]
     BadMode { mode: String },
     #[error("--older-than: invalid age `{age}` (examples: `90d`, `12w`)")]
@@ -112,6 +113,23 @@ pub enum UsageError {
         path: PathBuf,
         source: std::io::Error,
     },
+}
+
+/// Why a flag's value was refused: the error of the parser that read it.
+#[derive(Debug, thiserror::Error)]
+pub enum ValueError {
+    #[error(transparent)]
+    Duration(#[from] BadDuration),
+    #[error(transparent)]
+    Size(#[from] BadSize),
+    #[error(transparent)]
+    Amount(#[from] BadAmount),
+    #[error(transparent)]
+    Time(#[from] BadTime),
+    #[error(transparent)]
+    Epoch(#[from] BadEpoch),
+    #[error(transparent)]
+    Destination(#[from] DestinationError),
 }
 
 fn held_back(hosts: usize, not_started: usize) -> String {
@@ -229,9 +247,9 @@ mod tests {
             (
                 BadValue {
                     flag: "--batch".into(),
-                    reason: "`0` must be at least 1".into(),
+                    reason: BadAmount { text: "0".into() }.into(),
                 },
-                "--batch: `0` must be at least 1",
+                "--batch: invalid amount `0` (examples: `5`, `25%`)",
             ),
             (
                 NothingToRequire,
@@ -262,7 +280,10 @@ mod tests {
             (
                 BadValue {
                     flag: "--timeout".into(),
-                    reason: "invalid duration `soon` (examples: `10s`, `1m30s`, `500ms`)".into(),
+                    reason: BadDuration {
+                        text: "soon".into(),
+                    }
+                    .into(),
                 },
                 "--timeout: invalid duration `soon` (examples: `10s`, `1m30s`, `500ms`)",
             ),

@@ -5,6 +5,7 @@
 use crate::audit::read::{LoggedOperation, Query, newest};
 use crate::cli::{LogListArgs, OpKind};
 use crate::error::{Error, UsageError};
+use crate::quantity::parse_when;
 use std::path::Path;
 use std::time::SystemTime;
 
@@ -20,24 +21,6 @@ pub fn read(
         }));
     }
     Ok(newest(dir, query, keep)?)
-}
-
-/// `2h`/`3d` ago, a date (UTC midnight), or an RFC 3339 time, in the log's own time format
-/// (which compares correctly as text).
-pub fn parse_when(text: &str, now: SystemTime) -> Result<String, String> {
-    let t = text.trim();
-    let when = if let Ok(ago) = humantime::parse_duration(t) {
-        now.checked_sub(ago).unwrap_or(SystemTime::UNIX_EPOCH)
-    } else if t.len() == 10 && t.as_bytes()[4] == b'-' {
-        humantime::parse_rfc3339(&format!("{t}T00:00:00Z")).map_err(|_| bad_when(t))?
-    } else {
-        humantime::parse_rfc3339_weak(t).map_err(|_| bad_when(t))?
-    };
-    Ok(humantime::format_rfc3339_millis(when).to_string())
-}
-
-fn bad_when(t: &str) -> String {
-    format!("invalid time `{t}` (examples: `2h`, `3d`, `2026-11-24`, `2026-11-24T08:00:00Z`)")
 }
 
 /// The `log list` options that pick operations (`--host`, `--since`, `--failed`, ...), with
@@ -94,7 +77,7 @@ pub fn pick(dir: &Path, args: &LogListArgs, full: bool) -> Result<Vec<LoggedOper
             .map(|t| {
                 parse_when(t, now).map_err(|reason| UsageError::BadValue {
                     flag: flag.to_string(),
-                    reason,
+                    reason: reason.into(),
                 })
             })
             .transpose()
@@ -112,29 +95,4 @@ pub fn pick(dir: &Path, args: &LogListArgs, full: bool) -> Result<Vec<LoggedOper
         limit: args.limit,
     };
     read(dir, &query, |op| criteria.keeps(op, &machine))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn when_forms() {
-        let now = humantime::parse_rfc3339("2026-11-24T10:00:00Z").unwrap();
-        assert_eq!(parse_when("2h", now).unwrap(), "2026-11-24T08:00:00.000Z");
-        assert_eq!(parse_when("3d", now).unwrap(), "2026-11-21T10:00:00.000Z");
-        assert_eq!(
-            parse_when("2026-11-20", now).unwrap(),
-            "2026-11-20T00:00:00.000Z"
-        );
-        assert_eq!(
-            parse_when("2026-11-20T08:30:00Z", now).unwrap(),
-            "2026-11-20T08:30:00.000Z"
-        );
-        assert!(
-            parse_when("yesterday", now)
-                .unwrap_err()
-                .starts_with("invalid time `yesterday`")
-        );
-    }
 }

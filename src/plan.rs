@@ -6,7 +6,7 @@ use crate::cli::{Common, GatherMode, PullArgs, PushArgs, RunArgs};
 use crate::error::{Error, UsageError};
 use crate::inventory::{self, Host, Inventory};
 use crate::manifest::Manifest;
-use crate::quantity::{parse_duration, parse_size};
+use crate::quantity::{parse_amount, parse_duration, parse_size};
 use crate::resolve::Resolver;
 use crate::ssh::Target;
 use std::path::{Path, PathBuf};
@@ -216,7 +216,7 @@ impl Plan {
                 .map(|t| {
                     parse_amount(t, hosts.len()).map_err(|reason| UsageError::BadValue {
                         flag: flag.to_string(),
-                        reason,
+                        reason: reason.into(),
                     })
                 })
                 .transpose()
@@ -229,7 +229,7 @@ impl Plan {
             .map(|t| {
                 parse_duration(t).map_err(|reason| UsageError::BadValue {
                     flag: "--connect-timeout".into(),
-                    reason,
+                    reason: reason.into(),
                 })
             })
             .transpose()?;
@@ -257,7 +257,7 @@ impl Plan {
             output_limit: parse_size(&output.output_limit).map_err(|reason| {
                 UsageError::BadValue {
                     flag: "--output-limit".into(),
-                    reason,
+                    reason: reason.into(),
                 }
             })?,
             gather: output.gather.or(output.diff.then_some(GatherMode::Exact)),
@@ -291,7 +291,7 @@ fn audit_settings(
         let dest = crate::audit::forward::Destination::parse(url).map_err(|reason| {
             UsageError::BadValue {
                 flag: "--audit-forward".into(),
-                reason,
+                reason: reason.into(),
             }
         })?;
         if !settings.destinations.contains(&dest) {
@@ -308,28 +308,12 @@ fn audit_settings(
     Ok(settings)
 }
 
-/// `N` hosts, or `N%` of `total` (rounded up, at least 1).
-pub fn parse_amount(text: &str, total: usize) -> Result<usize, String> {
-    let t = text.trim();
-    let bad = || format!("invalid amount `{text}` (examples: `5`, `25%`)");
-    match t.strip_suffix('%') {
-        Some(pct) => {
-            let pct: f64 = pct.trim().parse().map_err(|_| bad())?;
-            if !(pct > 0.0 && pct <= 100.0) {
-                return Err(bad());
-            }
-            Ok(((total as f64 * pct / 100.0).ceil() as usize).max(1))
-        }
-        None => t.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(bad),
-    }
-}
-
 fn parse_timeout(text: Option<&str>) -> Result<Option<Duration>, Error> {
     text.map(|t| {
         parse_duration(t).map_err(|reason| {
             Error::Usage(UsageError::BadValue {
                 flag: "--timeout".into(),
-                reason,
+                reason: reason.into(),
             })
         })
     })
@@ -346,16 +330,4 @@ pub fn select(inv: &Inventory, pattern: &str, from_log: &FromLog) -> Result<Vec<
         }));
     }
     Ok(picked.into_iter().map(|i| inv.hosts[i].clone()).collect())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn amounts() {
-        assert_eq!(super::parse_amount("5", 100), Ok(5));
-        assert_eq!(super::parse_amount("25%", 10), Ok(3));
-        assert_eq!(super::parse_amount("1%", 10), Ok(1));
-        assert!(super::parse_amount("0", 10).is_err());
-        assert!(super::parse_amount("150%", 10).is_err());
-    }
 }

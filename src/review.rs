@@ -435,7 +435,7 @@ fn seal_init(dir: &Path, args: &SealInitArgs) -> Result<u8, Error> {
     let epochs =
         crate::audit::seal::Epochs::parse(&args.epoch).map_err(|reason| UsageError::BadValue {
             flag: "--epoch".into(),
-            reason,
+            reason: reason.into(),
         })?;
     let mut log = AuditLog::open(dir)?;
     forward_log_records(&mut log)?;
@@ -473,7 +473,7 @@ fn forward_cmd(dir: &Path, args: &LogForwardArgs) -> Result<u8, Error> {
         for url in &args.forward {
             let dest = Destination::parse(url).map_err(|reason| UsageError::BadValue {
                 flag: "--audit-forward".into(),
-                reason,
+                reason: reason.into(),
             })?;
             let ca = spools
                 .iter()

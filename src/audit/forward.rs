@@ -46,12 +46,33 @@ pub enum Destination {
 
 pub const JOURNALD_SOCKET: &str = "/run/systemd/journal/socket";
 
+/// The forms a destination may take, named in the refusals.
+const EXPECTED: &str = "expected `syslog+udp://HOST:PORT`, `syslog+tcp://HOST:PORT`, `syslog+tls://HOST:PORT` or `journald`";
+
+/// Why a destination URL (`--audit-forward`, `[audit] forward`) is refused; `url` is as
+/// written, trimmed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DestinationError {
+    #[error(
+        "`{url}`: a journald socket is an absolute path (`journald:///run/systemd/journal/socket`)"
+    )]
+    RelativeSocket { url: String },
+    #[error("unknown audit destination `{url}`: {}", EXPECTED)]
+    Unknown { url: String },
+    #[error("`{url}`: unclosed `[` in the address")]
+    Unclosed { url: String },
+    #[error("`{url}`: invalid host `{host}` ({})", EXPECTED)]
+    BadHost { url: String, host: String },
+    #[error("`{url}`: invalid port `{port}` (1-65535)")]
+    BadPort { url: String, port: String },
+}
+
 impl Destination {
     /// `syslog+udp://HOST[:PORT]`, `syslog+tcp://HOST[:PORT]`, `syslog+tls://HOST[:PORT]`
     /// (IPv6 in brackets), `journald`, or `journald:///SOCKET`.
-    pub fn parse(text: &str) -> Result<Destination, String> {
+    pub fn parse(text: &str) -> Result<Destination, DestinationError> {
         let t = text.trim();
-        let expected = "expected `syslog+udp://HOST:PORT`, `syslog+tcp://HOST:PORT`, `syslog+tls://HOST:PORT` or `journald`";
+        let url = || t.to_string();
         if t == "journald" {
             return Ok(Destination::Journald {
                 socket: PathBuf::from(JOURNALD_SOCKET),
@@ -59,9 +80,7 @@ impl Destination {
         }
         if let Some(path) = t.strip_prefix("journald://") {
             if !path.starts_with('/') {
-                return Err(format!(
-                    "`{t}`: a journald socket is an absolute path (`journald:///run/systemd/journal/socket`)"
-                ));
+                return Err(DestinationError::RelativeSocket { url: url() });
             }
             return Ok(Destination::Journald {
                 socket: PathBuf::from(path),
@@ -74,13 +93,13 @@ impl Destination {
         } else if let Some(r) = t.strip_prefix("syslog+tls://") {
             (Transport::Tls, r, 6514)
         } else {
-            return Err(format!("unknown audit destination `{t}`: {expected}"));
+            return Err(DestinationError::Unknown { url: url() });
         };
         let rest = rest.strip_suffix('/').unwrap_or(rest);
         let (host, port) = if let Some(v6) = rest.strip_prefix('[') {
             let (host, after) = v6
                 .split_once(']')
-                .ok_or_else(|| format!("`{t}`: unclosed `[` in the address"))?;
+                .ok_or_else(|| DestinationError::Unclosed { url: url() })?;
             (host, after.strip_prefix(':'))
         } else {
             match rest.rsplit_once(':') {
@@ -89,15 +108,19 @@ impl Destination {
             }
         };
         if host.is_empty() || host.contains(['/', '@', '?', '#', ' ']) {
-            return Err(format!("`{t}`: invalid host `{host}` ({expected})"));
+            return Err(DestinationError::BadHost {
+                url: url(),
+                host: host.into(),
+            });
         }
         let port = match port {
             None => default_port,
-            Some(p) => p
-                .parse::<u16>()
-                .ok()
-                .filter(|p| *p != 0)
-                .ok_or_else(|| format!("`{t}`: invalid port `{p}` (1-65535)"))?,
+            Some(p) => p.parse::<u16>().ok().filter(|p| *p != 0).ok_or_else(|| {
+                DestinationError::BadPort {
+                    url: url(),
+                    port: p.into(),
+                }
+            })?,
         };
         Ok(Destination::Syslog {
             transport,
@@ -747,8 +770,38 @@ mod tests {
                 "`journald://run/j`: a journald socket is an absolute path",
             ),
         ] {
-            let err = Destination::parse(bad).unwrap_err();
+            let err = Destination::parse(bad).unwrap_err().to_string();
             assert!(err.starts_with(message), "{bad}: {err}");
+        }
+    }
+
+    /// Every refusal of a destination, whole: `--audit-forward` and `[audit] forward` show them.
+    #[test]
+    fn bad_destinations_say_exactly_this() {
+        let expected = "expected `syslog+udp://HOST:PORT`, `syslog+tcp://HOST:PORT`, `syslog+tls://HOST:PORT` or `journald`";
+        for (bad, message) in [
+            (
+                " syslog://x ",
+                format!("unknown audit destination `syslog://x`: {expected}"),
+            ),
+            (
+                "journald://run/j",
+                "`journald://run/j`: a journald socket is an absolute path (`journald:///run/systemd/journal/socket`)".to_string(),
+            ),
+            (
+                "syslog+tls://[::1",
+                "`syslog+tls://[::1`: unclosed `[` in the address".to_string(),
+            ),
+            (
+                "syslog+udp://a@b:514",
+                format!("`syslog+udp://a@b:514`: invalid host `a@b` ({expected})"),
+            ),
+            (
+                "syslog+tcp://x:99999",
+                "`syslog+tcp://x:99999`: invalid port `99999` (1-65535)".to_string(),
+            ),
+        ] {
+            assert_eq!(Destination::parse(bad).unwrap_err().to_string(), message);
         }
     }
 

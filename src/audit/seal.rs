@@ -86,15 +86,47 @@ pub enum SealError {
     #[error("`{}`: not a hostctl verification key (it starts with `{KEY_PREFIX}`)", path.display())]
     NotAKey { path: PathBuf },
     #[error("sealing state `{}`: {reason}", path.display())]
-    State { path: PathBuf, reason: String },
+    State { path: PathBuf, reason: StateProblem },
     #[error("the newest record is sealed but the sealing state `{}` is missing: restore it, or start again with `hostctl log seal init --force` (a new verification key)", path.display())]
     StateMissing { path: PathBuf },
     #[error(
         "the log does not end where the sealing state says it did ({reason}): the newest records were removed or rewritten; check with `hostctl log verify --verify-key`, or start again with `hostctl log seal init --force`"
     )]
-    TailChanged { reason: String },
+    TailChanged { reason: TailProblem },
     #[error("{0}")]
     Io(#[from] std::io::Error),
+}
+
+/// Why the sealing state file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum StateProblem {
+    /// The OS's words.
+    #[error("{0}")]
+    Unreadable(std::io::Error),
+    /// serde_json's words.
+    #[error("{0}")]
+    NotJson(serde_json::Error),
+    #[error("erased by a key step that never finished")]
+    Erased,
+    #[error("the key is not 64 hex digits")]
+    BadKey,
+    #[error(transparent)]
+    Epochs(#[from] BadEpoch),
+}
+
+/// How the log's newest record disagrees with the sealing state.
+#[derive(Debug, thiserror::Error)]
+pub enum TailProblem {
+    #[error("its newest record is not sealed")]
+    NotSealed,
+    #[error("its newest record is sealed in epoch {epoch}, after the state's epoch {state_epoch}")]
+    Ahead { epoch: u64, state_epoch: u64 },
+    /// The key stepped to `stepped_to` after a record that is not the newest one (sealed in
+    /// `epoch`).
+    #[error(
+        "its newest record is sealed in epoch {epoch}, and the key stepped to epoch {stepped_to} after another record"
+    )]
+    SteppedAfterAnother { epoch: u64, stepped_to: u64 },
 }
 
 /// One key of the chain.
@@ -212,6 +244,14 @@ fn from_hex(text: &str) -> Option<Vec<u8>> {
 }
 
 /// When the key steps forward.
+/// An `--epoch` that is neither `operation` nor a duration of at least 1s; `text` is as
+/// written, trimmed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid epoch `{text}` (a duration of at least 1s like `15m`, or `operation`)")]
+pub struct BadEpoch {
+    pub text: String,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Epochs {
     /// At the first record written in a later period of this length since `seal init`.
@@ -222,16 +262,14 @@ pub enum Epochs {
 
 impl Epochs {
     /// `15m`, `1h`, ... or `operation`.
-    pub fn parse(text: &str) -> Result<Epochs, String> {
+    pub fn parse(text: &str) -> Result<Epochs, BadEpoch> {
         let t = text.trim();
         if t == "operation" {
             return Ok(Epochs::PerOperation);
         }
         match humantime::parse_duration(t) {
             Ok(d) if d >= Duration::from_secs(1) => Ok(Epochs::Every(d)),
-            _ => Err(format!(
-                "invalid epoch `{t}` (a duration of at least 1s like `15m`, or `operation`)"
-            )),
+            _ => Err(BadEpoch { text: t.into() }),
         }
     }
 
@@ -377,7 +415,7 @@ impl Sealer {
     /// The sealing state of `dir`, if sealing is on. Finishes a key step a crash cut short.
     pub fn load(dir: &Path) -> Result<Option<Sealer>, SealError> {
         let path = dir.join(STATE);
-        let bad = |reason: String| SealError::State {
+        let bad = |reason: StateProblem| SealError::State {
             path: path.clone(),
             reason,
         };
@@ -394,13 +432,12 @@ impl Sealer {
                 new
             }
             (Stored::Erased, _) => {
-                return Err(bad("erased by a key step that never finished".into()));
+                return Err(bad(StateProblem::Erased));
             }
             (Stored::Missing, _) => return Ok(None),
         };
-        let key =
-            Key::from_hex(&state.key).ok_or_else(|| bad("the key is not 64 hex digits".into()))?;
-        let epochs = Epochs::parse(&state.epochs).map_err(bad)?;
+        let key = Key::from_hex(&state.key).ok_or_else(|| bad(StateProblem::BadKey))?;
+        let epochs = Epochs::parse(&state.epochs).map_err(|e| bad(e.into()))?;
         Ok(Some(Sealer {
             dir: dir.to_path_buf(),
             state,
@@ -485,10 +522,10 @@ impl Sealer {
                 Some(p) if p.seq == last_seq && p.hash == tail.hash => p.links.clone(),
                 _ => {
                     return Err(SealError::TailChanged {
-                        reason: format!(
-                            "its newest record is sealed in epoch {last_epoch}, and the key stepped to epoch {} after another record",
-                            self.state.epoch
-                        ),
+                        reason: TailProblem::SteppedAfterAnother {
+                            epoch: last_epoch,
+                            stepped_to: self.state.epoch,
+                        },
                     });
                 }
             }
@@ -518,15 +555,15 @@ impl Sealer {
     fn check_tail(&self, tail: &Tail) -> Result<(u64, u64), SealError> {
         let Some((epoch, seq)) = tail.seal else {
             return Err(SealError::TailChanged {
-                reason: "its newest record is not sealed".into(),
+                reason: TailProblem::NotSealed,
             });
         };
         if epoch > self.state.epoch {
             return Err(SealError::TailChanged {
-                reason: format!(
-                    "its newest record is sealed in epoch {epoch}, after the state's epoch {}",
-                    self.state.epoch
-                ),
+                reason: TailProblem::Ahead {
+                    epoch,
+                    state_epoch: self.state.epoch,
+                },
             });
         }
         Ok((epoch, seq))
@@ -554,9 +591,10 @@ impl Sealer {
                 Some(p) if p.seq == last_seq && p.hash == last_hash => p.links.clone(),
                 _ => {
                     return Err(SealError::TailChanged {
-                        reason: format!(
-                            "its newest record is sealed in epoch {last_epoch}, and the key stepped to epoch {from} after another record"
-                        ),
+                        reason: TailProblem::SteppedAfterAnother {
+                            epoch: last_epoch,
+                            stepped_to: from,
+                        },
                     });
                 }
             }
@@ -586,17 +624,17 @@ enum Stored {
     Missing,
     /// All zeros: the old state of a key step.
     Erased,
-    Bad(String),
+    Bad(StateProblem),
 }
 
 fn read_state(path: &Path) -> Stored {
     match std::fs::read(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Stored::Missing,
-        Err(e) => Stored::Bad(e.to_string()),
+        Err(e) => Stored::Bad(StateProblem::Unreadable(e)),
         Ok(bytes) if bytes.iter().all(|&b| b == 0) => Stored::Erased,
         Ok(bytes) => match serde_json::from_slice(&bytes) {
             Ok(state) => Stored::Ok(state),
-            Err(e) => Stored::Bad(e.to_string()),
+            Err(e) => Stored::Bad(StateProblem::NotJson(e)),
         },
     }
 }
@@ -629,6 +667,96 @@ fn finish_step(dir: &Path) -> Result<(), SealError> {
     std::fs::rename(dir.join(STATE_NEW), &path)?;
     File::open(dir)?.sync_all()?;
     Ok(())
+}
+
+/// A seal names an epoch no log reaches: forged (deriving its key would take hours).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("sealed in epoch {epoch}, more than any log reaches: a forged seal")]
+pub struct TooFar {
+    pub epoch: u64,
+}
+
+/// What `verify --verify-key` finds wrong with a record's seal, or with where `.seal` says the
+/// log ends.
+#[derive(Debug, thiserror::Error)]
+pub enum Broken {
+    #[error(transparent)]
+    TooFar(#[from] TooFar),
+    /// `sealed` records before this one were sealed.
+    #[error(
+        "this record is not sealed, but sealing is on since {sealed} records before it: it was added or rewritten without the key"
+    )]
+    NotSealed { sealed: usize },
+    #[error(
+        "sealing was started again here with another key (`hostctl log seal init --force`): check the records from here with that key"
+    )]
+    StartedAgain,
+    #[error(
+        "sealed as record {seq} where {due} was due: sealed records were removed, inserted or reordered"
+    )]
+    OutOfSequence { seq: u64, due: u64 },
+    #[error(
+        "sealed in epoch {epoch}, before the record preceding it (epoch {before}): records were reordered"
+    )]
+    EpochBackwards { epoch: u64, before: u64 },
+    #[error("carries a key step within one epoch: forged")]
+    StepWithinEpoch,
+    /// Sealed in a later `epoch` than the record `before` it, without valid links.
+    #[error(
+        "sealed in epoch {epoch} after a record of epoch {before}, but {why}: the records after it were cut off and replaced, or this record was sealed again with a later key"
+    )]
+    Unlinked {
+        epoch: u64,
+        before: u64,
+        why: LinkProblem,
+    },
+    #[error(
+        "its seal does not match (epoch {epoch}, record {seq}): the record was changed after it was sealed"
+    )]
+    Mismatch { epoch: u64, seq: u64 },
+    #[error("the record that started sealing is not sealed as the first record of epoch 0")]
+    StartMisplaced,
+    #[error(
+        "the record that started sealing with this key does not carry its seal: changed after it was sealed"
+    )]
+    StartChanged,
+    #[error(
+        "no record in the log is sealed under this key: sealing was never started here with it, or the sealed records were removed"
+    )]
+    NeverSealed,
+    #[error("the sealing state cannot be read: {0}")]
+    StateUnreadable(StateProblem),
+    #[error(
+        "the sealing state is missing: nothing vouches for the end of the log, so sealed records may have been removed from it"
+    )]
+    StateMissing,
+    #[error("its key is not this verification key's epoch {epoch}: the state was replaced")]
+    StateReplaced { epoch: u64 },
+    #[error(
+        "it is at epoch {epoch}, before the newest record's epoch {newest}: an old copy was put back"
+    )]
+    StateOld { epoch: u64, newest: u64 },
+    /// The state's key stepped to `epoch` after a record other than the newest one (`seq`,
+    /// sealed in `newest`).
+    #[error(
+        "the key stepped to epoch {epoch} after a record that is not the log's newest (sealed record {seq}, epoch {newest}): sealed records were removed from the end"
+    )]
+    EndCut { epoch: u64, seq: u64, newest: u64 },
+}
+
+/// Why a record's key steps do not lead from the epoch of the record before it to its own.
+#[derive(Debug, thiserror::Error)]
+pub enum LinkProblem {
+    #[error("nothing links it to the earlier epoch")]
+    None,
+    #[error("its key steps do not lead from epoch {from} to {to}")]
+    Astray { from: u64, to: u64 },
+    #[error("the step from epoch {from} to {to} was not made with epoch {from}'s key")]
+    WrongKey { from: u64, to: u64 },
+    #[error("its key steps end in epoch {at}, not {to}")]
+    ShortOf { at: u64, to: u64 },
+    #[error(transparent)]
+    TooFar(#[from] TooFar),
 }
 
 /// What `verify --verify-key` found about the seals.
@@ -666,11 +794,9 @@ impl Checker {
         }
     }
 
-    fn key(&mut self, epoch: u64) -> Result<Key, String> {
+    fn key(&mut self, epoch: u64) -> Result<Key, TooFar> {
         if epoch > MAX_EPOCH {
-            return Err(format!(
-                "sealed in epoch {epoch}, more than any log reaches: a forged seal"
-            ));
+            return Err(TooFar { epoch });
         }
         if epoch < self.cache.0 {
             return Ok(self.k0.ahead(epoch));
@@ -682,47 +808,49 @@ impl Checker {
 
     /// One record of the chain (`line` as stored, `hash` its chain hash, `kind` its kind);
     /// the error says what is wrong with it.
-    pub fn record(&mut self, line: &str, hash: &str, kind: &str) -> Result<(), String> {
+    pub fn record(&mut self, line: &str, hash: &str, kind: &str) -> Result<(), Broken> {
         self.records += 1;
         let sealed = split(line);
         let Some((last_epoch, last_seq, last_hash)) = self.last.clone() else {
             return self.first(line, hash, kind, sealed);
         };
         let Some((body, seal)) = sealed else {
-            return Err(format!(
-                "this record is not sealed, but sealing is on since {} records before it: it was added or rewritten without the key",
-                self.checked.sealed
-            ));
+            return Err(Broken::NotSealed {
+                sealed: self.checked.sealed,
+            });
         };
         if seal.seq == 0 && kind == "seal_init" {
-            return Err("sealing was started again here with another key (`hostctl log seal init --force`): check the records from here with that key".into());
+            return Err(Broken::StartedAgain);
         }
         if seal.seq != last_seq + 1 {
-            return Err(format!(
-                "sealed as record {} where {} was due: sealed records were removed, inserted or reordered",
-                seal.seq,
-                last_seq + 1
-            ));
+            return Err(Broken::OutOfSequence {
+                seq: seal.seq,
+                due: last_seq + 1,
+            });
         }
         if seal.epoch < last_epoch {
-            return Err(format!(
-                "sealed in epoch {}, before the record preceding it (epoch {last_epoch}): records were reordered",
-                seal.epoch
-            ));
+            return Err(Broken::EpochBackwards {
+                epoch: seal.epoch,
+                before: last_epoch,
+            });
         }
         if seal.epoch == last_epoch && !seal.closes.is_empty() {
-            return Err("carries a key step within one epoch: forged".into());
+            return Err(Broken::StepWithinEpoch);
         }
         if seal.epoch > last_epoch {
             self.check_links(&seal.closes, last_epoch, seal.epoch, last_seq, &last_hash)
-                .map_err(|why| format!("sealed in epoch {} after a record of epoch {last_epoch}, but {why}: the records after it were cut off and replaced, or this record was sealed again with a later key", seal.epoch))?;
+                .map_err(|why| Broken::Unlinked {
+                    epoch: seal.epoch,
+                    before: last_epoch,
+                    why,
+                })?;
         }
         let key = self.key(seal.epoch)?;
         if !seal_ok(&key, &seal, &body) {
-            return Err(format!(
-                "its seal does not match (epoch {}, record {}): the record was changed after it was sealed",
-                seal.epoch, seal.seq
-            ));
+            return Err(Broken::Mismatch {
+                epoch: seal.epoch,
+                seq: seal.seq,
+            });
         }
         self.checked.sealed += 1;
         self.last = Some((seal.epoch, seal.seq, hash.to_string()));
@@ -737,7 +865,7 @@ impl Checker {
         hash: &str,
         kind: &str,
         sealed: Option<(String, Seal)>,
-    ) -> Result<(), String> {
+    ) -> Result<(), Broken> {
         let Some((body, seal)) = sealed else {
             self.checked.before += 1;
             return Ok(());
@@ -748,13 +876,10 @@ impl Checker {
                 .is_some_and(|v| v["key_id"] == self.id.as_str());
         if is_ours {
             if seal.epoch != 0 || seal.seq != 0 || !seal.closes.is_empty() {
-                return Err(
-                    "the record that started sealing is not sealed as the first record of epoch 0"
-                        .into(),
-                );
+                return Err(Broken::StartMisplaced);
             }
             if !seal_ok(&self.k0, &seal, &body) {
-                return Err("the record that started sealing with this key does not carry its seal: changed after it was sealed".into());
+                return Err(Broken::StartChanged);
             }
         } else {
             // The log starts after a prune, or before this key's `seal_init`.
@@ -786,66 +911,60 @@ impl Checker {
         to: u64,
         seq: u64,
         hash: &str,
-    ) -> Result<(), String> {
+    ) -> Result<(), LinkProblem> {
         if links.is_empty() {
-            return Err("nothing links it to the earlier epoch".into());
+            return Err(LinkProblem::None);
         }
         let mut at = from;
         for link in links {
             if link.from != at || link.to <= link.from {
-                return Err(format!(
-                    "its key steps do not lead from epoch {from} to {to}"
-                ));
+                return Err(LinkProblem::Astray { from, to });
             }
             let key = self.key(link.from)?;
             if !close_ok(&key, link, seq, hash) {
-                return Err(format!(
-                    "the step from epoch {} to {} was not made with epoch {}'s key",
-                    link.from, link.to, link.from
-                ));
+                return Err(LinkProblem::WrongKey {
+                    from: link.from,
+                    to: link.to,
+                });
             }
             at = link.to;
         }
         if at != to {
-            return Err(format!("its key steps end in epoch {at}, not {to}"));
+            return Err(LinkProblem::ShortOf { at, to });
         }
         Ok(())
     }
 
     /// After the last record: sealing must have started, and `.seal` must agree with where the
     /// log ends. Returns what was checked, or (where, what is wrong).
-    pub fn finish(mut self, dir: &Path) -> Result<Checked, (String, String)> {
+    pub fn finish(mut self, dir: &Path) -> Result<Checked, (String, Broken)> {
         let Some((last_epoch, last_seq, last_hash)) = self.last.clone() else {
-            return Err((
-                String::new(),
-                "no record in the log is sealed under this key: sealing was never started here with it, or the sealed records were removed".into(),
-            ));
+            return Err((String::new(), Broken::NeverSealed));
         };
         self.checked.last = Some((last_epoch, last_seq));
-        let at_state = |m: String| (STATE.to_string(), m);
+        let at_state = |m: Broken| (STATE.to_string(), m);
         let path = dir.join(STATE);
         let state = match (read_state(&path), read_state(&dir.join(STATE_NEW))) {
             (Stored::Ok(cur), Stored::Ok(new)) if new.epoch > cur.epoch => new,
             (Stored::Ok(s), _) | (_, Stored::Ok(s)) => s,
             (Stored::Bad(e), _) => {
-                return Err(at_state(format!("the sealing state cannot be read: {e}")));
+                return Err(at_state(Broken::StateUnreadable(e)));
             }
             _ => {
-                return Err(at_state("the sealing state is missing: nothing vouches for the end of the log, so sealed records may have been removed from it".into()));
+                return Err(at_state(Broken::StateMissing));
             }
         };
-        let key = self.key(state.epoch).map_err(at_state)?;
+        let key = self
+            .key(state.epoch)
+            .map_err(|e| at_state(Broken::TooFar(e)))?;
         if Key::from_hex(&state.key).as_ref() != Some(&key) {
-            return Err(at_state(format!(
-                "its key is not this verification key's epoch {}: the state was replaced",
-                state.epoch
-            )));
+            return Err(at_state(Broken::StateReplaced { epoch: state.epoch }));
         }
         if state.epoch < last_epoch {
-            return Err(at_state(format!(
-                "it is at epoch {}, before the newest record's epoch {last_epoch}: an old copy was put back",
-                state.epoch
-            )));
+            return Err(at_state(Broken::StateOld {
+                epoch: state.epoch,
+                newest: last_epoch,
+            }));
         }
         if state.epoch > last_epoch {
             let ok = match &state.pending {
@@ -855,10 +974,11 @@ impl Checker {
                 _ => false,
             };
             if !ok {
-                return Err(at_state(format!(
-                    "the key stepped to epoch {} after a record that is not the log's newest (sealed record {last_seq}, epoch {last_epoch}): sealed records were removed from the end",
-                    state.epoch
-                )));
+                return Err(at_state(Broken::EndCut {
+                    epoch: state.epoch,
+                    seq: last_seq,
+                    newest: last_epoch,
+                }));
             }
         }
         Ok(self.checked)
@@ -929,9 +1049,11 @@ mod tests {
                     .to_string();
                 checker
                     .record(line, &hash(line), &kind)
-                    .map_err(|m| (format!("line {}", i + 1), m))?;
+                    .map_err(|m| (format!("line {}", i + 1), m.to_string()))?;
             }
-            checker.finish(self.dir.path())
+            checker
+                .finish(self.dir.path())
+                .map_err(|(at, why)| (at, why.to_string()))
         }
     }
 
@@ -1063,6 +1185,279 @@ mod tests {
         );
         assert!(Epochs::parse("0s").is_err());
         assert_eq!(Epochs::parse("15m").unwrap().name(), "15m");
+    }
+
+    /// Every finding of `log verify --verify-key` about the seals, whole: (where, what).
+    #[test]
+    fn verifier_findings_say_exactly_this() {
+        let mut log = Log::new(Epochs::PerOperation);
+        log.write("start", minutes(0)); // epoch 1, record 1
+        log.write("end", minutes(0)); // epoch 1, record 2; the key steps to 2
+        log.write("start", minutes(0)); // epoch 2, record 3
+        log.write("end", minutes(0)); // epoch 2, record 4; the key steps to 3
+        let l = &log.lines;
+        let at = |lines: &[String]| log.verify(lines).unwrap_err();
+        let line = |n: usize, why: &str| (format!("line {n}"), why.to_string());
+        // The first three records, then record 3's body sealed as `seal` says.
+        let then = |seal: Seal| {
+            let mut lines = l[..3].to_vec();
+            lines.push(attach(&split(&l[3]).unwrap().0, &seal));
+            lines
+        };
+        let seal = |epoch: u64, closes: Vec<Close>| Seal {
+            epoch,
+            seq: 3,
+            closes,
+            tag: "00".into(),
+        };
+        let close = |from: u64, to: u64, tag: String| Close { from, to, tag };
+        let k1 = log.k0.ahead(1);
+        let valid = |to: u64| close(1, to, close_tag(&k1, 1, to, 2, &hash(&l[2])));
+        let replaced = |why: &str| {
+            format!(
+                "sealed in epoch 2 after a record of epoch 1, but {why}: the records after it were cut off and replaced, or this record was sealed again with a later key"
+            )
+        };
+
+        let mut lines = l[..3].to_vec();
+        lines.push(split(&l[3]).unwrap().0);
+        assert_eq!(
+            at(&lines),
+            line(
+                4,
+                "this record is not sealed, but sealing is on since 3 records before it: it was added or rewritten without the key"
+            )
+        );
+        let mut lines = l[..2].to_vec();
+        lines.push(Log::new(Epochs::PerOperation).lines[0].clone());
+        assert_eq!(
+            at(&lines),
+            line(
+                3,
+                "sealing was started again here with another key (`hostctl log seal init --force`): check the records from here with that key"
+            )
+        );
+        assert_eq!(
+            at(&[l[0].clone(), l[1].clone(), l[3].clone()]),
+            line(
+                3,
+                "sealed as record 3 where 2 was due: sealed records were removed, inserted or reordered"
+            )
+        );
+        assert_eq!(
+            at(&then(seal(0, vec![]))),
+            line(
+                4,
+                "sealed in epoch 0, before the record preceding it (epoch 1): records were reordered"
+            )
+        );
+        assert_eq!(
+            at(&then(seal(1, vec![valid(2)]))),
+            line(4, "carries a key step within one epoch: forged")
+        );
+        assert_eq!(
+            at(&then(seal(2, vec![]))),
+            line(4, &replaced("nothing links it to the earlier epoch"))
+        );
+        assert_eq!(
+            at(&then(seal(2, vec![close(0, 2, "00".into())]))),
+            line(4, &replaced("its key steps do not lead from epoch 1 to 2"))
+        );
+        assert_eq!(
+            at(&then(seal(2, vec![close(1, 2, "00".into())]))),
+            line(
+                4,
+                &replaced("the step from epoch 1 to 2 was not made with epoch 1's key")
+            )
+        );
+        assert_eq!(
+            at(&then(seal(3, vec![valid(2)]))),
+            line(
+                4,
+                &replaced("its key steps end in epoch 2, not 3")
+                    .replace("sealed in epoch 2", "sealed in epoch 3")
+            )
+        );
+        let far = MAX_EPOCH + 1;
+        assert_eq!(
+            at(&then(seal(far, vec![valid(far)]))),
+            line(
+                4,
+                "sealed in epoch 50000001, more than any log reaches: a forged seal"
+            )
+        );
+        assert_eq!(
+            at(&then(seal(2, vec![valid(2)]))),
+            line(
+                4,
+                "its seal does not match (epoch 2, record 3): the record was changed after it was sealed"
+            )
+        );
+        let first = |seal: Seal| vec![attach(&split(&l[0]).unwrap().0, &seal)];
+        assert_eq!(
+            at(&first(Seal {
+                epoch: 1,
+                seq: 0,
+                closes: vec![],
+                tag: "00".into()
+            })),
+            line(
+                1,
+                "the record that started sealing is not sealed as the first record of epoch 0"
+            )
+        );
+        assert_eq!(
+            at(&first(Seal {
+                epoch: 0,
+                seq: 0,
+                closes: vec![],
+                tag: "00".into()
+            })),
+            line(
+                1,
+                "the record that started sealing with this key does not carry its seal: changed after it was sealed"
+            )
+        );
+
+        // At the end: what `.seal` says about where the log ends.
+        assert_eq!(
+            at(&[]),
+            (
+                String::new(),
+                "no record in the log is sealed under this key: sealing was never started here with it, or the sealed records were removed".to_string()
+            )
+        );
+        let state_path = log.dir.path().join(STATE);
+        let good = std::fs::read_to_string(&state_path).unwrap();
+        let state = |why: &str| (STATE.to_string(), why.to_string());
+        assert_eq!(
+            at(&l[..3]),
+            state(
+                "the key stepped to epoch 3 after a record that is not the log's newest (sealed record 2, epoch 1): sealed records were removed from the end"
+            )
+        );
+        let with = |epoch: u64, key: &Key| {
+            let mut v: serde_json::Value = serde_json::from_str(&good).unwrap();
+            v["epoch"] = epoch.into();
+            v["key"] = key.hex().into();
+            std::fs::write(&state_path, v.to_string()).unwrap();
+        };
+        with(3, &log.k0.ahead(9));
+        assert_eq!(
+            at(l),
+            state("its key is not this verification key's epoch 3: the state was replaced")
+        );
+        with(1, &k1);
+        assert_eq!(
+            at(l),
+            state("it is at epoch 1, before the newest record's epoch 2: an old copy was put back")
+        );
+        std::fs::write(&state_path, "{").unwrap();
+        assert_eq!(
+            at(l),
+            state(
+                "the sealing state cannot be read: EOF while parsing an object at line 1 column 1"
+            )
+        );
+        std::fs::remove_file(&state_path).unwrap();
+        assert_eq!(
+            at(l),
+            state(
+                "the sealing state is missing: nothing vouches for the end of the log, so sealed records may have been removed from it"
+            )
+        );
+    }
+
+    /// Every way the writer's side refuses to seal, whole: what `hostctl run` says after
+    /// `error: audit log: ` when the sealing state is unusable or the log's end moved.
+    #[test]
+    fn sealer_refusals_say_exactly_this() {
+        let mut log = Log::new(Epochs::PerOperation);
+        log.write("start", minutes(0));
+        log.write("end", minutes(0)); // the key steps to epoch 2 after this record
+        let dir = log.dir.path().to_path_buf();
+        let path = dir.join(STATE);
+        let refusal = || match Sealer::load(&dir) {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("the state at {} loads", path.display()),
+        };
+        let state = |reason: &str| format!("sealing state `{}`: {reason}", path.display());
+        let good: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let with = |field: &str, value: &str| {
+            let mut v = good.clone();
+            v[field] = value.into();
+            std::fs::write(&path, v.to_string()).unwrap();
+        };
+        with("key", "zz");
+        assert_eq!(refusal(), state("the key is not 64 hex digits"));
+        with("epochs", "0s");
+        assert_eq!(
+            refusal(),
+            state("invalid epoch `0s` (a duration of at least 1s like `15m`, or `operation`)")
+        );
+        std::fs::write(&path, "{\"version\":").unwrap();
+        assert_eq!(
+            refusal(),
+            state("EOF while parsing a value at line 1 column 11")
+        );
+        std::fs::write(&path, [0u8; 16]).unwrap();
+        assert_eq!(refusal(), state("erased by a key step that never finished"));
+        std::fs::remove_file(&path).unwrap();
+        std::fs::create_dir(&path).unwrap();
+        assert_eq!(refusal(), state("Is a directory (os error 21)"));
+        std::fs::remove_dir(&path).unwrap();
+        std::fs::write(&path, good.to_string()).unwrap();
+
+        let tail_changed = |reason: &str| {
+            format!(
+                "the log does not end where the sealing state says it did ({reason}): the newest records were removed or rewritten; check with `hostctl log verify --verify-key`, or start again with `hostctl log seal init --force`"
+            )
+        };
+        let mut sealer = Sealer::load(&dir).unwrap().unwrap();
+        let refuse = |sealer: &mut Sealer, tail: Tail| {
+            sealer
+                .seal("{}", &tail, minutes(0))
+                .unwrap_err()
+                .to_string()
+        };
+        let unsealed = Tail {
+            hash: "x".into(),
+            seal: None,
+        };
+        assert_eq!(
+            refuse(&mut sealer, unsealed),
+            tail_changed("its newest record is not sealed")
+        );
+        let ahead = Tail {
+            hash: "x".into(),
+            seal: Some((9, 3)),
+        };
+        assert_eq!(
+            refuse(&mut sealer, ahead),
+            tail_changed("its newest record is sealed in epoch 9, after the state's epoch 2")
+        );
+        let other = Tail {
+            hash: "x".into(),
+            seal: Some((1, 2)),
+        };
+        let stepped = tail_changed(
+            "its newest record is sealed in epoch 1, and the key stepped to epoch 2 after another record",
+        );
+        assert_eq!(refuse(&mut sealer, other.clone()), stepped);
+        assert_eq!(
+            sealer.end_of_operation(&other).unwrap_err().to_string(),
+            stepped
+        );
+    }
+
+    /// The whole message `--epoch` shows after its flag.
+    #[test]
+    fn bad_epochs_say_exactly_this() {
+        assert_eq!(
+            Epochs::parse(" 0s ").unwrap_err().to_string(),
+            "invalid epoch `0s` (a duration of at least 1s like `15m`, or `operation`)"
+        );
     }
 
     #[test]

@@ -161,7 +161,7 @@ pub fn verify(dir: &Path, key: Option<&Key>) -> std::io::Result<Report> {
             if let Some(checker) = &mut checker
                 && let Err(message) = checker.record(line, &hash, record.kind)
             {
-                report.problem = Some(fail(message, op));
+                report.problem = Some(fail(message.to_string(), op));
                 break 'files;
             }
             previous_hash = expected.take();
@@ -193,7 +193,7 @@ pub fn verify(dir: &Path, key: Option<&Key>) -> std::io::Result<Report> {
                     file,
                     line: 0,
                     op: None,
-                    message,
+                    message: message.to_string(),
                 })
             }
         }

@@ -9,8 +9,11 @@ pub mod pattern;
 pub mod range;
 mod raw;
 
+use crate::audit::forward::DestinationError;
 use crate::os::home_dir;
-use crate::quantity::{parse_duration, parse_size};
+use crate::quantity::{BadDuration, parse_duration, parse_size};
+use crate::suggest::suggest;
+use range::RangeError;
 use raw::{RawInventory, RawSettingsRef};
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
@@ -74,14 +77,96 @@ pub enum InventoryError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{}:{line}:{column}: {}{message}", path.display(), key.as_ref().map(|k| format!("`{k}`: ")).unwrap_or_default())]
+    /// The problem's text ends without trailing whitespace (a group name may end in a tab).
+    #[error(
+        "{}:{line}:{column}: {}{}",
+        path.display(),
+        key.as_ref().map(|k| format!("`{k}`: ")).unwrap_or_default(),
+        problem.to_string().trim_end()
+    )]
     Invalid {
         path: PathBuf,
         line: usize,
         column: usize,
         key: Option<String>,
-        message: String,
+        problem: Box<InventoryProblem>,
     },
+}
+
+/// What is wrong at one place in `hosts.toml` (the place is [`InventoryError::Invalid`]'s):
+/// each variant carries the offending values.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InventoryProblem {
+    /// The TOML parser's or the deserializer's own words (a syntax error, an unknown field, a
+    /// value of the wrong type).
+    #[error("{0}")]
+    Toml(String),
+    /// The parser's duplicate-key message, with the line the key was first set on.
+    #[error("{message}: already set on line {first_line}")]
+    DuplicateKey { message: String, first_line: usize },
+    /// The parser's message for a bare number where a string belongs (`10.0.0.1` unquoted).
+    #[error(
+        "{message} (names and addresses are strings: quote them, as in `hosts = [\"10.0.0.1\"]`)"
+    )]
+    Unquoted { message: String },
+    #[error("user must not be empty")]
+    EmptyUser,
+    #[error("port {port} is out of range (1-65535)")]
+    PortOutOfRange { port: i64 },
+    /// `identity_file` or `certificate_file`.
+    #[error("{setting} must be a path or a list of paths")]
+    NotPaths { setting: &'static str },
+    #[error(transparent)]
+    Duration(#[from] BadDuration),
+    #[error("jump must be a host or a list of hosts (first hop first)")]
+    BadJump,
+    #[error(
+        "`{name}` cannot be a name: names are non-empty, not `all`, and have no `,` `*` `?` `[` `]` `/`, spaces, or leading `!`/`&`"
+    )]
+    BadName { name: String },
+    #[error(transparent)]
+    HostName(#[from] HostNameError),
+    #[error("`{name}` is both a host and a group; names must be unique")]
+    HostAndGroup { name: String },
+    #[error("address must not be empty")]
+    EmptyAddress,
+    #[error(transparent)]
+    Range(#[from] RangeError),
+    #[error("`{name}` is a group; list it under `children`")]
+    GroupInHosts { name: String },
+    /// A group lists a host by the address a named host has.
+    #[error("duplicate host: `{address}` is the address of host `{host}`; list `{host}` instead")]
+    AddressOfHost { address: String, host: String },
+    #[error("`{address}` is neither a host name from [hosts] nor a valid address")]
+    BadAddress { address: String },
+    #[error("duplicate host `{name}` in group `{group}`")]
+    DuplicateHost { name: String, group: String },
+    #[error("`{name}` is a host, not a group; list it under `hosts`")]
+    HostInChildren { name: String },
+    /// `suggestion` is the closest group name, if one is close.
+    #[error("unknown group `{name}`{}", suggest(suggestion.as_deref()))]
+    UnknownGroup {
+        name: String,
+        suggestion: Option<String>,
+    },
+    /// The groups of the cycle in order, the first one again at the end.
+    #[error("group cycle: {}", cycle.join(" -> "))]
+    GroupCycle { cycle: Vec<String> },
+    /// Two groups at the same distance from `host` set `setting` to different values.
+    #[error(
+        "host `{host}` gets `{setting}` from both group `{first_group}` and group `{group}` with different values; set it on the host or in one group"
+    )]
+    Conflict {
+        host: String,
+        setting: String,
+        first_group: String,
+        group: String,
+    },
+    #[error(transparent)]
+    Destination(#[from] DestinationError),
+    /// `text` is the value as written (a number is shown as TOML writes it).
+    #[error("invalid size `{text}` (at least 1K; examples: `64M`, `1G`)")]
+    SpoolSize { text: String },
 }
 
 impl Inventory {
@@ -105,7 +190,8 @@ impl Inventory {
             Ok(de) => serde_path_to_error::deserialize(de).map_err(|e| {
                 let key = Some(clean_path(&e.path().to_string())).filter(|k| k != ".");
                 let inner = e.into_inner();
-                cx.err(inner.span().unwrap_or(0..0), key, inner.message())
+                let message = InventoryProblem::Toml(inner.message().trim_end().to_string());
+                cx.err(inner.span().unwrap_or(0..0), key, message)
             })?,
             Err(e) => {
                 let span = e.span().unwrap_or(0..0);
@@ -156,8 +242,8 @@ fn toml_key_at(text: &str, offset: usize) -> Option<String> {
 }
 
 /// The parser's message, with what to do about the two slips people make most.
-fn syntax_message(text: &str, offset: usize, key: Option<&str>, message: &str) -> String {
-    let message = message.trim_end();
+fn syntax_message(text: &str, offset: usize, key: Option<&str>, message: &str) -> InventoryProblem {
+    let message = message.trim_end().to_string();
     if message.starts_with("duplicate key") {
         // The first definition: the earliest line that sits in the same key.
         let line_of = |at: usize| text[..at].matches('\n').count() + 1;
@@ -168,18 +254,19 @@ fn syntax_message(text: &str, offset: usize, key: Option<&str>, message: &str) -
             }
             let content = start + (line.len() - line.trim_start().len());
             if key.is_some() && toml_key_at(text, content).as_deref() == key {
-                return format!("{message}: already set on line {}", line_of(start));
+                return InventoryProblem::DuplicateKey {
+                    message,
+                    first_line: line_of(start),
+                };
             }
             start += line.len();
         }
-        return message.to_string();
+        return InventoryProblem::Toml(message);
     }
     if message.starts_with("invalid float") || message.starts_with("invalid integer") {
-        return format!(
-            "{message} (names and addresses are strings: quote them, as in `hosts = [\"10.0.0.1\"]`)"
-        );
+        return InventoryProblem::Unquoted { message };
     }
-    message.to_string()
+    InventoryProblem::Toml(message)
 }
 
 /// serde_path_to_error's path minus serde_spanned's private wrapper segments.
@@ -202,7 +289,7 @@ impl Cx<'_> {
         &self,
         span: Range<usize>,
         key: Option<String>,
-        message: impl Into<String>,
+        problem: impl Into<InventoryProblem>,
     ) -> InventoryError {
         let before = &self.text[..span.start.min(self.text.len())];
         let line = before.matches('\n').count() + 1;
@@ -212,7 +299,7 @@ impl Cx<'_> {
             line,
             column,
             key,
-            message: message.into().trim_end().to_string(),
+            problem: Box::new(problem.into()),
         }
     }
 
@@ -220,9 +307,9 @@ impl Cx<'_> {
         &self,
         value: &Spanned<T>,
         key: impl Into<String>,
-        message: impl Into<String>,
+        problem: impl Into<InventoryProblem>,
     ) -> InventoryError {
-        self.err(value.span(), Some(key.into()), message)
+        self.err(value.span(), Some(key.into()), problem)
     }
 
     /// Relative paths are taken from the inventory's own directory; `~` is the home directory.
@@ -273,7 +360,7 @@ impl Layer {
         let mut layer = Layer::default();
         if let Some(user) = raw.user {
             if user.get_ref().is_empty() {
-                return Err(cx.at(user, key("user"), "user must not be empty"));
+                return Err(cx.at(user, key("user"), InventoryProblem::EmptyUser));
             }
             layer.user = Some(sourced(user));
         }
@@ -285,7 +372,9 @@ impl Layer {
                     cx.at(
                         port,
                         key("port"),
-                        format!("port {} is out of range (1-65535)", port.get_ref()),
+                        InventoryProblem::PortOutOfRange {
+                            port: *port.get_ref(),
+                        },
                     )
                 })?;
             layer.port = Some(Sourced {
@@ -293,12 +382,12 @@ impl Layer {
                 span: port.span(),
             });
         }
-        let paths = |files: &Spanned<toml::Value>, name: &str| {
+        let paths = |files: &Spanned<toml::Value>, name: &'static str| {
             let bad = || {
                 cx.at(
                     files,
                     key(name),
-                    format!("{name} must be a path or a list of paths"),
+                    InventoryProblem::NotPaths { setting: name },
                 )
             };
             let list: Vec<&str> = match files.get_ref() {
@@ -343,13 +432,7 @@ impl Layer {
             });
         }
         if let Some(jump) = raw.jump {
-            let bad = || {
-                cx.at(
-                    jump,
-                    key("jump"),
-                    "jump must be a host or a list of hosts (first hop first)",
-                )
-            };
+            let bad = || cx.at(jump, key("jump"), InventoryProblem::BadJump);
             let hops: Vec<String> = match jump.get_ref() {
                 toml::Value::String(one) => one.split(',').map(|h| h.trim().to_string()).collect(),
                 toml::Value::Array(many) => many
@@ -405,16 +488,14 @@ impl<'a> Builder<'a> {
     fn named_hosts(&mut self) -> Result<(), InventoryError> {
         for (name, host) in &self.raw.hosts {
             let section = format!("hosts.{name}");
-            check_host_name(name).map_err(|e| {
-                self.cx
-                    .at(host, format!("hosts.{}", toml_key(name)), e.to_string())
-            })?;
+            check_host_name(name)
+                .map_err(|e| self.cx.at(host, format!("hosts.{}", toml_key(name)), e))?;
             check_name(self.cx, name, host, &section)?;
             if self.raw.groups.contains_key(name) {
                 return Err(self.cx.at(
                     host,
                     section,
-                    format!("`{name}` is both a host and a group; names must be unique"),
+                    InventoryProblem::HostAndGroup { name: name.clone() },
                 ));
             }
             let explicit = host.get_ref().address.is_some();
@@ -423,7 +504,7 @@ impl<'a> Builder<'a> {
                     return Err(self.cx.at(
                         a,
                         format!("{section}.address"),
-                        "address must not be empty",
+                        InventoryProblem::EmptyAddress,
                     ));
                 }
                 Some(a) => a.get_ref().clone(),
@@ -454,26 +535,32 @@ impl<'a> Builder<'a> {
                 let names = if self.by_name.contains_key(entry.get_ref()) {
                     vec![entry.get_ref().clone()]
                 } else {
-                    range::expand(entry.get_ref())
-                        .map_err(|e| self.cx.at(entry, key.clone(), e.to_string()))?
+                    range::expand(entry.get_ref()).map_err(|e| self.cx.at(entry, key.clone(), e))?
                 };
                 for name in names {
                     if self.raw.groups.contains_key(&name) {
                         return Err(self.cx.at(
                             entry,
                             key.clone(),
-                            format!("`{name}` is a group; list it under `children`"),
+                            InventoryProblem::GroupInHosts { name: name.clone() },
                         ));
                     }
                     let index = match self.by_name.get(&name) {
                         Some(&i) => i,
                         None => {
                             if let Some(named) = addresses.get(&name) {
-                                return Err(self.cx.at(entry, key.clone(), format!("duplicate host: `{name}` is the address of host `{named}`; list `{named}` instead")));
+                                return Err(self.cx.at(
+                                    entry,
+                                    key.clone(),
+                                    InventoryProblem::AddressOfHost {
+                                        address: name,
+                                        host: named.clone(),
+                                    },
+                                ));
                             }
                             check_host_name(&name)
-                                .map_err(|e| self.cx.at(entry, key.clone(), e.to_string()))?;
-                            check_address(&name).map_err(|m| self.cx.at(entry, key.clone(), m))?;
+                                .map_err(|e| self.cx.at(entry, key.clone(), e))?;
+                            check_address(&name).map_err(|e| self.cx.at(entry, key.clone(), e))?;
                             let i = self.hosts.len();
                             self.by_name.insert(name.clone(), i);
                             self.hosts
@@ -485,7 +572,10 @@ impl<'a> Builder<'a> {
                         return Err(self.cx.at(
                             entry,
                             key.clone(),
-                            format!("duplicate host `{name}` in group `{group}`"),
+                            InventoryProblem::DuplicateHost {
+                                name,
+                                group: group.clone(),
+                            },
                         ));
                     }
                     members.push(index);
@@ -509,20 +599,15 @@ impl<'a> Builder<'a> {
             for child in &body.children {
                 let key = format!("groups.{name}.children");
                 if !groups.contains_key(child.get_ref().as_str()) {
-                    let message = if self.by_name.contains_key(child.get_ref()) {
-                        format!(
-                            "`{}` is a host, not a group; list it under `hosts`",
-                            child.get_ref()
-                        )
+                    let name = child.get_ref().clone();
+                    let problem = if self.by_name.contains_key(&name) {
+                        InventoryProblem::HostInChildren { name }
                     } else {
                         let known = groups.keys().copied();
-                        format!(
-                            "unknown group `{}`{}",
-                            child.get_ref(),
-                            crate::suggest::did_you_mean(child.get_ref(), known)
-                        )
+                        let suggestion = crate::suggest::closest(&name, known).map(str::to_string);
+                        InventoryProblem::UnknownGroup { name, suggestion }
                     };
-                    return Err(self.cx.at(child, key, message));
+                    return Err(self.cx.at(child, key, problem));
                 }
             }
         }
@@ -549,12 +634,12 @@ impl<'a> Builder<'a> {
         for child in &groups[name].children {
             let child_name = child.get_ref().as_str();
             if let Some(start) = stack.iter().position(|g| *g == child_name) {
-                let mut cycle: Vec<&str> = stack[start..].to_vec();
-                cycle.push(child_name);
+                let mut cycle: Vec<String> = stack[start..].iter().map(|g| g.to_string()).collect();
+                cycle.push(child_name.to_string());
                 return Err(self.cx.at(
                     child,
                     format!("groups.{name}.children"),
-                    format!("group cycle: {}", cycle.join(" -> ")),
+                    InventoryProblem::GroupCycle { cycle },
                 ));
             }
             self.visit(child_name, groups, stack, done)?;
@@ -661,10 +746,12 @@ impl Picker<'_> {
                     return Err(self.cx.err(
                         value.span.clone(),
                         Some(format!("groups.{group}.{key}")),
-                        format!(
-                            "host `{}` gets `{key}` from both group `{first_group}` and group `{group}` with different values; set it on the host or in one group",
-                            self.host
-                        ),
+                        InventoryProblem::Conflict {
+                            host: self.host.to_string(),
+                            setting: key.to_string(),
+                            first_group: first_group.to_string(),
+                            group: group.to_string(),
+                        },
                     ));
                 }
             }
@@ -700,7 +787,7 @@ fn audit_settings(
                     cx.at(
                         size,
                         "audit.spool_size",
-                        format!("invalid size `{text}` (at least 1K; examples: `64M`, `1G`)"),
+                        InventoryProblem::SpoolSize { text: text.clone() },
                     )
                 })?;
             Some(bytes as u64)
@@ -720,7 +807,7 @@ fn check_name<T>(cx: Cx, n: &str, at: &Spanned<T>, section: &str) -> Result<(), 
         || n.contains([',', '*', '?', '[', ']', ' ', '/'])
         || n == "all";
     if bad {
-        return Err(cx.at(at, section, format!("`{n}` cannot be a name: names are non-empty, not `all`, and have no `,` `*` `?` `[` `]` `/`, spaces, or leading `!`/`&`")));
+        return Err(cx.at(at, section, InventoryProblem::BadName { name: n.into() }));
     }
     Ok(())
 }
@@ -786,11 +873,11 @@ fn toml_key(name: &str) -> String {
     }
 }
 
-fn check_address(address: &str) -> Result<(), String> {
+fn check_address(address: &str) -> Result<(), InventoryProblem> {
     if address.is_empty() || address.contains(|c: char| c.is_whitespace() || c == '/' || c == '@') {
-        return Err(format!(
-            "`{address}` is neither a host name from [hosts] nor a valid address"
-        ));
+        return Err(InventoryProblem::BadAddress {
+            address: address.into(),
+        });
     }
     Ok(())
 }

@@ -31,6 +31,9 @@ pub enum PatternError {
     NoMatch { term: String },
     #[error("`@{term}` names host `{name}`, which the inventory no longer has")]
     Gone { term: String, name: String },
+    /// An `@` term where the audit log is not read (`hostctl list`, `hosts`).
+    #[error("`@{term}` selects from the audit log, which is not read here")]
+    NoLog { term: String },
     /// The audit log could not resolve an `@` term; the reason is its reader's words.
     #[error("{0}")]
     FromLog(String),
@@ -43,11 +46,7 @@ pub type AtTerms<'a> = &'a dyn Fn(&str) -> Result<Vec<String>, String>;
 
 /// The hosts `pattern` selects, as indexes into `inv.hosts`, in inventory (natural) order.
 pub fn select(inv: &Inventory, pattern: &str) -> Result<Vec<usize>, PatternError> {
-    select_with(inv, pattern, &|term| {
-        Err(format!(
-            "`@{term}` selects from the audit log, which is not read here"
-        ))
-    })
+    pick(inv, pattern, None)
 }
 
 /// `select`, with `@` terms (`@last:failed`) resolved by `at`.
@@ -56,6 +55,11 @@ pub fn select_with(
     pattern: &str,
     at: AtTerms,
 ) -> Result<Vec<usize>, PatternError> {
+    pick(inv, pattern, Some(at))
+}
+
+/// `select` with `@` terms resolved by `at`, or refused without it.
+fn pick(inv: &Inventory, pattern: &str, at: Option<AtTerms>) -> Result<Vec<usize>, PatternError> {
     let mut union: Option<BTreeSet<usize>> = None;
     let mut intersect: Vec<BTreeSet<usize>> = Vec::new();
     let mut exclude = BTreeSet::new();
@@ -90,7 +94,12 @@ pub fn select_with(
 }
 
 /// The hosts an `@` term names, each of which the inventory must still have.
-fn from_log(inv: &Inventory, term: &str, at: AtTerms) -> Result<BTreeSet<usize>, PatternError> {
+fn from_log(
+    inv: &Inventory,
+    term: &str,
+    at: Option<AtTerms>,
+) -> Result<BTreeSet<usize>, PatternError> {
+    let at = at.ok_or_else(|| PatternError::NoLog { term: term.into() })?;
     let mut out = BTreeSet::new();
     for name in at(term).map_err(PatternError::FromLog)? {
         let i = inv

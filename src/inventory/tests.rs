@@ -427,3 +427,80 @@ fn pattern_errors_say_exactly_this() {
         "no operation in the log yet"
     );
 }
+
+/// The inventory messages no other test pins whole, each against the text the `format!` at its
+/// site produced before the reasons were typed: what the operator sees after `error: `.
+#[test]
+fn the_other_inventory_errors_say_exactly_this() {
+    assert_eq!(
+        error("[hosts.a]\nuser = \"\"\n"),
+        "hosts.toml:2:8: `hosts.a.user`: user must not be empty"
+    );
+    assert_eq!(
+        error("[hosts.a]\naddress = \" \"\n"),
+        "hosts.toml:2:11: `hosts.a.address`: address must not be empty"
+    );
+    assert_eq!(
+        error("[defaults]\nidentity_file = [\"k\", 3]\n"),
+        "hosts.toml:2:17: `defaults.identity_file`: identity_file must be a path or a list of paths"
+    );
+    assert_eq!(
+        error("[groups.g]\nkeepalive = \"-1s\"\n"),
+        "hosts.toml:2:13: `groups.g.keepalive`: invalid duration `-1s` (examples: `10s`, `1m30s`, `500ms`)"
+    );
+    assert_eq!(
+        error("[hosts.a]\njump = [\"b\", \"\"]\n"),
+        "hosts.toml:2:8: `hosts.a.jump`: jump must be a host or a list of hosts (first hop first)"
+    );
+    assert_eq!(
+        error("[groups.db]\nhosts = [\"d\"]\n[groups.web]\nhosts = [\"db\"]\n"),
+        "hosts.toml:4:10: `groups.web.hosts`: `db` is a group; list it under `children`"
+    );
+    assert_eq!(
+        error("[groups.prod]\nchildren = [\"zzzzzz\"]\n"),
+        "hosts.toml:2:13: `groups.prod.children`: unknown group `zzzzzz`"
+    );
+    assert_eq!(
+        error("[hosts.\"!a\"]\n"),
+        "hosts.toml:1:1: `hosts.!a`: `!a` cannot be a name: names are non-empty, not `all`, and have no `,` `*` `?` `[` `]` `/`, spaces, or leading `!`/`&`"
+    );
+    assert_eq!(
+        error("[groups.web]\nhosts = [\"a[1:2\"]\n"),
+        "hosts.toml:2:10: `groups.web.hosts`: unclosed `[` in `a[1:2`"
+    );
+    assert_eq!(
+        error("[audit]\nspool_size = 1000\n"),
+        "hosts.toml:2:14: `audit.spool_size`: invalid size `1000` (at least 1K; examples: `64M`, `1G`)"
+    );
+    assert_eq!(
+        error("[audit]\nforward = [\"syslog+tcp://logs:0\"]\n"),
+        "hosts.toml:2:12: `audit.forward`: `syslog+tcp://logs:0`: invalid port `0` (1-65535)"
+    );
+    // The text ends without trailing whitespace, even where a name ends in a tab.
+    assert_eq!(
+        error("[groups.\"a\\t\"]\nchildren = [\"a\\t\"]\n"),
+        "hosts.toml:2:13: `groups.a\t.children`: group cycle: a\t -> a"
+    );
+    // Messages of the TOML parser itself, with the hints added to two of them.
+    assert_eq!(
+        error("[hosts.a]\nuser = \"x\"\nport = 22\nuser = \"y\"\n"),
+        "hosts.toml:4:1: `hosts.a.user`: duplicate key: already set on line 2"
+    );
+    assert_eq!(
+        error("[groups.web]\nhosts = [10.0.0.1]\n"),
+        "hosts.toml:2:14: `groups.web.hosts`: invalid float, expected nothing (names and addresses are strings: quote them, as in `hosts = [\"10.0.0.1\"]`)"
+    );
+    assert_eq!(
+        error("[hosts.a]\n[hosts.a]\n"),
+        "hosts.toml:2:8: `hosts.a`: duplicate key: already set on line 1"
+    );
+    // On one line there is no earlier line to name.
+    assert_eq!(
+        error("[hosts]\na = { port = 1, port = 2 }\n"),
+        "hosts.toml:2:17: `hosts.a`: duplicate key"
+    );
+    assert_eq!(
+        error("[groups.web]\nhosts = [\"a\"]\nusr = \"x\"\n"),
+        "hosts.toml:3:1: `groups.web.usr`: unknown field `usr`, expected one of `hosts`, `children`, `user`, `port`, `identity_file`, `certificate_file`, `known_hosts`, `connect_timeout`, `keepalive`, `jump`"
+    );
+}

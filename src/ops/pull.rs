@@ -22,7 +22,7 @@ mod host_dir;
 use super::protocol::pull::{self as protocol, FindCause, Kind, Listed, remote_of};
 use super::protocol::reason_from;
 use super::shared::Shared;
-use super::transfer::{Meter, StepError};
+use super::transfer::{Meter, StepError, StepFailure};
 use crate::digest::{hex, sha256_of};
 use crate::event::{Captured, FileReport, HostOutcome, Status, Stream, TransferReport};
 use crate::executor::{HostContext, Job};
@@ -267,7 +267,7 @@ impl Pull<'_> {
         let said = self.exec(&text, MAX_LISTING)?;
         self.said("listing", &said.err);
         if let Some(sudo) = self.sudo_failure(&said.err) {
-            return Err(StepError::Failed(sudo));
+            return Err(StepError::Failed(StepFailure::Sudo(sudo)));
         }
         if said.cut {
             self.problem(format!(
@@ -560,7 +560,7 @@ impl Pull<'_> {
         if exit.code != Some(0) || !messages.is_empty() {
             self.said(&format!("reading {from}"), &err);
             if let Some(sudo) = self.sudo_failure(&err) {
-                return Err(StepError::Failed(sudo).into());
+                return Err(StepError::Failed(StepFailure::Sudo(sudo)).into());
             }
             let raw = reason_from(messages.join("\n").as_bytes(), &exit);
             return Err(EntryError::Skip(if protocol::says_denied(&raw) {
@@ -588,7 +588,10 @@ impl Pull<'_> {
 }
 
 fn local_err(path: &std::path::Path, e: std::io::Error) -> StepError {
-    StepError::Failed(format!("cannot write `{}`: {e}", path.display()))
+    StepError::Failed(StepFailure::LocalWrite {
+        path: path.to_path_buf(),
+        source: e,
+    })
 }
 
 /// A rename or symlink that could not take `path`'s place: a directory standing there (the host
@@ -600,5 +603,46 @@ fn replace_err(path: &std::path::Path, e: std::io::Error) -> EntryError {
             path.display()
         )),
         _ => EntryError::Stop(local_err(path, e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The reason a host's outcome gives for a stopped pull.
+    fn reason(e: StepError) -> String {
+        match e.into_outcome(Instant::now()).status {
+            Status::Failed {
+                reason: Some(r), ..
+            } => r,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// What a pull says when the controller cannot write a file (the host stops) or finds a
+    /// directory where the host has something else (that entry only), whole.
+    #[test]
+    fn local_failures_say_exactly_this() {
+        let path = std::path::Path::new("got/web1/etc/hosts");
+        let os = std::io::Error::from_raw_os_error;
+        assert_eq!(
+            reason(local_err(path, os(libc::ENOSPC))),
+            "cannot write `got/web1/etc/hosts`: No space left on device (os error 28)"
+        );
+        match replace_err(path, os(libc::EISDIR)) {
+            EntryError::Skip(why) => assert_eq!(
+                why.to_string(),
+                "`got/web1/etc/hosts` is a directory here, and the host has something else there; not replaced"
+            ),
+            EntryError::Stop(e) => panic!("stops: {}", reason(e)),
+        }
+        match replace_err(path, os(libc::EACCES)) {
+            EntryError::Stop(e) => assert_eq!(
+                reason(e),
+                "cannot write `got/web1/etc/hosts`: Permission denied (os error 13)"
+            ),
+            EntryError::Skip(why) => panic!("skips: {why}"),
+        }
     }
 }

@@ -16,11 +16,25 @@ use std::time::Instant;
 
 /// Why one host's transfer stopped.
 pub enum StepError {
-    /// The host answered, but the copy cannot be done there (missing directory, permission
-    /// denied, digest mismatch).
-    Failed(String),
+    /// The host answered, but the copy cannot go on (sudo refused, the controller cannot
+    /// write).
+    Failed(StepFailure),
     /// The session was lost, timed out, or was aborted.
     Lost(Failure),
+}
+
+/// Why a reachable host's transfer had to stop.
+#[derive(Debug, thiserror::Error)]
+pub enum StepFailure {
+    /// sudo's refusal in `ops::sudo`'s words (one shape of it is a line of sudo's stderr).
+    #[error("{0}")]
+    Sudo(String),
+    /// The controller cannot write what the host sent.
+    #[error("cannot write `{}`: {source}", path.display())]
+    LocalWrite {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl From<Failure> for StepError {
@@ -35,7 +49,7 @@ impl StepError {
             StepError::Failed(reason) => Status::Failed {
                 exit_code: None,
                 signal: None,
-                reason: Some(reason),
+                reason: Some(reason.to_string()),
             },
             StepError::Lost(f) => Status::Unreachable {
                 kind: f.kind,
