@@ -93,6 +93,21 @@ fn edit_first_output(fleet: &Fleet) -> usize {
     target
 }
 
+/// Root's edit of the first host record ([`edit_first_output`]), which `key` catches there.
+#[track_caller]
+fn edit_is_caught(fleet: &Fleet, key: &PathBuf) {
+    edit_first_output(fleet);
+    verify_says(
+        fleet,
+        Some(key),
+        1,
+        str![[r#"
+NOT INTACT: [FLEET]/logs/audit.[TODAY].jsonl:3 (operation [OP]): its seal does not match (epoch 1, record 2): the record was changed after it was sealed
+
+"#]],
+    );
+}
+
 /// Root's removal of the last operation (start, two hosts, end), `.head` moved back.
 fn drop_last_operation(fleet: &Fleet) {
     let keep = lines(fleet).len() - 4;
@@ -301,17 +316,8 @@ note: 13 records are sealed; seals were not checked (give --verify-key FILE)
 #[test]
 fn the_documented_rewrite_attack_passes_the_chain_but_not_the_seals() {
     let (fleet, key) = sealed("operation", &["echo ok", "echo ok"]);
-    edit_first_output(&fleet);
+    edit_is_caught(&fleet, &key);
     verify(&fleet, None).code(0); // what the chain alone cannot see
-    verify_says(
-        &fleet,
-        Some(&key),
-        1,
-        str![[r#"
-NOT INTACT: [FLEET]/logs/audit.[TODAY].jsonl:3 (operation [OP]): its seal does not match (epoch 1, record 2): the record was changed after it was sealed
-
-"#]],
-    );
 }
 
 /// The links an attacker attaches to a re-sealed record: (body, seq, prev) -> closes.
@@ -448,16 +454,7 @@ NOT INTACT: [FLEET]/logs/.seal: the sealing state is missing: nothing vouches fo
 "#]],
     );
     // ...and on an edit with the chain and head recomputed, at the record itself.
-    edit_first_output(&fleet);
-    verify_says(
-        &fleet,
-        Some(&key),
-        1,
-        str![[r#"
-NOT INTACT: [FLEET]/logs/audit.[TODAY].jsonl:3 (operation [OP]): its seal does not match (epoch 1, record 2): the record was changed after it was sealed
-
-"#]],
-    );
+    edit_is_caught(&fleet, &key);
     // Records appended without a seal are caught too.
     put(&fleet, &original);
     let last = original.last().unwrap().clone();
