@@ -171,6 +171,10 @@ fn help_at_80(dir: &std::path::Path, command: &str) -> Run {
         Command::new(bin())
             .current_dir(dir)
             .env("COLUMNS", "80")
+            // Help shows a variable's value when it is set: `[env: HOSTCTL_INVENTORY=]`.
+            .env_remove("HOSTCTL_INVENTORY")
+            .env_remove("HOSTCTL_LOG_DIR")
+            .env_remove("HOSTCTL_SSH_CONFIG")
             .args(&args)
             .output()
             .unwrap(),
@@ -180,6 +184,24 @@ fn help_at_80(dir: &std::path::Path, command: &str) -> Run {
 /// Text with every run of whitespace (line breaks from wrapping included) made one space.
 fn flat(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Expected text kept in a file under tests/snapshots/ (`SNAPSHOTS=overwrite` writes it): for
+/// texts too long to read inline, such as every command's help and man page.
+fn snapshot(path: &str) -> snapbox::Data {
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(path);
+    snapbox::Data::read_from(&file, Some(snapbox::data::DataFormat::Text))
+}
+
+/// The man page, and help snapshot, named for a command as typed (`log verify` →
+/// `hostctl-log-verify`).
+fn page_of(command: &str) -> String {
+    std::iter::once("hostctl")
+        .chain(command.split_whitespace())
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 /// Every command as typed after `hostctl` (`""` is hostctl itself), from the clap definitions.
@@ -484,7 +506,8 @@ Exit status:
 "#]])
         .stderr_eq(str![]);
     // hostctl --help has the whole table; each command the part it can end with, with what
-    // each status means for it, from the same table.
+    // each status means for it, from the same table. Not an output pin (every help is pinned
+    // whole in `every_help_is_pinned_whole`): this checks the help and `status::Exit` agree.
     help_at_80(dir.path(), "")
         .code(0)
         .stdout_has(&format!("{}\n", hostctl::status::Exit::help()));
@@ -496,9 +519,73 @@ Exit status:
     }
     // Each operation's own options under their own heading, not mixed into the shared ones.
     let run = help_at_80(dir.path(), "push");
-    run.code(0).stdout_has("Transfer:\n  -r, --recursive");
-    let privilege = run.stdout.split("Privilege:").nth(1).unwrap();
-    assert!(!privilege.contains("--fsync"), "{privilege}");
+    run.code(0);
+    // A heading's lines: indented ones, up to the next heading.
+    let section = |heading: &str| -> String {
+        let after = run.stdout.split(&format!("\n{heading}:\n")).nth(1).unwrap();
+        after
+            .lines()
+            .take_while(|l| l.is_empty() || l.starts_with(' '))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    };
+    run.text_eq(
+        &section("Transfer"),
+        str![[r#"
+  -r, --recursive
+          Copy directories and their contents
+
+      --mode <OCTAL>
+          File mode on the hosts, octal (default: the local file's mode)
+
+      --mkdir
+          Create the receiving directory (REMOTE, or REMOTE's parent for one
+          file) and its parents
+
+      --force
+          Copy even to hosts that already hold identical content
+
+      --fsync
+          Flush each file (and its directory) to disk on the host before
+          reporting success, so the copy survives a power loss; off by default,
+          as with scp, rsync and cp
+
+      --timeout <DURATION>
+          Stop a host's transfer after this long (e.g. 10m)
+
+
+"#]],
+    );
+    run.text_eq(
+        &section("Privilege"),
+        str![[r#"
+      --sudo
+          Run the command (or the transfer) through sudo (as root, or
+          --sudo-user)
+
+      --sudo-user <USER>
+          Act as this user through sudo (implies --sudo)
+
+  -K, --ask-become-pass
+          Ask once for the sudo password and give it to sudo on each host
+          through stdin (never in process lists, output or the log); without it
+          sudo must not need a password
+
+
+"#]],
+    );
+}
+
+/// Every command's `--help` at 80 columns, whole, in tests/snapshots/help/.
+#[test]
+fn every_help_is_pinned_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    for command in every_command() {
+        help_at_80(dir.path(), &command)
+            .code(0)
+            .stderr_eq(str![])
+            .stdout_eq(snapshot(&format!("help/{}.txt", page_of(&command))));
+    }
 }
 
 /// Each operation's help describes its own exits: no `log verify` in push's table, and
@@ -506,23 +593,64 @@ Exit status:
 #[test]
 fn each_command_lists_only_the_exit_statuses_it_ends_with() {
     let dir = tempfile::tempdir().unwrap();
-    for command in ["run", "push", "pull"] {
+    // The table is the help's last section.
+    let table = |command: &str| {
         let run = help_at_80(dir.path(), command);
-        let table = run.stdout.split("Exit status:\n").nth(1).unwrap();
-        assert!(
-            table.starts_with(
-                "  0    every host ok, changed or unchanged\n  1    some host failed or timed out\n"
-            ),
-            "{command}: {table}"
+        run.code(0);
+        let table = run
+            .stdout
+            .split("\nExit status:\n")
+            .nth(1)
+            .unwrap()
+            .to_string();
+        (run, table)
+    };
+    for command in ["run", "push", "pull"] {
+        let (run, exits) = table(command);
+        run.text_eq(
+            &exits,
+            str![[r#"
+  0    every host ok, changed or unchanged
+  1    some host failed or timed out
+  2    usage, inventory or pattern error: nothing was contacted
+  3    the audit log could not be written or forwarded
+  4    some host unreachable (connect, auth, host key, lost connection)
+  5    both 1 and 4
+  6    stopped by --max-fail: some hosts were never started (skipped)
+  130  interrupted by Ctrl-C or SIGTERM
+
+"#]],
         );
-        assert!(!table.contains("log verify"), "{command}: {table}");
     }
-    let run = help_at_80(dir.path(), "log verify");
-    run.stdout_has("Exit status:\n  0    the log is intact\n  1    the log is not intact\n  2 ");
-    let run = help_at_80(dir.path(), "log diff");
-    run.stdout_has("Exit status:\n  0    no host's result or output changed\n  1    some host's result or output changed\n");
-    let run = help_at_80(dir.path(), "hosts");
-    run.stdout_has("Exit status:\n  0    success\n  2    usage, inventory or pattern error: nothing was contacted\n");
+    let (run, exits) = table("log verify");
+    run.text_eq(
+        &exits,
+        str![[r#"
+  0    the log is intact
+  1    the log is not intact
+  2    usage, inventory or pattern error: nothing was contacted
+
+"#]],
+    );
+    let (run, exits) = table("log diff");
+    run.text_eq(
+        &exits,
+        str![[r#"
+  0    no host's result or output changed
+  1    some host's result or output changed
+  2    usage, inventory or pattern error: nothing was contacted
+
+"#]],
+    );
+    let (run, exits) = table("hosts");
+    run.text_eq(
+        &exits,
+        str![[r#"
+  0    success
+  2    usage, inventory or pattern error: nothing was contacted
+
+"#]],
+    );
 }
 
 /// Every `--help` reads at 80 columns: no line runs over, and the notes are paragraphs that
@@ -592,9 +720,14 @@ fn transfer_usage_and_arguments_agree() {
         ("pull", "<REMOTE>...", "<LOCAL_DIR>"),
     ] {
         let run = help_at_80(dir.path(), command);
-        run.code(0).stdout_has(&format!(
-            "Usage: hostctl {command} [OPTIONS] --group <PATTERN> {first} {last}\n"
-        ));
+        run.code(0);
+        assert_eq!(
+            run.stdout.lines().find(|l| l.starts_with("Usage: ")),
+            Some(
+                format!("Usage: hostctl {command} [OPTIONS] --group <PATTERN> {first} {last}")
+                    .as_str()
+            ),
+        );
         let arguments = run.stdout.split("Arguments:\n").nth(1).unwrap();
         let names: Vec<&str> = arguments
             .lines()
@@ -609,16 +742,14 @@ fn transfer_usage_and_arguments_agree() {
 #[test]
 fn completions_come_from_the_same_definitions() {
     let dir = tempfile::tempdir().unwrap();
-    let bash = hostctl(dir.path(), &["completions", "bash"]);
-    bash.code(0)
-        .stdout_has("_hostctl()")
-        .stdout_has("--max-fail");
-    hostctl(dir.path(), &["completions", "zsh"])
-        .code(0)
-        .stdout_has("#compdef hostctl");
-    hostctl(dir.path(), &["completions", "fish"])
-        .code(0)
-        .stdout_has("complete -c hostctl");
+    // Whole scripts, in tests/snapshots/completions/: clap_complete's output for hostctl's
+    // definitions, so a new option or command shows up here.
+    for shell in ["bash", "zsh", "fish"] {
+        hostctl(dir.path(), &["completions", shell])
+            .code(0)
+            .stderr_eq(str![])
+            .stdout_eq(snapshot(&format!("completions/hostctl.{shell}")));
+    }
 }
 
 /// The man pages every command gets, in the order `hostctl man DIR` writes them.
@@ -685,7 +816,15 @@ fn man_writes_a_page_per_command_with_examples_and_exit_status() {
         .map(|p| format!("{}\n", man_dir.join(format!("{p}.1")).display()))
         .collect();
     assert_eq!(run.stdout, written.concat());
+    let run = run.redact(
+        "[VERSION]",
+        format!("\"hostctl {}\"", env!("CARGO_PKG_VERSION")),
+    );
     for (page, command) in PAGES.iter().zip(every_command()) {
+        assert_eq!(*page, page_of(&command));
+        // The page as written, whole (tests/snapshots/man/), but for hostctl's version.
+        let roff = std::fs::read_to_string(man_dir.join(format!("{page}.1"))).unwrap();
+        run.text_eq(&roff, snapshot(&format!("man/{page}.1")));
         let text = rendered(&man_dir.join(format!("{page}.1")));
         let text = flat(&text);
         assert!(text.starts_with(&format!("{page}(1)")), "{text}");
@@ -712,11 +851,16 @@ fn man_writes_a_page_per_command_with_examples_and_exit_status() {
         // SEE ALSO leads to the pages above and below this one.
         let see_also = text.split("SEE ALSO ").nth(1).unwrap();
         if *page == "hostctl" {
-            for other in &PAGES[1..] {
-                if !other.starts_with("hostctl-log-") {
-                    assert!(see_also.contains(&format!("{other}(1)")), "{see_also}");
-                }
-            }
+            let below: Vec<String> = PAGES[1..]
+                .iter()
+                .filter(|p| !p.starts_with("hostctl-log-"))
+                .map(|p| format!("{p}(1)"))
+                .collect();
+            assert_eq!(
+                see_also.split(" hostctl manual ").next(),
+                Some(below.join(", ").as_str()),
+                "{see_also}"
+            );
         } else {
             assert!(see_also.starts_with("hostctl(1)"), "{page}: {see_also}");
         }
@@ -782,7 +926,8 @@ put the option before the command, or after `--` to pass it to the remote comman
         !dir.path().join("logs").exists(),
         "a refused run must not start an audit record"
     );
-    // `run --help` states the rule.
+    // `run --help` states the rule (its whole text is pinned in
+    // `help_teaches_patterns_and_exit_codes`; this names the rule, so no rewording drops it).
     let help = flat(&help_at_80(dir.path(), "run").stdout);
     for rule in [
         "A word after COMMAND that is also one of hostctl's",

@@ -53,6 +53,18 @@ fn lying(fleet: &Fleet, host: &str, tool: &str, script: &str) {
     );
 }
 
+/// `pull -g web01 --json ARGS... LOCAL_DIR`, which fails on web01 (exit 1, nothing on
+/// stderr): web01's JSON result.
+#[track_caller]
+fn failed_pull(fleet: &Fleet, args: &[&str], local_dir: &Path) -> serde_json::Value {
+    let mut all = vec!["pull", "-g", "web01", "--json"];
+    all.extend_from_slice(args);
+    all.push(local_dir.to_str().unwrap());
+    let run = fleet.run(&all);
+    run.code(1).stderr_eq(str![]);
+    run.host("web01")
+}
+
 /// `..` as a host name once made `pull -g dots /tmp/f out` write `./f`, outside `out/`. Every
 /// name that is not one plain path component is refused when the inventory is loaded, before
 /// any host is contacted; names that only a group lists obey the same rule.
@@ -164,18 +176,8 @@ line' && printf 2 > \"$(printf 'esc\\033[31mred')\" && \
          printf 3 > -rf && printf 4 > .hostctl-1-0.tmp && printf 5 > \"$(printf 'bad\\377')\" && printf 6 > ok",
     );
     let out = fleet.path("out");
-    let run = fleet.run(&[
-        "pull",
-        "-g",
-        "web01",
-        "--json",
-        "-r",
-        "/tmp/odd",
-        out.to_str().unwrap(),
-    ]);
-    run.code(1);
     assert_eq!(
-        run.host("web01")["reason"],
+        failed_pull(&fleet, &["-r", "/tmp/odd"], &out)["reason"],
         "`/tmp/odd/bad\\xff`: not pulled: the name is not valid UTF-8 (hostctl pulls only UTF-8 names)"
     );
     assert_eq!(
@@ -221,18 +223,8 @@ fn listed_names_that_leave_the_pulled_directory_are_refused() {
         ),
     );
     let out = fleet.path("out");
-    let run = fleet.run(&[
-        "pull",
-        "-g",
-        "web01",
-        "--json",
-        "-r",
-        "/tmp/lie",
-        out.to_str().unwrap(),
-    ]);
-    run.code(1);
     assert_eq!(
-        run.host("web01")["reason"],
+        failed_pull(&fleet, &["-r", "/tmp/lie"], &out)["reason"],
         format!(
             "`/tmp/lie/../../../mnt/escape`: not pulled: the name would leave the pulled directory (`.` or `..`); \
              `/tmp/lie/{}`: not pulled: the name is not a relative path",
@@ -273,12 +265,7 @@ fn a_host_that_sends_more_than_it_listed_is_cut_off() {
         (&["-r", "/tmp/s"][..], format!("{small}; {tiny}"), 8),
         (&["/tmp/s/small"][..], small.to_string(), 5),
     ] {
-        let mut all = vec!["pull", "-g", "web01", "--json", "--timeout", "60s"];
-        all.extend_from_slice(args);
-        all.push(out.to_str().unwrap());
-        let run = fleet.run(&all);
-        run.code(1);
-        let host = run.host("web01");
+        let host = failed_pull(&fleet, &[&["--timeout", "60s"][..], args].concat(), &out);
         assert_eq!(host["reason"], reason.as_str(), "{host}");
         assert!(host["bytes_in"].as_u64().unwrap() <= most, "{host}");
     }
@@ -287,20 +274,8 @@ fn a_host_that_sends_more_than_it_listed_is_cut_off() {
 
     // A listing with no end: refused at 32 MiB, long before memory runs out.
     lying(&fleet, "web01", "/usr/bin/find", "tr '\\0' x < /dev/zero");
-    let run = fleet.run(&[
-        "pull",
-        "-g",
-        "web01",
-        "--json",
-        "--timeout",
-        "60s",
-        "-r",
-        "/tmp/s",
-        out.to_str().unwrap(),
-    ]);
-    run.code(1);
     assert_eq!(
-        run.host("web01")["reason"],
+        failed_pull(&fleet, &["--timeout", "60s", "-r", "/tmp/s"], &out)["reason"],
         "the host's listing of `/tmp/s` is larger than 32 MiB; pull a smaller tree"
     );
 }
@@ -350,15 +325,34 @@ fn terminal_escapes_from_a_host_are_shown_not_obeyed() {
         .filter(|r| r["kind"] == "start")
         .map(|r| r["op"].as_str().unwrap().to_string())
         .collect();
-    for (op, shown) in ops.iter().zip([
-        "/tmp/e/a\\u{1b}]0;PWNED\\u{7}b",
-        "`/tmp/f`: \\u{1b}[2J\\u{1b}]0;PWNED\\u{7}all is well\n",
-    ]) {
-        // The host tools' stderr, which `log show` prints as the host's output, stays raw.
-        let show = fleet.run(&["log", "show", op]);
-        show.code(0);
+    // `log show` escapes names and reasons as the run did; the host tools' stderr, which it
+    // prints as the host's output, stays raw (each ESC shown as `\e` below, BEL as `\a`).
+    for (op, expected) in ops.iter().zip([str![[r#"
+operation [OP]  pull  by [OPERATOR]  at [TIME]
+paths:     /tmp/e -> [FLEET]/out
+pattern:   web01 -> 1 hosts: web01
+argv:      [BIN] -i [FLEET]/hosts.toml pull -g web01 -r /tmp/e [FLEET]/out
+result:    1 changed, exit 0 in [ELAPSED]
+=== web01: changed, [ELAPSED], in 1 B out 0 B
+  changed   [FLEET]/out/web01/e/a\u{1b}]0;PWNED\u{7}b <-> /tmp/e/a\u{1b}]0;PWNED\u{7}b (1 B, sha256 6b86b273ff34…)
+
+"#]], str![[r#"
+operation [OP]  pull  by [OPERATOR]  at [TIME]
+paths:     /tmp/f -> [FLEET]/out
+pattern:   web01 -> 1 hosts: web01
+argv:      [BIN] -i [FLEET]/hosts.toml pull -g web01 /tmp/f [FLEET]/out
+result:    1 failed, exit 1 in [ELAPSED]
+=== web01: FAILED, [ELAPSED], in 0 B out 0 B: `/tmp/f`: \u{1b}[2J\u{1b}]0;PWNED\u{7}all is well
+--- web01 stderr
+\e[2J\e]0;PWNED\aall is well
+e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+
+"#]]]) {
+        let show = fleet.run(&["log", "show", op]).in_fleet(&fleet);
+        show.code(0).stderr_eq(str![]);
         let ours = show.stdout.split("--- web01 stderr").next().unwrap();
         assert!(!ours.contains('\u{1b}'), "{:?}", show.stdout);
-        show.stdout_has(shown);
+        let visible = show.stdout.replace('\u{1b}', "\\e").replace('\u{7}', "\\a");
+        show.text_eq(&visible, expected);
     }
 }

@@ -582,3 +582,31 @@ fn the_next_writer_does_not_hide_a_lost_or_stale_anchor() {
         );
     }
 }
+
+/// The tests' own redactions (tests/support `redactions`) across midnight UTC: a run that
+/// started before it and reads after it still sees both dates as "today"; a date the test
+/// chose outside the run stays as it is.
+#[test]
+fn dates_are_redacted_for_a_run_that_crosses_midnight() {
+    // 2025-11-24T23:59:59Z to 2025-11-25T00:00:01Z.
+    let dates = support::dates_between(1_764_028_799, 1_764_028_801);
+    assert_eq!(dates, ["2025-11-24", "2025-11-25"]);
+    assert_eq!(
+        support::dates_between(1_764_028_800, 1_764_028_900),
+        ["2025-11-25"]
+    );
+    let text = "audit.2025-11-24.jsonl at 2025-11-24T23:59:59Z, read at 2025-11-25 00:00:01; \
+                expired 2025-11-23T00:00:00Z, ends 2025-11-26\n";
+    assert_eq!(
+        support::redactions_on(&dates).redact(text),
+        "audit.[TODAY].jsonl at [TIME], read at [TIME]; expired 2025-11-23T00:00:00Z, ends 2025-11-26\n"
+    );
+    // An ordinary run: only its one date.
+    assert_eq!(
+        support::redactions_on(&dates[1..]).redact(text),
+        "audit.2025-11-24.jsonl at 2025-11-24T23:59:59Z, read at [TIME]; expired 2025-11-23T00:00:00Z, ends 2025-11-26\n"
+    );
+    // This process started today (or, near midnight, yesterday): never days before.
+    let this_run = support::dates_of_this_run();
+    assert!(matches!(this_run.len(), 1 | 2), "{this_run:?}");
+}

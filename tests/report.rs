@@ -3,6 +3,7 @@
 
 use hostctl_test_support as support;
 
+use snapbox::str;
 use std::path::Path;
 use std::process::Command;
 use support::Fleet;
@@ -41,8 +42,9 @@ fn the_report_shows_operations_hosts_and_output_and_runs_nothing_from_a_host() {
     // Mixed results: web02 fails, web03 prints markup that must stay text.
     let command = "hostname; case $(hostname) in web02) echo broken >&2; exit 3;; \
                    web03) echo '<script>document.title=\"pwned\"</script><img src=x onerror=alert(1)>';; esac";
+    // One host at a time: the log, and so the page, lists hosts in the order they finished.
     fleet
-        .run(&["run", "-g", "all", "--accept-new", command])
+        .run(&["run", "-g", "all", "-f", "1", "--accept-new", command])
         .code(1);
     let conf = fleet.path("app.conf");
     support::write(&conf, "listen 80\n");
@@ -55,44 +57,35 @@ fn the_report_shows_operations_hosts_and_output_and_runs_nothing_from_a_host() {
             "/tmp/app.conf",
         ])
         .code(0);
-    let ops: Vec<String> = fleet
-        .audit()
-        .iter()
-        .filter(|r| r["kind"] == "start")
-        .map(|r| r["op"].as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(ops.len(), 2);
+    // Every host's finish time is on the operation's clock, for the timeline.
+    for host in fleet.audit().iter().filter(|r| r["kind"] == "host") {
+        assert!(host["finished_ms"].is_u64(), "{host}");
+    }
 
     let page = fleet.path("report.html");
-    let run = fleet.run(&["log", "report", "-o", page.to_str().unwrap()]);
-    run.code(0);
-    assert_eq!(
-        run.stderr,
-        format!("wrote {}: 2 operations\n", page.display())
-    );
+    let run = fleet
+        .run(&["log", "report", "-o", page.to_str().unwrap()])
+        .in_fleet(&fleet);
+    run.code(0).stdout_eq(str![]).stderr_eq(str![[r#"
+wrote [FLEET]/report.html: 2 operations
+
+"#]]);
     let html = std::fs::read_to_string(&page).unwrap();
+    // The whole page, but where each host's bar starts and how wide it is: that is timing.
+    run.redact_regex("[X]", r#"<rect class="\w+" x="(?<redacted>[0-9.]+)""#)
+        .redact_regex("[WIDTH]", r#"<rect [^>]* width="(?<redacted>[0-9.]+)""#)
+        .text_eq(&html, snapbox::file!["snapshots/report.html": Text]);
+    // Pinned above, and kept as a rule of its own: nothing a page could fetch or run.
     for needle in ["http://", "https://", "<script", "<link", "@import", "url("] {
         assert!(
             !html.contains(needle),
             "the page must load nothing: `{needle}`"
         );
     }
-    // Every host's finish time is on the operation's clock, for the timeline.
-    for host in fleet.audit().iter().filter(|r| r["kind"] == "host") {
-        assert!(host["finished_ms"].is_u64(), "{host}");
-    }
 
-    // What a browser makes of it: the DOM after parsing.
+    // What a browser makes of it: the DOM after parsing (Chromium's serialisation, so only
+    // what its parser decided is checked; the page itself is pinned whole above).
     let dom = chromium(&page, &["--dump-dom"]);
-    for op in &ops {
-        assert!(
-            dom.contains(&format!("id=\"op-{op}\"")),
-            "operation {op} missing"
-        );
-    }
-    for host in ["web01", "web02", "web03"] {
-        assert!(dom.contains(&format!("<td>{host}</td>")), "{host} missing");
-    }
     assert!(
         dom.contains("<title>hostctl report</title>"),
         "a host's script ran"
@@ -105,7 +98,6 @@ fn the_report_shows_operations_hosts_and_output_and_runs_nothing_from_a_host() {
         !dom.contains("<img src=\"x\""),
         "a host's markup became an element"
     );
-    assert!(dom.contains("broken"), "web02's stderr missing");
     assert!(dom.contains("<svg class=\"timeline\""), "no timeline");
 
     // And what it looks like: a screenshot that is not blank.
@@ -149,11 +141,11 @@ fn a_report_of_an_empty_selection_is_still_a_page() {
         .arg(&page)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let run = support::Run::from(out).redact("[DIR]", dir.path().display());
+    run.code(0).stdout_eq(str![]).stderr_eq(str![[r#"
+wrote [DIR]/r.html: 0 operations
+
+"#]]);
     let html = std::fs::read_to_string(&page).unwrap();
-    assert!(html.contains("0 operations, newest first"), "{html}");
+    run.text_eq(&html, snapbox::file!["snapshots/report-empty.html": Text]);
 }

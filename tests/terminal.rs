@@ -12,7 +12,8 @@ fn status_words_are_coloured_only_for_a_terminal_or_when_forced() {
     let command = "case $(hostname) in web02) exit 3;; esac; echo fine";
     let run = |env: &[(&str, &str)]| {
         let mut cmd = fleet.hostctl();
-        cmd.args(["run", "-g", "all", "--accept-new", command]);
+        // One host at a time: hosts are printed as they finish, so in one order.
+        cmd.args(["run", "-g", "all", "-f", "1", "--accept-new", command]);
         cmd.env_remove("NO_COLOR")
             .env_remove("CLICOLOR_FORCE")
             .env_remove("CLICOLOR");
@@ -23,29 +24,35 @@ fn status_words_are_coloured_only_for_a_terminal_or_when_forced() {
     };
     // Piped: plain text, as scripts and logs want it.
     let plain = run(&[]);
-    plain.code(1);
-    assert!(!plain.stdout.contains('\x1b'), "{:?}", plain.stdout);
-    // Forced: green ok, bold red FAILED; the hosts' own output untouched.
+    plain.code(1).stderr_eq(str![]).stdout_eq(str![[r#"
+=== web01: ok, exit 0, [ELAPSED]
+fine
+=== web02: FAILED, exit 3, [ELAPSED]
+2 hosts: 1 ok, 1 failed in [ELAPSED]
+
+"#]]);
+    // Forced: green ok, bold red FAILED; the hosts' own output untouched. The escape
+    // sequences are shown as `\e` so the snapshot can be read.
     let forced = run(&[("CLICOLOR_FORCE", "1")]);
-    forced.code(1);
-    assert!(
-        forced
-            .stdout
-            .contains("=== web01: \x1b[32mok\x1b[0m, exit 0"),
-        "{:?}",
-        forced.stdout
+    forced.code(1).stderr_eq(str![]).text_eq(
+        &forced.stdout.replace('\x1b', "\\e"),
+        str![[r#"
+=== web01: \e[32mok\e[0m, exit 0, [ELAPSED]
+fine
+=== web02: \e[1m\e[31mFAILED\e[0m, exit 3, [ELAPSED]
+2 hosts: 1 ok, 1 failed in [ELAPSED]
+
+"#]],
     );
-    assert!(
-        forced
-            .stdout
-            .contains("=== web02: \x1b[1m\x1b[31mFAILED\x1b[0m, exit 3"),
-        "{:?}",
-        forced.stdout
-    );
-    assert!(forced.stdout.contains("\nfine\n"));
     // NO_COLOR wins over everything.
     let none = run(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]);
-    assert!(!none.stdout.contains('\x1b'), "{:?}", none.stdout);
+    none.code(1).stderr_eq(str![]).stdout_eq(str![[r#"
+=== web01: ok, exit 0, [ELAPSED]
+fine
+=== web02: FAILED, exit 3, [ELAPSED]
+2 hosts: 1 ok, 1 failed in [ELAPSED]
+
+"#]]);
 }
 
 /// `hostctl log` only reads the log: hosts that refuse at once record the operations.

@@ -501,30 +501,36 @@ impl From<Output> for Run {
 /// - `[OP]`: an operation id (hex milliseconds and 4 hex digits).
 /// - `[TIME]`: a timestamp of today (`2026-11-25T03:52:28Z`, `2026-11-25 03:52:28`); `[TODAY]`
 ///   today's date (UTC), as in the daily file's name. Other dates and times (a test's own, such
-///   as a certificate's expiry) stay as they are.
+///   as a certificate's expiry) stay as they are. "Today" is every date since this test process
+///   started (see [`dates_of_this_run`]), so a run that crosses midnight UTC still passes.
 /// - `[FINGERPRINT]`: a key's `SHA256:` fingerprint (every fleet makes keys of its own).
 /// - `[OPERATOR]`: `user@machine` of whoever runs the suite; `[BIN]` the hostctl binary.
 ///
 /// Paths and addresses that a test creates are added per run: [`Fleet::run`] redacts the
 /// fleet's directory as `[FLEET]` and its network as `[NET]` (so `web02` shows as `[NET].2`).
 pub fn redactions() -> snapbox::Redactions {
+    redactions_on(&dates_of_this_run())
+}
+
+/// [`redactions`] with `dates` as the dates of "today".
+pub fn redactions_on(dates: &[String]) -> snapbox::Redactions {
     let mut r = snapbox::Redactions::new();
     let regex = |re: &str| regex::Regex::new(re).expect("redaction regex");
     r.insert("[ELAPSED]", regex(r"\b\d+\.\d\ds\b")).unwrap();
     r.insert("[OP]", regex(r"\b[0-9a-f]{15}\b")).unwrap();
-    // Only today's: a fixed time a test chose (a certificate's expiry) stays as it is.
+    // Only this run's dates: a fixed time a test chose (a certificate's expiry) stays as it is.
+    let today = format!("(?:{})", dates.join("|"));
     r.insert(
         "[TIME]",
         regex(&format!(
-            r"\b{}[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)?",
-            today()
+            r"\b{today}[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)?"
         )),
     )
     .unwrap();
     // Not the date of a timestamp: that is all `[TIME]`.
     r.insert(
         "[TODAY]",
-        regex(&format!(r"(?<redacted>\b{})(?:[^T 0-9]|$)", today())),
+        regex(&format!(r"(?<redacted>\b{today})(?:[^T 0-9]|$)")),
     )
     .unwrap();
     // Every fleet has keys of its own.
@@ -535,14 +541,49 @@ pub fn redactions() -> snapbox::Redactions {
     r
 }
 
-/// Today's date in UTC, `YYYY-MM-DD`, as the audit log names its daily file.
-fn today() -> String {
-    let secs = std::time::SystemTime::now()
+/// The dates (UTC, `YYYY-MM-DD`, as the audit log names its daily file) from when this test
+/// process started to now: one date, or two for a run that crossed midnight. Every date
+/// hostctl wrote in this run is one of them, and a date a test chose is hidden only if it is
+/// one of them.
+pub fn dates_of_this_run() -> Vec<String> {
+    let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
-        .as_secs() as i64;
-    // Civil from days (Howard Hinnant's algorithm).
-    let z = secs.div_euclid(86400) + 719468;
+        .as_secs();
+    dates_between(process_start().unwrap_or(now), now)
+}
+
+/// The dates (UTC) from `from` to `to`, both in seconds since the epoch.
+pub fn dates_between(from: u64, to: u64) -> Vec<String> {
+    (from.min(to) / 86400..=to / 86400)
+        .map(civil_date)
+        .collect()
+}
+
+/// When this process started, in seconds since the epoch: the boot time (`btime` in
+/// /proc/stat) plus the process's start in clock ticks since boot (/proc/self/stat).
+fn process_start() -> Option<u64> {
+    let btime: u64 = std::fs::read_to_string("/proc/stat")
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("btime "))?
+        .trim()
+        .parse()
+        .ok()?;
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // After the command name in parentheses, field 22 (starttime) is the 20th.
+    let ticks: u64 = stat[stat.rfind(')')? + 2..]
+        .split(' ')
+        .nth(19)?
+        .parse()
+        .ok()?;
+    let per_second = u64::try_from(unsafe { libc::sysconf(libc::_SC_CLK_TCK) }).ok()?;
+    Some(btime + ticks / per_second.max(1))
+}
+
+/// The date `days` after 1970-01-01, `YYYY-MM-DD` (Howard Hinnant's civil-from-days).
+fn civil_date(days: u64) -> String {
+    let z = days as i64 + 719468;
     let era = z.div_euclid(146097);
     let doe = z - era * 146097;
     let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
