@@ -17,16 +17,22 @@ pub struct BadSize {
     pub text: String,
 }
 
+/// The longest duration hostctl takes (about 31 years): beyond it a deadline would overflow
+/// the clock, and no timeout or interval means that much.
+const MAX_DURATION: Duration = Duration::from_secs(1_000_000_000);
+
 /// `"10s"`, `"1m30s"`, `"500ms"`; a bare number is seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, BadDuration> {
     let text = text.trim();
     let parsed = match text.parse::<f64>() {
-        Ok(secs) if secs.is_finite() && secs >= 0.0 => Ok(Duration::from_secs_f64(secs)),
+        Ok(secs) if secs.is_finite() && secs >= 0.0 => {
+            Duration::try_from_secs_f64(secs).map_err(|_| ())
+        }
         Ok(_) => Err(()),
         Err(_) => humantime::parse_duration(text).map_err(|_| ()),
     };
     match parsed {
-        Ok(d) if !d.is_zero() => Ok(d),
+        Ok(d) if !d.is_zero() && d <= MAX_DURATION => Ok(d),
         _ => Err(BadDuration { text: text.into() }),
     }
 }
@@ -108,6 +114,24 @@ mod tests {
         assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
         assert_eq!(parse_duration("2.5"), Ok(Duration::from_millis(2500)));
         assert!(parse_duration("0").is_err());
+    }
+
+    /// A number too large for a `Duration` used to panic (`from_secs_f64`); a huge one with a
+    /// unit would overflow a deadline later. Both are refused like any bad duration.
+    #[test]
+    fn durations_too_long_are_refused_not_a_panic() {
+        for text in [
+            "99999999999999999999",
+            "1e300",
+            "100000000000000000000s",
+            "32y",
+        ] {
+            assert_eq!(
+                parse_duration(text).unwrap_err().to_string(),
+                format!("invalid duration `{text}` (examples: `10s`, `1m30s`, `500ms`)")
+            );
+        }
+        assert_eq!(parse_duration("30y"), Ok(Duration::from_secs(946_728_000)));
     }
 
     #[test]
