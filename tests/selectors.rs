@@ -203,8 +203,9 @@ fn a_status_term_on_an_operation_still_running_is_refused() {
             "error: `{term}`: operation {op} (sleep 60) is still running, so it has no results to select by yet; wait for it to end, or name an earlier operation by its id (see `hostctl log`)\n"
         ));
     }
+    // The address column is as wide as the fleet's address, which depends on its network.
     plain.code(0).stderr_eq(str![]).stdout_eq(str![[r#"
-HOST   ADDRESS      PORT  USER          GROUPS
+HOST   ADDRESS[..]PORT  USER          GROUPS
 web01  [NET].1[..]2222  hostctl       
 1 host
 
