@@ -193,18 +193,19 @@ fn a_lost_bastion_session_is_replaced_for_the_hosts_after_it() {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // Once deep1's command runs (inner's sshd says so), cut the bastion's sshd.
+    // Once deep1's command runs on inner, cut the bastion's sshd. sshd logs "Starting
+    // session" before hostctl has heard that its command started: cut then, the host is lost
+    // while starting the command, not while it runs. So wait for the command's own process,
+    // and a moment for hostctl to read the reply that comes with it (the command sleeps 2 s).
     let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while !std::fs::read_to_string(fleet.path("hosts/inner/sshd.log"))
-        .unwrap_or_default()
-        .contains("Starting session")
-    {
+    while fleet.processes("inner", "sleep 2").is_empty() {
         assert!(
             std::time::Instant::now() < until,
             "no session on the bastion"
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
+    std::thread::sleep(std::time::Duration::from_millis(300));
     bastion.cut();
     let run: support::Run = child.wait_with_output().unwrap().into();
     assert_eq!(run.host("deep1")["status"], "unreachable");
